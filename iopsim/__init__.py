@@ -1,0 +1,1 @@
+"""iopsim: simulate client flow through an Intensive Outpatient Program."""
