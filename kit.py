@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Set up iopsim and run it: the two commands of the README's quick start.
+
+    python3 kit.py lab  [jupyter lab options]   open notebooks/ in JupyterLab
+    python3 kit.py test [pytest options/paths]  run tests/ and execute every notebook
+
+Only Python 3.11+ and pip are needed (no make, no conda): the trainees and administrators
+who meet this first may have nothing else. Both commands first make sure `.venv` holds the
+project and its test tools; they reinstall only when pyproject.toml has changed since the last
+install. Delete `.venv` to start from scratch. Paths given to `test` are relative to the
+project folder.
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / "kit-installed.sha256"  # hash of the pyproject.toml last installed into .venv
+NOTEBOOKS = ROOT / "notebooks"
+PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def call(cmd, env=None):
+    """Run cmd and return its exit code. Ctrl-C reaches the child too, so wait for it to stop
+    in its own way (JupyterLab asks to confirm, pytest prints what it has) instead of dying."""
+    proc = subprocess.Popen([str(c) for c in cmd], env=env)
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            pass
+
+
+def setup():
+    """Create .venv and install the project editable with its test extras, if needed.
+
+    The stamp is written only after pip succeeds, so an interrupted install is retried."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if PY.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not PY.exists():
+        print("Setting up .venv (first run takes a minute)...", flush=True)
+        if call([sys.executable, "-m", "venv", VENV]):
+            shutil.rmtree(VENV, ignore_errors=True)  # a .venv without pip would fail next time
+            sys.exit("Could not create .venv (on Debian/Ubuntu: apt install python3-venv).")
+    else:
+        print("pyproject.toml changed since the last install: updating .venv...", flush=True)
+    print("Installing iopsim and its dependencies with pip...", flush=True)
+    pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
+    if call(pip + ["--editable", ".[test]"]):
+        sys.exit("pip install failed (see above); fix it and run kit.py again.")
+    STAMP.write_text(wanted + "\n")
+    print(".venv is ready.", flush=True)
+
+
+def lab(args):
+    """Serve notebooks/ on 127.0.0.1 only, so nobody else on the network can reach it."""
+    NOTEBOOKS.mkdir(exist_ok=True)
+    cmd = [PY, "-m", "jupyterlab", f"--ServerApp.root_dir={NOTEBOOKS}", "--ServerApp.ip=127.0.0.1"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # Jupyter refuses root without it (containers, CI machines)
+    print("Starting JupyterLab: open the http://127.0.0.1 link it prints; Ctrl-C stops it.", flush=True)
+    return call(cmd + args)
+
+
+def test(args):
+    """Run pytest and nbval in one session, so there is one summary line and one exit code.
+
+    Named paths replace the defaults (tests/ and notebooks/, the latter only if it holds any
+    notebook). Exit code 5 means pytest collected nothing: since everything runs in this one
+    session, nothing ran at all, and that counts as a failure."""
+    named = [a for a in args if not a.startswith("-") and Path(a.split("::")[0]).exists()]
+    targets = []
+    if not named and Path("tests").is_dir():
+        targets.append("tests")
+    if not named and any(".ipynb_checkpoints" not in p.parts for p in NOTEBOOKS.rglob("*.ipynb")):
+        targets.append("notebooks")
+    cmd = [PY, "-m", "pytest", "--nbval-lax", "--nbval-current-env", *targets, *args]
+    print("Running:", os.path.relpath(PY), *cmd[1:], flush=True)
+    # Keep Jupyter, IPython and temp files of the run in a throwaway folder; plots go nowhere.
+    with tempfile.TemporaryDirectory(prefix="iopsim-test-") as tmp:
+        env = dict(os.environ, MPLBACKEND="Agg", TMPDIR=tmp, JUPYTER_PLATFORM_DIRS="1",
+                   MPLCONFIGDIR=str(VENV / "matplotlib"),  # keeps the font cache between runs
+                   PYDEVD_DISABLE_FILE_VALIDATION="1")  # quiets an ipykernel debugger warning
+        for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+            env[name] = os.path.join(tmp, name.lower())
+        code = call(cmd, env=env)
+    if code == 5:
+        print("kit.py: pytest found no tests, so nothing was checked: failing.", file=sys.stderr)
+    return code
+
+
+def main():
+    if sys.version_info < (3, 11):
+        sys.exit("iopsim needs Python 3.11 or newer; this is " + sys.version.split()[0])
+    commands = {"lab": lab, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    os.chdir(ROOT)
+    setup()
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
