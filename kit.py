@@ -26,8 +26,8 @@ PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
 def call(cmd, env=None):
-    """Run cmd and return its exit code. Ctrl-C reaches the child too, so wait for it to stop
-    in its own way (JupyterLab asks to confirm, pytest prints what it has) instead of dying."""
+    """Run cmd and return its exit code. Ctrl-C reaches the child too: let it stop in its own
+    way (pytest still prints its summary) rather than leave it running behind us."""
     proc = subprocess.Popen([str(c) for c in cmd], env=env)
     while True:
         try:
@@ -53,7 +53,7 @@ def setup():
     print("Installing iopsim and its dependencies with pip...", flush=True)
     pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
     if call(pip + ["--editable", ".[test]"]):
-        sys.exit("pip install failed (see above); fix it and run kit.py again.")
+        sys.exit("pip install failed (see above): fix the cause, or delete .venv, and retry.")
     STAMP.write_text(wanted + "\n")
     print(".venv is ready.", flush=True)
 
@@ -64,8 +64,11 @@ def lab(args):
     cmd = [PY, "-m", "jupyterlab", f"--ServerApp.root_dir={NOTEBOOKS}", "--ServerApp.ip=127.0.0.1"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # Jupyter refuses root without it (containers, CI machines)
-    print("Starting JupyterLab: open the http://127.0.0.1 link it prints; Ctrl-C stops it.", flush=True)
-    return call(cmd + args)
+    print("Starting JupyterLab: open the http://127.0.0.1 link below; Ctrl-C stops it.", flush=True)
+    cmd = [str(c) for c in cmd + args]
+    if os.name == "posix":
+        os.execv(cmd[0], cmd)  # become the server, so a signal sent to this process reaches it
+    return call(cmd)
 
 
 def test(args):
@@ -100,7 +103,8 @@ def main():
         sys.exit("iopsim needs Python 3.11 or newer; this is " + sys.version.split()[0])
     commands = {"lab": lab, "test": test}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
-        sys.exit(__doc__)
+        print(__doc__)
+        return 0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2
     os.chdir(ROOT)
     setup()
     return commands[sys.argv[1]](sys.argv[2:])
