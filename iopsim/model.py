@@ -1,0 +1,434 @@
+"""The client journey through the program, as one SimPy process per client.
+
+`Program.journey` reads as the path a clinician would describe: referral, intake call and
+assessment, placement, the IOP waitlist, weekly treatment, step-down to standard outpatient,
+aftercare, and relapse leading back to a new referral.  Staff, seats and calendar live in
+their own modules; every draw comes from a named stream (see streams.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Generator
+
+import simpy
+
+from .calendar import HOUR, Calendar, OpeningHours
+from .clinic import Clinic
+from .eventlog import EventLog
+from .scenario import Scenario
+from .seats import Admission, Seats
+from .streams import AttendanceBeta, Exponential, Fixed, Streams, Weibull, cumulative
+
+WEEK = 7.0
+# IOP discharge codes (TEDS), and how each ends the episode for relapse purposes
+COMPLETED, TRANSFERRED, DROPPED_OUT, TERMINATED, OTHER = (
+    "completed", "transferred", "dropped_out", "terminated", "other")
+IOP_OUTCOMES = (COMPLETED, TRANSFERRED, DROPPED_OUT, TERMINATED, OTHER)
+
+
+@dataclass(slots=True)
+class Client:
+    """A synthetic client: attributes drawn at referral, history carried into readmissions."""
+
+    id: int
+    source: str
+    severity: str
+    evening_only: bool
+    co_occurring: bool
+    episode: int = 1
+
+
+class Program:
+    """One replication's world: clock, calendar, staff, seats, streams and log."""
+
+    def __init__(self, scenario: Scenario, seed=0) -> None:
+        self.s = scenario
+        self.env = simpy.Environment()
+        self.streams = Streams(seed)
+        self.log = EventLog()
+        self.end = scenario.run.warm_up_days + scenario.run.horizon_days
+        self.calendar = Calendar(scenario.calendar.holidays)
+        intake, staff, treat = scenario.intake, scenario.staff, scenario.treatment
+        days = intake.open_days
+        self.assessors = Clinic(intake.assessors, OpeningHours(
+            self.calendar, days, intake.open_hour, intake.assessor_hours_per_week / max(len(days), 1)))
+        weekdays = ("Mon", "Tue", "Wed", "Thu", "Fri")
+        self.prescribers = Clinic(staff.prescribers, OpeningHours(
+            self.calendar, weekdays, 9.0, staff.prescriber_hours_per_week / 5))
+        self.counselling_hours = OpeningHours(self.calendar, weekdays, 13.0, 4.0)
+        self.seats = Seats(self.env, scenario, self.calendar, self.end)
+        self.op = simpy.Resource(self.env, capacity=max(staff.op_counsellors * staff.op_caseload_cap, 1)) \
+            if staff.op_counsellors else None
+        self.assessment_length = (Exponential if intake.assessment_duration == "exponential" else Fixed)(
+            intake.assessment_hours * HOUR)
+        self.attendance = AttendanceBeta(treat.attendance_mean, treat.attendance_spread)
+        self.after_completion = Weibull(scenario.relapse.after_completion.shape,
+                                        scenario.relapse.after_completion.scale_days)
+        self.after_dropout = Weibull(scenario.relapse.after_dropout.shape, scenario.relapse.after_dropout.scale_days)
+        self._sources = cumulative(scenario.referrals.source_shares)
+        self._severities = cumulative(scenario.referrals.severity_shares)
+        self._after_relapse = cumulative(treat.relapse_outcome_shares)
+        self.clients = 0
+        self.in_system: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ running
+    def run(self) -> "Program":
+        self.env.process(self.referrals())
+        self.env.run(until=self.end)
+        return self
+
+    def referrals(self) -> Generator:
+        """A Poisson stream with a weekday profile and trend: counts per day, times within it."""
+        r = self.s.referrals
+        days = int(math.ceil(self.end))
+        weights = r.weekday_weights
+        per_day = r.per_week / sum(weights)
+        rates = [max(per_day * weights[d % 7] * (1 + r.trend_per_year * d / 365), 0.0) for d in range(days)]
+        gen = self.streams["referrals"].generator
+        counts = gen.poisson(rates)
+        times = sorted((d + u for d, n in enumerate(counts) for u in gen.random(n)))
+        attributes = self.streams["attributes"]
+        for t in times:
+            yield self.env.timeout(t - self.env.now)
+            self.clients += 1
+            client = Client(
+                id=self.clients,
+                source=attributes.pick(*self._sources),
+                severity=attributes.pick(*self._severities),
+                evening_only=attributes.chance(r.evening_share),
+                co_occurring=attributes.chance(r.co_occurring_share))
+            self.env.process(self.journey(client))
+
+    # ------------------------------------------------------------------ journey
+    def journey(self, c: Client) -> Generator:
+        """One client's path through care, episode after episode, while they keep coming back."""
+        comes_back = True
+        while comes_back:
+            self.note(c, "referral", "referral", resource=c.source, detail=c.severity)
+            self.enter(c, "assessment")
+            if c.source == "step_down":
+                placement = "iop"  # already assessed by the referring program: a shorter path
+            else:
+                assessed = yield from self.intake(c)
+                placement = self.place(c) if assessed else "lost"
+            self.leave(c, "assessment")
+            if placement == "lost":
+                comes_back = yield from self.community(c, "assessment", "no_show", self.after_dropout)
+                continue
+            self.note(c, "placed", "assessment", detail=placement)
+            if placement == "higher":
+                self.note(c, "exit", "assessment", detail="higher_level")
+                comes_back = yield from self.higher_level(c)
+            elif placement == "op":
+                comes_back = yield from self.outpatient(c, retained=0.0)
+            else:
+                comes_back = yield from self.iop_episode(c)
+
+    def intake(self, c: Client) -> Generator:
+        """Book an assessment; the longer the wait, the less likely the client shows. One rebook.
+
+        With walk-in assessment the client decides to come on the day (no booking delay to
+        wear their resolve down) and waits at the clinic for the first free assessor.
+        """
+        intake = self.s.intake
+        walk_in = intake.mode == "walk_in"
+        rebook, show = self.streams["rebook"], self.streams["show"]
+        for attempt in (1, 2):
+            now = self.env.now
+            duration = self.assessment_length.sample(self.streams["assessment_length"])
+            if walk_in and not show.chance(show_probability(intake.show_curve, 0.0)):
+                self.note(c, "no_show", "assessment", detail=f"attempt {attempt}")
+            else:
+                start, who = self.assessors.book(now + (0.0 if walk_in else intake.booking_lead_days), duration)
+                delay = start - now
+                self.note(c, "assessment_booked", "assessment", detail=f"attempt {attempt}", value=delay)
+                showed = walk_in or show.chance(show_probability(intake.show_curve, delay))
+                yield self.env.timeout(delay)
+                outcome = "assessed" if showed else "no_show"
+                self.note(c, outcome, "assessment", resource=f"assessor {who + 1}", detail=f"attempt {attempt}",
+                          value=duration / HOUR)
+                if showed:
+                    yield self.env.timeout(duration)
+                    return True
+            if attempt == 2 or not rebook.chance(intake.rebook_probability):
+                return False
+        return False
+
+    def place(self, c: Client) -> str:
+        """Level of care by severity: IOP, a higher level (PHP / residential) or standard OP."""
+        p = self.s.placement
+        u = self.streams["placement"].random()
+        iop = p.iop_share[c.severity]
+        if u < iop:
+            return "iop"
+        if u < iop + p.higher_level_share[c.severity]:
+            return "higher"
+        return "op"
+
+    def higher_level(self, c: Client) -> Generator:
+        """Referred out to PHP / residential; may come back later as a step-down referral."""
+        p = self.s.placement
+        stream = self.streams["higher_level"]
+        if not stream.chance(p.higher_level_return_probability):
+            return False
+        yield self.env.timeout(stream.exponential(p.higher_level_stay_days))
+        c.source, c.episode = "step_down", c.episode + 1
+        return True
+
+    def iop_episode(self, c: Client) -> Generator:
+        """Waitlist, IOP, and what follows the IOP discharge."""
+        admission = yield from self.waitlist(c)
+        if admission is None:
+            return (yield from self.community(c, "waitlist", "reneged", self.after_dropout))
+        outcome, retained, early_step_down = yield from self.iop(c, admission)
+        if outcome == TRANSFERRED and not early_step_down:
+            self.note(c, "exit", "iop", detail="stepped_up")
+            return (yield from self.higher_level(c))
+        if outcome in (COMPLETED, TRANSFERRED):
+            return (yield from self.outpatient(c, retained=retained))
+        dose = retained >= self.s.relapse.dose_days
+        return (yield from self.community(c, "iop", outcome, self.after_dropout, dose))
+
+    def waitlist(self, c: Client) -> Generator:
+        """Wait for a seat in a track the client can attend, unless patience runs out first."""
+        self.enter(c, "waitlist")
+        self.note(c, "waitlist_join", "waitlist", resource="evening" if c.evening_only else "any")
+        waiter = self.seats.join(c, c.evening_only, step_down=c.source == "step_down")
+        patience = self.streams["patience"].exponential(self.s.tracks.patience_mean_days)
+        yield waiter.admitted | self.env.timeout(patience)
+        self.leave(c, "waitlist")
+        if not waiter.admitted.triggered:
+            self.seats.leave(waiter)
+            self.note(c, "reneged", "waitlist")
+            return None
+        admission = waiter.admitted.value
+        self.note(c, "admitted", "iop", resource=f"{admission.track.name} group {admission.group + 1}",
+                  detail=f"counsellor {admission.counsellor + 1}")
+        return admission
+
+    def iop(self, c: Client, a: Admission) -> Generator:
+        """Treatment, stretch by stretch, until completion, transfer, dropout or another exit.
+
+        A stretch runs to the next week's end, plan end or 30-day review.  Its hazards decide
+        whether and when something ends the stay; the client attends (or misses) the sessions
+        up to then; at the plan's end or a review the plan is completed, extended, or stepped
+        down early.  Returns (discharge code, days retained, whether a transfer was a step-down).
+        """
+        env, t, s = self.env, self.s.treatment, self.streams
+        self.enter(c, "iop")
+        admitted = env.now
+        plan_end = admitted + WEEK * self.planned_weeks(c)
+        max_end = admitted + WEEK * t.max_weeks
+        next_review = admitted + t.review_interval_days
+        week_end = admitted + WEEK
+        p_attend = self.attendance.sample(s["attendance_level"])
+        attend, hazards, individual = s["attendance"], s["treatment_hazards"], s["individual_sessions"]
+        next_meds = admitted if c.co_occurring and s["medication"].chance(t.medication_share) else math.inf
+        next_individual = admitted + 1.0 if t.individual_sessions_per_week else math.inf
+        track, times, i = a.track, a.track.session_times, a.session
+        group_name = f"{track.name} group {a.group + 1}"
+        counsellor = f"counsellor {a.counsellor + 1}"
+        held = attended = in_a_row = missed = 0
+        hours = 0.0
+        last_attended = admitted
+        outcome = None
+        early_step_down = False
+        while outcome is None:
+            now = env.now
+            if now >= week_end - 1e-9:
+                week_end, missed = week_end + WEEK, 0
+            boundary = min(week_end, plan_end if plan_end > now + 1e-9 else math.inf, next_review)
+            span = (boundary - now) / WEEK
+            early = t.dropout_early_multiplier if now - admitted < WEEK * t.dropout_early_weeks else 1.0
+            risks = (("dropout", t.dropout_weekly_hazard * early * t.dropout_missed_multiplier ** missed),
+                     ("relapse", t.relapse_weekly_hazard * 0.5 ** (hours / t.relapse_halving_hours)),
+                     ("other", t.other_weekly_hazard))
+            stop, event = boundary, None
+            for name, weekly in risks:
+                if hazards.random() < 1.0 - math.exp(-weekly * span):
+                    when = now + (boundary - now) * hazards.random()
+                    if when < stop:
+                        stop, event = when, name
+            while i < len(times) and times[i] < stop:
+                held += 1
+                if attend.random() < p_attend:
+                    attended, in_a_row, last_attended = attended + 1, 0, times[i]
+                    hours += track.hours
+                    self.note(c, "group_attended", "iop", resource=group_name, value=track.hours, at=times[i])
+                else:
+                    in_a_row, missed = in_a_row + 1, missed + 1
+                    self.note(c, "group_missed", "iop", resource=group_name, at=times[i])
+                    if in_a_row >= t.terminate_after_absences:
+                        stop, event = times[i], "terminated"
+                i += 1
+                if event == "terminated":
+                    break
+            while next_individual < stop:
+                when = self.counselling_hours.earliest_start(next_individual, t.individual_session_hours * HOUR)
+                if when >= stop:
+                    break
+                if individual.random() < p_attend:
+                    hours += t.individual_session_hours
+                    self.note(c, "individual_session", "iop", resource=counsellor,
+                              value=t.individual_session_hours, at=when)
+                next_individual = when + WEEK / t.individual_sessions_per_week
+            if next_meds < stop:
+                when, who = self.prescribers.book(next_meds, t.medication_visit_hours * HOUR)
+                if when < stop:
+                    self.note(c, "medication_review", "iop", resource=f"prescriber {who + 1}",
+                              value=t.medication_visit_hours, at=when)
+                next_meds += WEEK * t.medication_interval_weeks
+            yield env.timeout(stop - now)
+            now = env.now
+            if event in ("terminated", "dropout", "other"):
+                outcome = {"terminated": TERMINATED, "dropout": DROPPED_OUT, "other": OTHER}[event]
+            elif event == "relapse":
+                after = s["relapse_in_treatment"].pick(*self._after_relapse)
+                self.note(c, "relapse_in_treatment", "iop", detail=after)
+                if after == "step_up":
+                    outcome = TRANSFERRED
+                elif after == "drop_out":
+                    outcome = DROPPED_OUT
+                else:
+                    plan_end = min(max(plan_end, now) + WEEK * t.relapse_extension_weeks, max_end)
+            else:
+                on_track = held == 0 or attended >= t.completion_attendance * held
+                if now >= plan_end - 1e-9:
+                    if on_track:
+                        outcome = COMPLETED
+                    elif plan_end >= max_end - 1e-9:
+                        outcome, early_step_down = TRANSFERRED, True  # plan at its longest: on to standard OP
+                    else:
+                        plan_end = min(plan_end + t.review_interval_days, max_end)
+                if now >= next_review - 1e-9:
+                    next_review += t.review_interval_days
+                    if outcome is None and on_track and s["review"].chance(t.early_step_down_probability):
+                        outcome, early_step_down = TRANSFERRED, True
+        self.seats.release(a)
+        self.leave(c, "iop")
+        self.note(c, "iop_discharge", "iop", resource=track.name, detail=outcome, value=last_attended - admitted)
+        return outcome, env.now - admitted, early_step_down
+
+    def planned_weeks(self, c: Client) -> int:
+        """This client's plan: the typical length for their severity, varied log-normally."""
+        t = self.s.treatment
+        spread = math.exp(t.plan_spread * float(self.streams["plan"].generator.standard_normal()))
+        return min(max(round(t.planned_weeks[c.severity] * spread), 1), t.max_weeks)
+
+    def outpatient(self, c: Client, retained: float) -> Generator:
+        """Standard outpatient (waiting while caseloads are full), then aftercare, then discharge."""
+        so, ac, rel = self.s.step_down, self.s.aftercare, self.s.relapse
+        clock = RelapseClock(self.after_completion, self.streams["relapse_after"].exponential(1.0), self.env.now)
+        uptake = self.streams["step_down"]
+        if self.op is not None and uptake.chance(so.uptake):
+            self.enter(c, "op")
+            self.note(c, "op_waitlist_join", "op")
+            request = self.op.request()
+            if not (yield from self.unless_relapse(clock, request, 1.0)):
+                request.cancel()
+                return (yield from self.relapse_in_care(c, "op", clock))
+            self.note(c, "op_start", "op")
+            started = self.env.now
+            finished = yield from self.unless_relapse(clock, self.env.timeout(WEEK * so.weeks), rel.dose_multiplier)
+            self.op.release(request)
+            retained += self.env.now - started
+            self.note(c, "op_end", "op", value=self.env.now - started)
+            if not finished:
+                return (yield from self.relapse_in_care(c, "op", clock))
+            self.leave(c, "op")
+        dose = rel.dose_multiplier if retained >= rel.dose_days else 1.0
+        if uptake.chance(ac.uptake):
+            self.enter(c, "aftercare")
+            self.note(c, "aftercare_start", "aftercare")
+            started = self.env.now
+            finished = yield from self.unless_relapse(clock, self.env.timeout(ac.days), dose * ac.hazard_multiplier)
+            self.note(c, "aftercare_end", "aftercare", value=self.env.now - started)
+            if not finished:
+                return (yield from self.relapse_in_care(c, "aftercare", clock))
+            self.leave(c, "aftercare")
+        self.note(c, "exit", "discharged", detail="discharged")
+        return (yield from self.relapse_and_return(c, clock, dose))
+
+    def community(self, c: Client, stage: str, reason: str, curve: Weibull, dose: bool = False) -> Generator:
+        """Leave care now; relapse may follow, and with it a new referral."""
+        self.note(c, "exit", stage, detail=reason)
+        clock = RelapseClock(curve, self.streams["relapse_after"].exponential(1.0), self.env.now)
+        return (yield from self.relapse_and_return(c, clock, self.s.relapse.dose_multiplier if dose else 1.0))
+
+    def relapse_in_care(self, c: Client, stage: str, clock: "RelapseClock") -> Generator:
+        """A relapse while in step-down care or aftercare ends the episode there."""
+        self.note(c, "relapse", stage, value=self.env.now - clock.start)
+        self.note(c, "exit", stage, detail="relapsed")
+        self.leave(c, stage)
+        return (yield from self.readmission(c))
+
+    def relapse_and_return(self, c: Client, clock: "RelapseClock", multiplier: float) -> Generator:
+        yield self.env.timeout(clock.deadline(self.env.now, multiplier) - self.env.now)
+        self.note(c, "relapse", "community", value=self.env.now - clock.start)
+        return (yield from self.readmission(c))
+
+    def unless_relapse(self, clock: "RelapseClock", event: simpy.Event, multiplier: float) -> Generator:
+        """Wait for `event` unless relapse comes first; True if the event came first."""
+        relapse = self.env.timeout(clock.deadline(self.env.now, multiplier) - self.env.now)
+        yield event | relapse
+        clock.advance(self.env.now, multiplier)
+        return event.triggered
+
+    def readmission(self, c: Client) -> Generator:
+        """After a relapse, a new referral with probability, after a delay; history carries on."""
+        rel = self.s.relapse
+        stream = self.streams["readmission"]
+        if not stream.chance(rel.readmission_probability):
+            return False
+        yield self.env.timeout(stream.exponential(rel.readmission_delay_mean_days))
+        c.source, c.episode = "readmission", c.episode + 1
+        return True
+
+    # ------------------------------------------------------------------ bookkeeping
+    def note(self, c: Client, event: str, stage: str, resource: str = "", detail: str = "",
+             value: float = math.nan, at: float | None = None) -> None:
+        self.log.rows.append((c.id, c.episode, self.env.now if at is None else at, event, stage, resource, detail, value))
+
+    def enter(self, c: Client, stage: str) -> None:
+        self.in_system[stage] = self.in_system.get(stage, 0) + 1
+
+    def leave(self, c: Client, stage: str) -> None:
+        self.in_system[stage] -= 1
+
+
+class RelapseClock:
+    """Time to relapse after discharge with a hazard multiplier that changes by stage.
+
+    A client's relapse comes when the Weibull cumulative hazard, scaled by the multiplier of
+    each stretch (aftercare, treatment dose), reaches their own Exp(1) draw.
+    """
+
+    __slots__ = ("curve", "target", "start", "_t", "_h")
+
+    def __init__(self, curve: Weibull, target: float, start: float) -> None:
+        self.curve, self.target, self.start = curve, target, start
+        self._t, self._h = 0.0, 0.0
+
+    def deadline(self, now: float, multiplier: float) -> float:
+        """When relapse comes if the multiplier stays as it is from now on."""
+        self.advance(now, multiplier)
+        base = self.curve.cumulative_hazard(self._t)
+        return self.start + self.curve.time_at_hazard(base + max(self.target - self._h, 0.0) / multiplier)
+
+    def advance(self, now: float, multiplier: float) -> None:
+        t = now - self.start
+        if t > self._t:
+            self._h += multiplier * (self.curve.cumulative_hazard(t) - self.curve.cumulative_hazard(self._t))
+            self._t = t
+
+
+def show_probability(curve: tuple[tuple[float, float], ...], delay: float) -> float:
+    """Chance of showing up after `delay` days, straight lines between the curve's points, flat beyond."""
+    if delay <= curve[0][0]:
+        return curve[0][1]
+    for (d0, p0), (d1, p1) in zip(curve, curve[1:]):
+        if delay <= d1:
+            return p0 + (p1 - p0) * (delay - d0) / (d1 - d0) if d1 > d0 else p1
+    return curve[-1][1]

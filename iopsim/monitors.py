@@ -1,0 +1,66 @@
+"""Time-weighted monitors and survival curves, derived from the event log.
+
+Levels (waitlist length, census) are step functions built from the times clients join and
+leave; their averages weight each level by how long it lasted, clipped to the reporting
+window, so work spanning the warm-up boundary is counted only for the part inside it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def level(joins, leaves) -> tuple[np.ndarray, np.ndarray]:
+    """A step function: change times and the level from each time on (starts at 0)."""
+    joins = np.asarray(joins, dtype=float)
+    leaves = np.asarray(leaves, dtype=float)
+    times = np.concatenate([joins, leaves])
+    steps = np.concatenate([np.ones(joins.size), -np.ones(leaves.size)])
+    order = np.argsort(times, kind="stable")
+    return times[order], np.cumsum(steps[order])
+
+
+def time_average(step: tuple[np.ndarray, np.ndarray], start: float, end: float) -> float:
+    """Mean level over [start, end), each level weighted by how long it held."""
+    times, levels = step
+    if end <= start:
+        return math.nan
+    edges = np.clip(np.concatenate([times, [end]]), start, end)
+    before = levels[times < start]
+    area = (before[-1] if before.size else 0.0) * (edges[0] - start) if times.size else 0.0
+    area += float(np.sum(levels * np.diff(edges)))
+    return area / (end - start)
+
+
+def maximum(step: tuple[np.ndarray, np.ndarray], start: float, end: float) -> float:
+    times, levels = step
+    before = levels[times < start]
+    inside = levels[(times >= start) & (times < end)]
+    candidates = np.concatenate([before[-1:], inside, [0.0]])
+    return float(candidates.max())
+
+
+def group_sessions(attended):
+    """One row per group session held: resource, time, attendees and hours."""
+    frame = attended.groupby(["resource", "time"], observed=True).agg(
+        attendees=("client", "size"), hours=("value", "first")).reset_index()
+    return frame
+
+
+def kaplan_meier_failure(durations, observed, at: float) -> float:
+    """Share failed by time `at` (1 - Kaplan-Meier survival), with right-censoring."""
+    durations = np.asarray(durations, dtype=float)
+    observed = np.asarray(observed, dtype=bool)
+    if durations.size == 0:
+        return math.nan
+    event_times = np.unique(durations[observed & (durations <= at)])
+    survival = 1.0
+    for t in event_times:
+        at_risk = np.sum(durations >= t)
+        deaths = np.sum((durations == t) & observed)
+        survival *= 1.0 - deaths / at_risk
+    if np.sum(durations >= at) == 0 and not np.any(observed & (durations <= at)):
+        return math.nan
+    return 1.0 - survival

@@ -1,0 +1,157 @@
+"""Named random streams and the distributions that draw from them.
+
+Every stochastic activity draws from its own stream, keyed by name from one seed (numpy
+SeedSequence), so adding an activity reshuffles nothing else and replication *i* of every
+scenario sees the same random numbers (common random numbers, for paired comparisons).
+Uniforms are drawn in blocks because one numpy call per draw would dominate the run time.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+_BLOCK = 2048
+
+
+class Stream:
+    """One activity's random numbers, served from a buffered block of uniforms."""
+
+    __slots__ = ("generator", "_buffer", "_next")
+
+    def __init__(self, seed_sequence: np.random.SeedSequence) -> None:
+        self.generator = np.random.Generator(np.random.PCG64(seed_sequence))
+        self._buffer: list[float] = []
+        self._next = 0
+
+    def random(self) -> float:
+        """A uniform number on [0, 1)."""
+        i = self._next
+        if i == len(self._buffer):
+            self._buffer = self.generator.random(_BLOCK).tolist()
+            i = 0
+        self._next = i + 1
+        return self._buffer[i]
+
+    def chance(self, p: float) -> bool:
+        """True with probability p."""
+        return self.random() < p
+
+    def exponential(self, mean: float) -> float:
+        return -mean * math.log(1.0 - self.random())
+
+    def pick(self, options: tuple, cumulative: tuple[float, ...]):
+        """One of options, with the given cumulative probabilities (last one 1)."""
+        u = self.random()
+        for option, c in zip(options, cumulative):
+            if u < c:
+                return option
+        return options[-1]
+
+
+class Streams:
+    """All streams of one replication, created on first use and keyed by activity name."""
+
+    def __init__(self, seed: int | tuple[int, ...] = 0) -> None:
+        self.entropy = tuple(seed) if isinstance(seed, (tuple, list)) else (int(seed),)
+        if any(not isinstance(s, (int, np.integer)) or s < 0 for s in self.entropy):
+            raise ValueError(f"seed must be a non-negative integer (or a tuple of them), got {seed!r}")
+        self._streams: dict[str, Stream] = {}
+
+    def __getitem__(self, name: str) -> Stream:
+        stream = self._streams.get(name)
+        if stream is None:
+            key = zlib.crc32(name.encode())
+            stream = Stream(np.random.SeedSequence(list(self.entropy), spawn_key=(key,)))
+            self._streams[name] = stream
+        return stream
+
+
+def cumulative(shares: dict) -> tuple[tuple, tuple[float, ...]]:
+    """Options and cumulative probabilities for Stream.pick, in a fixed key order."""
+    options = tuple(shares)
+    total, cums = 0.0, []
+    for option in options:
+        total += shares[option]
+        cums.append(total)
+    cums[-1] = 1.0
+    return options, tuple(cums)
+
+
+@dataclass(frozen=True)
+class Exponential:
+    mean: float
+
+    def sample(self, stream: Stream) -> float:
+        return stream.exponential(self.mean)
+
+    @property
+    def variance(self) -> float:
+        return self.mean**2
+
+
+@dataclass(frozen=True)
+class Fixed:
+    value: float
+
+    def sample(self, stream: Stream) -> float:
+        return self.value
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
+
+
+@dataclass(frozen=True)
+class Weibull:
+    """Weibull(shape k, scale); with k < 1 the hazard falls over time, as relapse risk does."""
+
+    shape: float
+    scale: float
+
+    def sample(self, stream: Stream) -> float:
+        return self.scale * (-math.log(1.0 - stream.random())) ** (1.0 / self.shape)
+
+    def cumulative_hazard(self, t: float) -> float:
+        return (t / self.scale) ** self.shape
+
+    def time_at_hazard(self, h: float) -> float:
+        """Inverse of cumulative_hazard."""
+        return self.scale * h ** (1.0 / self.shape)
+
+    @property
+    def mean(self) -> float:
+        return self.scale * math.gamma(1 + 1 / self.shape)
+
+    @property
+    def variance(self) -> float:
+        return self.scale**2 * (math.gamma(1 + 2 / self.shape) - math.gamma(1 + 1 / self.shape) ** 2)
+
+
+@dataclass(frozen=True)
+class AttendanceBeta:
+    """Each client's own attendance probability: Beta with the given mean and spread.
+
+    spread is the share of attendance variance that lies between clients (0: everyone alike,
+    towards 1: clients either always or never come); it sets the Beta's concentration.
+    """
+
+    mean: float
+    spread: float
+
+    def sample(self, stream: Stream) -> float:
+        if self.spread == 0 or self.mean >= 1:
+            return self.mean
+        concentration = 1 / self.spread - 1
+        return float(stream.generator.beta(self.mean * concentration, (1 - self.mean) * concentration))
+
+    @property
+    def variance(self) -> float:
+        return self.mean * (1 - self.mean) * self.spread
