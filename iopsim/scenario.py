@@ -86,7 +86,7 @@ class Intake(Group):
         "booked", "assumption: booked appointments; walk_in queues clients on arrival instead")
     assessors: int = param(1, "assumption", "people", ge=0, le=50)
     assessor_hours_per_week: float = param(15.0, "assumption: with booking_lead_days, gives the 6-day median wait of Loveland & Driscoll 2014",
-                                           "hours/week each", ge=0, le=60)
+                                           "hours/week each", ge=0, le=168)
     assessment_hours: float = param(1.0, "assumption", "hours", gt=0, le=8)
     assessment_duration: Literal["fixed", "exponential"] = param(
         "fixed", "assumption: fixed slot length; exponential gives the M/M/c special case")
@@ -130,6 +130,8 @@ class Placement(Group):
 
     @model_validator(mode="after")
     def _check(self) -> "Placement":
+        if any(not 0 <= v <= 1 for v in (*self.iop_share.values(), *self.higher_level_share.values())):
+            raise ValueError("iop_share and higher_level_share values must lie between 0 and 1")
         for sev in SEVERITIES:
             total = self.iop_share.get(sev, 0) + self.higher_level_share.get(sev, 0)
             if total > 1 + 1e-9:
@@ -312,7 +314,7 @@ class Calendar(Group):
 class Run(Group):
     """How long to simulate and what to leave out while the program fills."""
 
-    horizon_days: float = param(365.0, "assumption: one year reported", "days", gt=0, le=36_500)
+    horizon_days: float = param(365.0, "assumption: one year reported, after the warm-up", "days", gt=0, le=36_500)
     warm_up_days: float = param(91.0, "assumption: 13 weeks lets the waitlist and census settle", "days", ge=0, le=36_500)
 
 
@@ -342,6 +344,9 @@ class Scenario(Group):
         """Build and validate from a nested mapping (as read from YAML or JSON)."""
         if not isinstance(data, dict):
             raise ScenarioError([("(top level)", data, "a mapping of parameter groups")])
+        odd = [k for k in data if not isinstance(k, str)]
+        if odd:
+            raise ScenarioError([(str(k), k, "a parameter name (text)") for k in odd])
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -358,7 +363,7 @@ class Scenario(Group):
                 if not isinstance(node, dict) or key not in node:
                     raise ScenarioError([(path, value, "an existing parameter path")])
                 node = node[key]
-            if leaf not in node:
+            if not isinstance(node, dict) or leaf not in node:
                 raise ScenarioError([(path, value, "an existing parameter path")])
             node[leaf] = value
         return Scenario.from_dict(data)
@@ -367,7 +372,12 @@ class Scenario(Group):
     def from_file(cls, path: Any) -> "Scenario":
         from .scenario_file import read_scenario_file
 
-        return cls.from_dict(read_scenario_file(path))
+        data = read_scenario_file(path)
+        try:
+            return cls.from_dict(data)
+        except ScenarioError as err:
+            err.source = str(path)
+            raise
 
     def to_file(self, path: Any) -> None:
         from .scenario_file import write_scenario_file

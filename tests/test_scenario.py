@@ -259,7 +259,7 @@ def test_all_problems_in_a_file_are_reported_at_once(tmp_path):
     err = caught.value
     assert len(err.problems) == 3
     assert {p.path for p in err.problems} == {"referrals.per_week", "tracks.admission", "tracks.tracks[0].group_cap"}
-    assert str(err).startswith("Scenario has 3 problems:\n")
+    assert str(err).startswith(f"{tmp_path / 'three.yaml'}: Scenario has 3 problems:\n")
     assert len(str(err).splitlines()) == 4
 
 
@@ -272,8 +272,7 @@ def test_yaml_error_names_the_file_and_the_line(tmp_path):
     assert caught.value.problems[0].path.startswith("line ")
 
 
-# ------------------------------------------- gaps found in scenario.py (remove the marks once fixed)
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="from_dict calls cls(**data): non-text keys escape")
+# ------------------------------------------- odd keys, paths and shares
 def test_non_text_top_level_key_is_a_scenario_error(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text("1: 2\n")
@@ -281,14 +280,12 @@ def test_non_text_top_level_key_is_a_scenario_error(tmp_path):
         Scenario.from_file(path)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="replace indexes into a non-mapping leaf")
 @pytest.mark.parametrize("path", ["staff.iop_counsellors.extra", "name.Default"])
 def test_replace_below_a_leaf_is_a_scenario_error(path):
     with pytest.raises(ScenarioError):
         Scenario().replace(**{path: 1})
 
 
-@pytest.mark.xfail(strict=True, reason="placement shares have no 0..1 bound")
 def test_negative_placement_share_is_refused():
     with pytest.raises(ScenarioError):
         Scenario(placement={"iop_share": {"low": -0.5, "moderate": 0.9, "high": 0.6}})
