@@ -6,6 +6,7 @@ prescriber visits) are fitted into each day's opening window.
 
 from __future__ import annotations
 
+import bisect
 import math
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -41,13 +42,19 @@ class OpeningHours:
     model becomes a plain M/M/c queue.
     """
 
-    def __init__(self, calendar: Calendar, days, open_hour: float, hours_per_day: float) -> None:
+    def __init__(self, calendar: Calendar, days, open_hour: float, hours_per_day: float, until: float) -> None:
         self.calendar = calendar
         self.weekdays = weekday_numbers(days)
         self.open = open_hour * HOUR
         self.length = hours_per_day * HOUR
         self.always_open = (len(self.weekdays) == 7 and not calendar.holidays
                             and open_hour == 0 and hours_per_day >= 24)
+        # opening times of every open day, well past the run's end, for look-ups by bisection
+        self.openings = [] if self.length <= 0 else [
+            d + self.open for d in range(int(math.ceil(until)) + 400) if self.is_open_day(d)]
+
+    def is_open_day(self, day: int) -> bool:
+        return day % 7 in self.weekdays and not self.calendar.is_holiday(day)
 
     def earliest_start(self, t: float, duration: float) -> float:
         """The first time >= t at which an appointment of `duration` days fits in a window.
@@ -56,14 +63,12 @@ class OpeningHours:
         """
         if self.always_open:
             return t
-        if self.length <= 0 or not self.weekdays:
-            return math.inf
-        day = math.floor(t)
-        for _ in range(3660):
-            if day % 7 in self.weekdays and not self.calendar.is_holiday(day):
-                opens, closes = day + self.open, day + self.open + self.length
-                start = max(t, opens)
-                if start + duration <= closes + _EPS or (duration > self.length and start <= opens + _EPS):
-                    return start
-            day += 1
+        openings = self.openings
+        k = bisect.bisect_right(openings, t - self.length)  # first window that closes after t
+        while k < len(openings):
+            opens = openings[k]
+            start = t if t > opens else opens
+            if start + duration <= opens + self.length + _EPS or (duration > self.length and start <= opens + _EPS):
+                return start
+            k += 1
         return math.inf

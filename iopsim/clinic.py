@@ -9,7 +9,9 @@ when the clinic is always open and durations are exponential.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import math
 
 from .calendar import OpeningHours
 
@@ -33,3 +35,36 @@ class Clinic:
         start = self.hours.earliest_start(max(t, free_at), duration)
         heapq.heappush(self._free_at, (start + duration, who))
         return start, who
+
+
+class AppointmentBook:
+    """Fixed-length slots in each day's opening hours, booked in any order, weeks ahead.
+
+    Used for prescriber visits, which are planned along a client's course of treatment; a
+    full day pushes the visit to the next day with a free slot.
+    """
+
+    def __init__(self, hours: OpeningHours, staff: int, length: float) -> None:
+        self.hours = hours
+        self.staff = staff
+        self.length = length
+        self.per_day = staff * int(hours.length / length + 1e-9)
+        self._taken: dict[int, int] = {}
+
+    def book(self, t: float) -> float:
+        """Start time of the first free slot on a day whose opening is at or after t."""
+        openings = self.hours.openings
+        k = bisect.bisect_left(openings, t)
+        while k < len(openings) and self.per_day:
+            day = math.floor(openings[k])
+            taken = self._taken.get(day, 0)
+            if taken < self.per_day:
+                self._taken[day] = taken + 1
+                return openings[k] + (taken // self.staff) * self.length
+            k += 1
+        return math.inf
+
+    def cancel(self, start: float) -> None:
+        """Give back a slot booked with `book` that will not be used."""
+        if start != math.inf:
+            self._taken[math.floor(start)] -= 1

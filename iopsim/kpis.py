@@ -50,7 +50,7 @@ CATALOGUE = tuple(KPI(*row) for row in (
     ("assessor_utilisation", "share", "assessors' booked hours (shows and no-shows) / their contracted hours"),
     ("prescriber_utilisation", "share", "prescribers' visit hours / their contracted hours"),
     ("op_wait_median_days", "days", "median days waiting for a standard outpatient caseload place"),
-    ("op_census_mean", "clients", "time-weighted mean number of clients in standard outpatient (waiting or seen)"),
+    ("op_census_mean", "clients", "time-weighted mean number of clients being seen in standard outpatient"),
     ("discharges", "clients", "IOP discharges"),
     *((f"share_{o}", "share", f"share of IOP discharges coded '{o.replace('_', ' ')}' (TEDS)") for o in IOP_OUTCOMES),
     ("los_median_days", "days", "median IOP length of stay, admission to last attended day (as TEDS)"),
@@ -135,8 +135,7 @@ def compute(events, scenario) -> dict[str, float]:
 
     op_start = inside(get("op_start"))
     k["op_wait_median_days"] = _quantile(_waits(op_start, _last_time(get("op_waitlist_join"))), 0.5)
-    op = monitors.level(get("op_waitlist_join").time, np.concatenate(
-        [get("op_end").time.to_numpy(), get("exit")[get("exit").stage == "op"].time.to_numpy()]))
+    op = monitors.level(get("op_start").time, get("op_end").time)
     k["op_census_mean"] = monitors.time_average(op, warm_up, end)
 
     discharges = inside(get("iop_discharge"))

@@ -8,6 +8,7 @@ their own modules; every draw comes from a named stream (see streams.py).
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from typing import Generator
@@ -15,7 +16,7 @@ from typing import Generator
 import simpy
 
 from .calendar import HOUR, Calendar, OpeningHours
-from .clinic import Clinic
+from .clinic import AppointmentBook, Clinic
 from .eventlog import EventLog
 from .scenario import Scenario
 from .seats import Admission, Seats
@@ -53,11 +54,13 @@ class Program:
         intake, staff, treat = scenario.intake, scenario.staff, scenario.treatment
         days = intake.open_days
         self.assessors = Clinic(intake.assessors, OpeningHours(
-            self.calendar, days, intake.open_hour, intake.assessor_hours_per_week / max(len(days), 1)))
+            self.calendar, days, intake.open_hour, intake.assessor_hours_per_week / max(len(days), 1), self.end))
         weekdays = ("Mon", "Tue", "Wed", "Thu", "Fri")
-        self.prescribers = Clinic(staff.prescribers, OpeningHours(
-            self.calendar, weekdays, 9.0, staff.prescriber_hours_per_week / 5))
-        self.counselling_hours = OpeningHours(self.calendar, weekdays, 13.0, 4.0)
+        self.prescribers = AppointmentBook(
+            OpeningHours(self.calendar, weekdays, 9.0, staff.prescriber_hours_per_week / 5, self.end),
+            staff.prescribers, treat.medication_visit_hours * HOUR)
+        # individual sessions: one afternoon slot on each open weekday, with the client's counsellor
+        self.counselling_slots = OpeningHours(self.calendar, weekdays, 13.0, 4.0, self.end).openings
         self.seats = Seats(self.env, scenario, self.calendar, self.end)
         self.op = simpy.Resource(self.env, capacity=max(staff.op_counsellors * staff.op_caseload_cap, 1)) \
             if staff.op_counsellors else None
@@ -134,24 +137,24 @@ class Program:
         """
         intake = self.s.intake
         walk_in = intake.mode == "walk_in"
-        rebook, show = self.streams["rebook"], self.streams["show"]
+        rebook, show, length = self.streams["rebook"], self.streams["show"], self.streams["assessment_length"]
         for attempt in (1, 2):
             now = self.env.now
-            duration = self.assessment_length.sample(self.streams["assessment_length"])
+            label = f"attempt {attempt}"
             if walk_in and not show.chance(show_probability(intake.show_curve, 0.0)):
-                self.note(c, "no_show", "assessment", detail=f"attempt {attempt}")
+                self.note(c, "no_show", "assessment", detail=label)
             else:
+                duration = self.assessment_length.sample(length)
                 start, who = self.assessors.book(now + (0.0 if walk_in else intake.booking_lead_days), duration)
                 delay = start - now
-                self.note(c, "assessment_booked", "assessment", detail=f"attempt {attempt}", value=delay)
+                self.note(c, "assessment_booked", "assessment", detail=label, value=delay)
                 showed = walk_in or show.chance(show_probability(intake.show_curve, delay))
-                yield self.env.timeout(delay)
-                outcome = "assessed" if showed else "no_show"
-                self.note(c, outcome, "assessment", resource=f"assessor {who + 1}", detail=f"attempt {attempt}",
-                          value=duration / HOUR)
+                self.note(c, "assessed" if showed else "no_show", "assessment", resource=f"assessor {who + 1}",
+                          detail=label, value=duration / HOUR, at=start)
                 if showed:
-                    yield self.env.timeout(duration)
+                    yield self.env.timeout(delay + duration)
                     return True
+                yield self.env.timeout(delay)
             if attempt == 2 or not rebook.chance(intake.rebook_probability):
                 return False
         return False
@@ -173,7 +176,8 @@ class Program:
         stream = self.streams["higher_level"]
         if not stream.chance(p.higher_level_return_probability):
             return False
-        yield self.env.timeout(stream.exponential(p.higher_level_stay_days))
+        if not (yield from self.later(stream.exponential(p.higher_level_stay_days))):
+            return False
         c.source, c.episode = "step_down", c.episode + 1
         return True
 
@@ -209,16 +213,30 @@ class Program:
         return admission
 
     def iop(self, c: Client, a: Admission) -> Generator:
-        """Treatment, stretch by stretch, until completion, transfer, dropout or another exit.
+        """Hold a seat for the course of treatment, then free it for the next client.
+
+        Returns (discharge code, days retained, whether a transfer was an early step-down).
+        """
+        self.enter(c, "iop")
+        course = self.treatment_course(c, a, self.env.now)
+        yield self.env.timeout(course.discharged - self.env.now)
+        self.seats.release(a)
+        self.leave(c, "iop")
+        self.note(c, "iop_discharge", "iop", resource=a.track.name, detail=course.outcome,
+                  value=course.last_attended - course.admitted)
+        return course.outcome, course.discharged - course.admitted, course.early_step_down
+
+    def treatment_course(self, c: Client, a: Admission, admitted: float) -> "Course":
+        """Draw the whole course of IOP treatment, stretch by stretch, from admission on.
 
         A stretch runs to the next week's end, plan end or 30-day review.  Its hazards decide
         whether and when something ends the stay; the client attends (or misses) the sessions
         up to then; at the plan's end or a review the plan is completed, extended, or stepped
-        down early.  Returns (discharge code, days retained, whether a transfer was a step-down).
+        down early.  Nothing else in the program can change a course once it has begun, so it
+        is drawn in one go (and logged ahead of the clock) rather than woken every week.
         """
-        env, t, s = self.env, self.s.treatment, self.streams
-        self.enter(c, "iop")
-        admitted = env.now
+        t, s, log = self.s.treatment, self.streams, self.log.rows.append
+        cid, episode = c.id, c.episode
         plan_end = admitted + WEEK * self.planned_weeks(c)
         max_end = admitted + WEEK * t.max_weeks
         next_review = admitted + t.review_interval_days
@@ -227,66 +245,68 @@ class Program:
         attend, hazards, individual = s["attendance"], s["treatment_hazards"], s["individual_sessions"]
         next_meds = admitted if c.co_occurring and s["medication"].chance(t.medication_share) else math.inf
         next_individual = admitted + 1.0 if t.individual_sessions_per_week else math.inf
-        track, times, i = a.track, a.track.session_times, a.session
+        track, times, i, slots = a.track, a.track.session_times, a.session, self.counselling_slots
+        draws = attend.take(bisect.bisect_left(times, max_end) - i)  # one per session the plan could reach
+        first = i
         group_name = f"{track.name} group {a.group + 1}"
         counsellor = f"counsellor {a.counsellor + 1}"
         held = attended = in_a_row = missed = 0
         hours = 0.0
-        last_attended = admitted
+        last_attended = now = admitted
         outcome = None
         early_step_down = False
         while outcome is None:
-            now = env.now
             if now >= week_end - 1e-9:
                 week_end, missed = week_end + WEEK, 0
             boundary = min(week_end, plan_end if plan_end > now + 1e-9 else math.inf, next_review)
             span = (boundary - now) / WEEK
             early = t.dropout_early_multiplier if now - admitted < WEEK * t.dropout_early_weeks else 1.0
-            risks = (("dropout", t.dropout_weekly_hazard * early * t.dropout_missed_multiplier ** missed),
+            risks = ((DROPPED_OUT, t.dropout_weekly_hazard * early * t.dropout_missed_multiplier ** missed),
                      ("relapse", t.relapse_weekly_hazard * 0.5 ** (hours / t.relapse_halving_hours)),
-                     ("other", t.other_weekly_hazard))
+                     (OTHER, t.other_weekly_hazard))
             stop, event = boundary, None
-            for name, weekly in risks:
-                if hazards.random() < 1.0 - math.exp(-weekly * span):
-                    when = now + (boundary - now) * hazards.random()
+            u = hazards.take(6)
+            for k, (name, weekly) in enumerate(risks):
+                if u[2 * k] < 1.0 - math.exp(-weekly * span):
+                    when = now + (boundary - now) * u[2 * k + 1]
                     if when < stop:
                         stop, event = when, name
             while i < len(times) and times[i] < stop:
                 held += 1
-                if attend.random() < p_attend:
+                if draws[i - first] < p_attend:
                     attended, in_a_row, last_attended = attended + 1, 0, times[i]
                     hours += track.hours
-                    self.note(c, "group_attended", "iop", resource=group_name, value=track.hours, at=times[i])
+                    log((cid, episode, times[i], "group_attended", "iop", group_name, "", track.hours))
                 else:
                     in_a_row, missed = in_a_row + 1, missed + 1
-                    self.note(c, "group_missed", "iop", resource=group_name, at=times[i])
+                    log((cid, episode, times[i], "group_missed", "iop", group_name, "", math.nan))
                     if in_a_row >= t.terminate_after_absences:
-                        stop, event = times[i], "terminated"
+                        stop, event = times[i], TERMINATED
                 i += 1
-                if event == "terminated":
+                if event == TERMINATED:
                     break
             while next_individual < stop:
-                when = self.counselling_hours.earliest_start(next_individual, t.individual_session_hours * HOUR)
+                k = bisect.bisect_left(slots, next_individual)
+                when = slots[k] if k < len(slots) else math.inf
                 if when >= stop:
                     break
                 if individual.random() < p_attend:
                     hours += t.individual_session_hours
-                    self.note(c, "individual_session", "iop", resource=counsellor,
-                              value=t.individual_session_hours, at=when)
+                    log((cid, episode, when, "individual_session", "iop", counsellor, "", t.individual_session_hours))
                 next_individual = when + WEEK / t.individual_sessions_per_week
             if next_meds < stop:
-                when, who = self.prescribers.book(next_meds, t.medication_visit_hours * HOUR)
+                when = self.prescribers.book(next_meds)
                 if when < stop:
-                    self.note(c, "medication_review", "iop", resource=f"prescriber {who + 1}",
-                              value=t.medication_visit_hours, at=when)
+                    log((cid, episode, when, "medication_review", "iop", "prescriber", "", t.medication_visit_hours))
+                else:
+                    self.prescribers.cancel(when)
                 next_meds += WEEK * t.medication_interval_weeks
-            yield env.timeout(stop - now)
-            now = env.now
-            if event in ("terminated", "dropout", "other"):
-                outcome = {"terminated": TERMINATED, "dropout": DROPPED_OUT, "other": OTHER}[event]
+            now = stop
+            if event in (TERMINATED, DROPPED_OUT, OTHER):
+                outcome = event
             elif event == "relapse":
                 after = s["relapse_in_treatment"].pick(*self._after_relapse)
-                self.note(c, "relapse_in_treatment", "iop", detail=after)
+                log((cid, episode, now, "relapse_in_treatment", "iop", "", after, math.nan))
                 if after == "step_up":
                     outcome = TRANSFERRED
                 elif after == "drop_out":
@@ -306,10 +326,7 @@ class Program:
                     next_review += t.review_interval_days
                     if outcome is None and on_track and s["review"].chance(t.early_step_down_probability):
                         outcome, early_step_down = TRANSFERRED, True
-        self.seats.release(a)
-        self.leave(c, "iop")
-        self.note(c, "iop_discharge", "iop", resource=track.name, detail=outcome, value=last_attended - admitted)
-        return outcome, env.now - admitted, early_step_down
+        return Course(outcome, admitted, now, last_attended, early_step_down)
 
     def planned_weeks(self, c: Client) -> int:
         """This client's plan: the typical length for their severity, varied log-normally."""
@@ -328,25 +345,25 @@ class Program:
             request = self.op.request()
             if not (yield from self.unless_relapse(clock, request, 1.0)):
                 request.cancel()
-                return (yield from self.relapse_in_care(c, "op", clock))
+                return (yield from self.relapse_in_care(c, "op", clock, None, 0.0))
             self.note(c, "op_start", "op")
             started = self.env.now
-            finished = yield from self.unless_relapse(clock, self.env.timeout(WEEK * so.weeks), rel.dose_multiplier)
+            finished = yield from self.days_unless_relapse(clock, WEEK * so.weeks, rel.dose_multiplier)
             self.op.release(request)
             retained += self.env.now - started
-            self.note(c, "op_end", "op", value=self.env.now - started)
             if not finished:
-                return (yield from self.relapse_in_care(c, "op", clock))
+                return (yield from self.relapse_in_care(c, "op", clock, "op_end", started))
+            self.note(c, "op_end", "op", value=self.env.now - started)
             self.leave(c, "op")
         dose = rel.dose_multiplier if retained >= rel.dose_days else 1.0
         if uptake.chance(ac.uptake):
             self.enter(c, "aftercare")
             self.note(c, "aftercare_start", "aftercare")
             started = self.env.now
-            finished = yield from self.unless_relapse(clock, self.env.timeout(ac.days), dose * ac.hazard_multiplier)
-            self.note(c, "aftercare_end", "aftercare", value=self.env.now - started)
+            finished = yield from self.days_unless_relapse(clock, ac.days, dose * ac.hazard_multiplier)
             if not finished:
-                return (yield from self.relapse_in_care(c, "aftercare", clock))
+                return (yield from self.relapse_in_care(c, "aftercare", clock, "aftercare_end", started))
+            self.note(c, "aftercare_end", "aftercare", value=self.env.now - started)
             self.leave(c, "aftercare")
         self.note(c, "exit", "discharged", detail="discharged")
         return (yield from self.relapse_and_return(c, clock, dose))
@@ -357,24 +374,37 @@ class Program:
         clock = RelapseClock(curve, self.streams["relapse_after"].exponential(1.0), self.env.now)
         return (yield from self.relapse_and_return(c, clock, self.s.relapse.dose_multiplier if dose else 1.0))
 
-    def relapse_in_care(self, c: Client, stage: str, clock: "RelapseClock") -> Generator:
-        """A relapse while in step-down care or aftercare ends the episode there."""
+    def relapse_in_care(self, c: Client, stage: str, clock: "RelapseClock", ending: str | None,
+                        started: float) -> Generator:
+        """A relapse while in step-down care or aftercare ends that care and the episode."""
         self.note(c, "relapse", stage, value=self.env.now - clock.start)
+        if ending:
+            self.note(c, ending, stage, value=self.env.now - started)
         self.note(c, "exit", stage, detail="relapsed")
         self.leave(c, stage)
         return (yield from self.readmission(c))
 
     def relapse_and_return(self, c: Client, clock: "RelapseClock", multiplier: float) -> Generator:
-        yield self.env.timeout(clock.deadline(self.env.now, multiplier) - self.env.now)
+        if not (yield from self.later(clock.deadline(self.env.now, multiplier) - self.env.now)):
+            return False
         self.note(c, "relapse", "community", value=self.env.now - clock.start)
         return (yield from self.readmission(c))
 
     def unless_relapse(self, clock: "RelapseClock", event: simpy.Event, multiplier: float) -> Generator:
-        """Wait for `event` unless relapse comes first; True if the event came first."""
-        relapse = self.env.timeout(clock.deadline(self.env.now, multiplier) - self.env.now)
-        yield event | relapse
-        clock.advance(self.env.now, multiplier)
+        """Wait for `event` (a place coming free) unless relapse comes first; True if the event came first."""
+        if not event.triggered:
+            relapse = self.env.timeout(clock.deadline(self.env.now, multiplier) - self.env.now)
+            yield event | relapse
+            clock.advance(self.env.now, multiplier)
         return event.triggered
+
+    def days_unless_relapse(self, clock: "RelapseClock", days: float, multiplier: float) -> Generator:
+        """Spend `days` in a stage unless relapse comes first; True if the stage was finished."""
+        now = self.env.now
+        relapse = clock.deadline(now, multiplier)
+        yield self.env.timeout(min(days, relapse - now))
+        clock.advance(self.env.now, multiplier)
+        return days <= relapse - now
 
     def readmission(self, c: Client) -> Generator:
         """After a relapse, a new referral with probability, after a delay; history carries on."""
@@ -382,8 +412,16 @@ class Program:
         stream = self.streams["readmission"]
         if not stream.chance(rel.readmission_probability):
             return False
-        yield self.env.timeout(stream.exponential(rel.readmission_delay_mean_days))
+        if not (yield from self.later(stream.exponential(rel.readmission_delay_mean_days))):
+            return False
         c.source, c.episode = "readmission", c.episode + 1
+        return True
+
+    def later(self, delay: float) -> Generator:
+        """Wait `delay` days; False, without waiting, when that falls after the run ends."""
+        if self.env.now + delay >= self.end:
+            return False
+        yield self.env.timeout(delay)
         return True
 
     # ------------------------------------------------------------------ bookkeeping
@@ -396,6 +434,17 @@ class Program:
 
     def leave(self, c: Client, stage: str) -> None:
         self.in_system[stage] -= 1
+
+
+@dataclass(slots=True)
+class Course:
+    """How a course of IOP treatment went: outcome and the times that define its length."""
+
+    outcome: str
+    admitted: float
+    discharged: float
+    last_attended: float
+    early_step_down: bool
 
 
 class RelapseClock:

@@ -14,7 +14,8 @@ class SimulationRun:
     def __init__(self, scenario: Scenario, seed, program: Program) -> None:
         self.scenario = scenario
         self.seed = seed
-        self.rows = program.log.rows
+        # a course of treatment is logged ahead of the clock: keep only what happened in the run
+        self.rows = [row for row in program.log.rows if row[2] < program.end]
         self.in_system = {k: v for k, v in program.in_system.items() if v}
         self.end = program.end
 
