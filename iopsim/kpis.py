@@ -59,8 +59,10 @@ CATALOGUE = tuple(KPI(*row) for row in (
     ("los_median_dropped_out_days", "days", "median length of stay of clients who dropped out"),
     ("treatment_hours_mean", "hours", "mean group and individual hours attended per IOP discharge"),
     ("relapse_in_treatment_share", "share", "relapses during IOP per IOP discharge"),
-    ("relapse_12m_after_discharge", "share", "Kaplan-Meier share relapsed within 12 months of IOP discharge "
-                                             "(clients who did not step up)"),
+    ("relapse_3m_after_discharge", "share", "Kaplan-Meier share relapsed within 3 months of IOP discharge "
+                                            "(clients who did not step up)"),
+    ("relapse_6m_after_discharge", "share", "Kaplan-Meier share relapsed within 6 months of IOP discharge"),
+    ("relapse_12m_after_discharge", "share", "Kaplan-Meier share relapsed within 12 months of IOP discharge"),
     ("relapse_6m_after_dropout", "share", "Kaplan-Meier share relapsed within 6 months, clients who dropped out"),
     ("in_system_end", "clients", "clients still in care when the run ends (censored)"),
 ))
@@ -151,7 +153,9 @@ def compute(events, scenario) -> dict[str, float]:
     k["relapse_in_treatment_share"] = _share(len(inside(get("relapse_in_treatment"))), len(discharges))
 
     followed = _followed_after_discharge(discharges, get("exit"), get("relapse"), end)
-    k["relapse_12m_after_discharge"] = monitors.kaplan_meier_failure(followed.duration, followed.relapsed, 365.0)
+    for months, days in ((3, 91.25), (6, 182.5), (12, 365.0)):
+        k[f"relapse_{months}m_after_discharge"] = monitors.kaplan_meier_failure(
+            followed.duration, followed.relapsed, days)
     dropped = followed[followed.outcome == "dropped_out"]
     k["relapse_6m_after_dropout"] = monitors.kaplan_meier_failure(dropped.duration, dropped.relapsed, 182.5)
 

@@ -324,7 +324,8 @@ class Program:
                         plan_end = min(plan_end + t.review_interval_days, max_end)
                 if now >= next_review - 1e-9:
                     next_review += t.review_interval_days
-                    if outcome is None and on_track and s["review"].chance(t.early_step_down_probability):
+                    halfway = now - admitted >= (plan_end - admitted) / 2  # progress enough to step down
+                    if outcome is None and on_track and halfway and s["review"].chance(t.early_step_down_probability):
                         outcome, early_step_down = TRANSFERRED, True
         return Course(outcome, admitted, now, last_attended, early_step_down)
 

@@ -177,7 +177,7 @@ class Tracks(Group):
     cohort_interval_weeks: int = param(4, "assumption", "weeks between cohort starts", ge=1, le=26)
     step_down_priority: bool = param(True, "assumption", "step-down referrals go first on the waitlist")
     patience_mean_days: float = param(
-        30.0, "assumption: exponential patience on the waitlist", "days", gt=0, le=3650)
+        45.0, "assumption: exponential patience on the waitlist", "days", gt=0, le=3650)
     co_facilitation_above: int = param(10, "assumption", "a group with more attendees than this needs two counsellors",
                                        ge=1, le=30)
 
@@ -198,7 +198,7 @@ class Treatment(Group):
         "calibrated: with plan_spread, reviews and extensions these typical plans give the TEDS 2004 "
         "completer median of 50 days; TIP 46/47 suggests about 90 days, Matrix Model 16 weeks", "typical weeks by severity")
     plan_spread: float = param(
-        0.8, "assumption: individual plans vary around the typical length (log-normal spread); this gives "
+        0.9, "assumption: individual plans vary around the typical length (log-normal spread); this gives "
         "the right-skewed stays of TEDS 2004", "log-scale standard deviation", ge=0, le=2)
     max_weeks: int = param(30, "assumption: plans extended at reviews up to about 7 months", "weeks", ge=1, le=52)
     review_interval_days: int = param(30, "PA placement criteria; CMS recertification", "days", ge=7, le=90)
@@ -209,10 +209,10 @@ class Treatment(Group):
         "between-client spread, 0-1", ge=0, lt=1)
     completion_attendance: float = param(0.6, "assumption", "share of sessions attended to complete", ge=0, le=1)
     early_step_down_probability: float = param(
-        0.12, "assumption", "probability at each 30-day review of stepping down early", ge=0, le=1)
+        0.2, "assumption", "probability at each 30-day review of stepping down early", ge=0, le=1)
     dropout_weekly_hazard: float = param(0.026, "assumption, calibrated to TEDS 2004 discharge mix", "per week", ge=0, le=5)
-    dropout_early_weeks: int = param(1, "assumption", "weeks", ge=0, le=52)
-    dropout_early_multiplier: float = param(1.3, "assumption: dropout is highest in the first weeks", "x", ge=1, le=20)
+    dropout_early_weeks: int = param(2, "assumption", "weeks", ge=0, le=52)
+    dropout_early_multiplier: float = param(1.6, "assumption: dropout is highest in the first weeks", "x", ge=1, le=20)
     dropout_missed_multiplier: float = param(1.1, "assumption", "x per session missed in the week", ge=1, le=10)
     terminate_after_absences: int = param(4, "assumption", "consecutive missed sessions", ge=1, le=50)
     relapse_weekly_hazard: float = param(0.025, "assumption", "per week", ge=0, le=5)
