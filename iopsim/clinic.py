@@ -31,9 +31,11 @@ class Clinic:
         """
         if not self._free_at:
             return float("inf"), -1
-        free_at, who = heapq.heappop(self._free_at)
-        start = self.hours.earliest_start(max(t, free_at), duration)
-        heapq.heappush(self._free_at, (start + duration, who))
+        free_at, who = self._free_at[0]
+        start = t if t > free_at else free_at
+        if not self.hours.always_open:
+            start = self.hours.earliest_start(start, duration)
+        heapq.heapreplace(self._free_at, (start + duration, who))
         return start, who
 
 

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Generator
 
+import numpy as np
 import simpy
 
 from .calendar import HOUR, Calendar, OpeningHours
@@ -23,6 +24,8 @@ from .seats import Admission, Seats
 from .streams import AttendanceBeta, Exponential, Fixed, Streams, Weibull, cumulative
 
 WEEK = 7.0
+STAGES = ("assessment", "waitlist", "iop", "op", "aftercare")
+ATTEMPTS = ("attempt 1", "attempt 2")  # an assessment may be rebooked once
 # IOP discharge codes (TEDS), and how each ends the episode for relapse purposes
 COMPLETED, TRANSFERRED, DROPPED_OUT, TERMINATED, OTHER = (
     "completed", "transferred", "dropped_out", "terminated", "other")
@@ -73,8 +76,14 @@ class Program:
         self._sources = cumulative(scenario.referrals.source_shares)
         self._severities = cumulative(scenario.referrals.severity_shares)
         self._after_relapse = cumulative(treat.relapse_outcome_shares)
-        self.clients = 0
-        self.in_system: dict[str, int] = {}
+        p = scenario.placement
+        self._placement = {sev: (p.iop_share[sev], p.iop_share[sev] + p.higher_level_share[sev]) for sev in p.iop_share}
+        self.walk_in = intake.mode == "walk_in"
+        self.walk_in_show = show_probability(intake.show_curve, 0.0)
+        self.intake_streams = self.streams["rebook"], self.streams["show"], self.streams["assessment_length"]
+        self._placement_draws, self._higher_level = self.streams["placement"], self.streams["higher_level"]
+        self.assessor_names = [f"assessor {k + 1}" for k in range(intake.assessors)]
+        self.in_system = dict.fromkeys(STAGES, 0)  # clients in each stage of care right now
 
     # ------------------------------------------------------------------ running
     def run(self) -> "Program":
@@ -92,38 +101,38 @@ class Program:
         gen = self.streams["referrals"].generator
         counts = gen.poisson(rates)
         times = sorted((d + u for d, n in enumerate(counts) for u in gen.random(n)))
-        attributes = self.streams["attributes"]
-        for t in times:
-            yield self.env.timeout(t - self.env.now)
-            self.clients += 1
-            client = Client(
-                id=self.clients,
-                source=attributes.pick(*self._sources),
-                severity=attributes.pick(*self._severities),
-                evening_only=attributes.chance(r.evening_share),
-                co_occurring=attributes.chance(r.co_occurring_share))
-            self.env.process(self.journey(client))
+        u = self.streams["attributes"].generator.random((len(times), 4)).T
+        sources = np.array(self._sources[0])[np.searchsorted(self._sources[1], u[0], side="right")].tolist()
+        severities = np.array(self._severities[0])[np.searchsorted(self._severities[1], u[1], side="right")].tolist()
+        evening, co_occurring = (u[2] < r.evening_share).tolist(), (u[3] < r.co_occurring_share).tolist()
+        env, journey = self.env, self.journey
+        k = 0
+        for day in range(days):  # wake once a day and line up that day's arrivals
+            yield env.timeout(day - env.now)
+            while k < len(times) and times[k] < day + 1:
+                Arrival(env, journey(Client(k + 1, sources[k], severities[k], evening[k], co_occurring[k])), times[k])
+                k += 1
 
     # ------------------------------------------------------------------ journey
     def journey(self, c: Client) -> Generator:
         """One client's path through care, episode after episode, while they keep coming back."""
-        comes_back = True
+        comes_back, log, in_system = True, self.log.rows.append, self.in_system
         while comes_back:
-            self.note(c, "referral", "referral", resource=c.source, detail=c.severity)
-            self.enter(c, "assessment")
+            log((c.id, c.episode, self.env.now, "referral", "referral", c.source, c.severity, math.nan))
+            in_system["assessment"] += 1
             if c.source == "step_down":
                 placement = "iop"  # already assessed by the referring program: a shorter path
             else:
                 assessed = yield from self.intake(c)
                 placement = self.place(c) if assessed else "lost"
-            self.leave(c, "assessment")
+            in_system["assessment"] -= 1
             if placement == "lost":
                 comes_back = yield from self.community(c, "assessment", "no_show", self.after_dropout)
                 continue
-            self.note(c, "placed", "assessment", detail=placement)
+            log((c.id, c.episode, self.env.now, "placed", "assessment", "", placement, math.nan))
             if placement == "higher":
-                self.note(c, "exit", "assessment", detail="higher_level")
-                comes_back = yield from self.higher_level(c)
+                log((c.id, c.episode, self.env.now, "exit", "assessment", "", "higher_level", math.nan))
+                comes_back = self.returns_from_higher_level() and (yield from self.higher_level(c))
             elif placement == "op":
                 comes_back = yield from self.outpatient(c, retained=0.0)
             else:
@@ -135,48 +144,44 @@ class Program:
         With walk-in assessment the client decides to come on the day (no booking delay to
         wear their resolve down) and waits at the clinic for the first free assessor.
         """
-        intake = self.s.intake
-        walk_in = intake.mode == "walk_in"
-        rebook, show, length = self.streams["rebook"], self.streams["show"], self.streams["assessment_length"]
-        for attempt in (1, 2):
-            now = self.env.now
-            label = f"attempt {attempt}"
-            if walk_in and not show.chance(show_probability(intake.show_curve, 0.0)):
-                self.note(c, "no_show", "assessment", detail=label)
+        intake, env, log, walk_in = self.s.intake, self.env, self.log.rows.append, self.walk_in
+        rebook, show, length = self.intake_streams
+        for attempt in ATTEMPTS:
+            now = env.now
+            if walk_in and not show.random() < self.walk_in_show:
+                log((c.id, c.episode, now, "no_show", "assessment", "", attempt, math.nan))
             else:
                 duration = self.assessment_length.sample(length)
-                start, who = self.assessors.book(now + (0.0 if walk_in else intake.booking_lead_days), duration)
+                start, who = self.assessors.book(now if walk_in else now + intake.booking_lead_days, duration)
+                if start == math.inf:  # nobody to assess: the client waits past the end of the run
+                    yield env.event()
                 delay = start - now
-                self.note(c, "assessment_booked", "assessment", detail=label, value=delay)
-                showed = walk_in or show.chance(show_probability(intake.show_curve, delay))
-                self.note(c, "assessed" if showed else "no_show", "assessment", resource=f"assessor {who + 1}",
-                          detail=label, value=duration / HOUR, at=start)
+                showed = walk_in or show.random() < show_probability(intake.show_curve, delay)
+                log((c.id, c.episode, now, "assessment_booked", "assessment", "", attempt, delay))
+                log((c.id, c.episode, start, "assessed" if showed else "no_show", "assessment",
+                     self.assessor_names[who], attempt, duration / HOUR))
                 if showed:
-                    yield self.env.timeout(delay + duration)
+                    yield env.timeout(delay + duration)
                     return True
-                yield self.env.timeout(delay)
-            if attempt == 2 or not rebook.chance(intake.rebook_probability):
+                yield env.timeout(delay)
+            if attempt == ATTEMPTS[-1] or not rebook.chance(intake.rebook_probability):
                 return False
         return False
 
     def place(self, c: Client) -> str:
         """Level of care by severity: IOP, a higher level (PHP / residential) or standard OP."""
-        p = self.s.placement
-        u = self.streams["placement"].random()
-        iop = p.iop_share[c.severity]
-        if u < iop:
-            return "iop"
-        if u < iop + p.higher_level_share[c.severity]:
-            return "higher"
-        return "op"
+        u = self._placement_draws.random()
+        iop, iop_or_higher = self._placement[c.severity]
+        return "iop" if u < iop else "higher" if u < iop_or_higher else "op"
+
+    def returns_from_higher_level(self) -> bool:
+        """Whether a client sent to PHP / residential comes back later as a step-down referral."""
+        return self._higher_level.random() < self.s.placement.higher_level_return_probability
 
     def higher_level(self, c: Client) -> Generator:
-        """Referred out to PHP / residential; may come back later as a step-down referral."""
-        p = self.s.placement
-        stream = self.streams["higher_level"]
-        if not stream.chance(p.higher_level_return_probability):
-            return False
-        if not (yield from self.later(stream.exponential(p.higher_level_stay_days))):
+        """The stay at a higher level of care, then back as a step-down referral (if within the run)."""
+        stay = self._higher_level.exponential(self.s.placement.higher_level_stay_days)
+        if not (yield from self.later(stay)):
             return False
         c.source, c.episode = "step_down", c.episode + 1
         return True
@@ -189,7 +194,7 @@ class Program:
         outcome, retained, early_step_down = yield from self.iop(c, admission)
         if outcome == TRANSFERRED and not early_step_down:
             self.note(c, "exit", "iop", detail="stepped_up")
-            return (yield from self.higher_level(c))
+            return self.returns_from_higher_level() and (yield from self.higher_level(c))
         if outcome in (COMPLETED, TRANSFERRED):
             return (yield from self.outpatient(c, retained=retained))
         dose = retained >= self.s.relapse.dose_days
@@ -431,10 +436,25 @@ class Program:
         self.log.rows.append((c.id, c.episode, self.env.now if at is None else at, event, stage, resource, detail, value))
 
     def enter(self, c: Client, stage: str) -> None:
-        self.in_system[stage] = self.in_system.get(stage, 0) + 1
+        self.in_system[stage] += 1
 
     def leave(self, c: Client, stage: str) -> None:
         self.in_system[stage] -= 1
+
+
+class Arrival(simpy.Process):
+    """A client's process that takes its first step at the arrival time.
+
+    `env.process` after a timeout costs two SimPy events per referral; starting the generator
+    from the arrival timeout itself costs one, and referrals are most of a run's events.
+    """
+
+    def __init__(self, env: simpy.Environment, generator: Generator, at: float) -> None:
+        self.env = env
+        self.callbacks = []
+        self._generator = generator
+        self._target = env.timeout(at - env.now)
+        self._target.callbacks.append(self._resume)
 
 
 @dataclass(slots=True)

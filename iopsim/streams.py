@@ -54,11 +54,7 @@ class Stream:
 
     def pick(self, options: tuple, cumulative: tuple[float, ...]):
         """One of options, with the given cumulative probabilities (last one 1)."""
-        u = self.random()
-        for option, c in zip(options, cumulative):
-            if u < c:
-                return option
-        return options[-1]
+        return pick(options, cumulative, self.random())
 
 
 class Streams(dict):
@@ -74,6 +70,14 @@ class Streams(dict):
         key = zlib.crc32(name.encode())
         stream = self[name] = Stream(np.random.SeedSequence([int(s) for s in self.entropy], spawn_key=(key,)))
         return stream
+
+
+def pick(options: tuple, cumulative: tuple[float, ...], u: float):
+    """The option whose cumulative-probability band holds the uniform draw u."""
+    for option, c in zip(options, cumulative):
+        if u < c:
+            return option
+    return options[-1]
 
 
 def cumulative(shares: dict) -> tuple[tuple, tuple[float, ...]]:
@@ -92,7 +96,7 @@ class Exponential:
     mean: float
 
     def sample(self, stream: Stream) -> float:
-        return stream.exponential(self.mean)
+        return -self.mean * math.log(1.0 - stream.random())
 
     @property
     def variance(self) -> float:
