@@ -1,0 +1,55 @@
+"""The default scenario reproduces the published figures of MODEL.md section 4 (C1-C6).
+
+One call of `calibration.check(reps=8)` is shared by every test; each target is its own test, so
+a failure names the target (code, KPI, allowed range and the model's value).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from iopsim import calibration
+
+pytestmark = pytest.mark.slow
+
+SHAPE_ROW = "relapse curve flattens"
+
+
+@pytest.fixture(scope="module")
+def table():
+    return calibration.check(reps=8)
+
+
+def test_table_has_every_target_code(table):
+    assert {"C1", "C2", "C3", "C4", "C5", "C6"} <= set(table.target)
+    assert len(table) == len(calibration.TARGETS) + 1  # one row per KPI target and the curve's shape
+
+
+def test_every_target_range_contains_its_published_value(table):
+    for _, row in table.iterrows():
+        if not math.isnan(row.published):
+            assert row.low <= row.published <= row.high, row.what
+
+
+@pytest.mark.parametrize("kpi", list(calibration.TARGETS), ids=lambda k: f"{calibration.TARGETS[k].code}-{k}")
+def test_target_holds(table, kpi):
+    target = calibration.TARGETS[kpi]
+    rows = table[table.what == target.what]
+    assert len(rows) == 1, f"{target.code} {kpi}: missing from the table"
+    row = rows.iloc[0]
+    assert row.target == target.code
+    assert target.low <= row.model <= target.high, (
+        f"{target.code} {target.what}: model {row.model:.4g} outside [{target.low:.4g}, {target.high:.4g}] "
+        f"(published {target.published:g}, {target.source})")
+    assert bool(row.holds)
+
+
+def test_c6_relapse_curve_is_steep_then_flattening(table):
+    rows = table[(table.target == "C6") & table.what.str.contains("flatten")]
+    assert len(rows) == 1, f"C6 {SHAPE_ROW}: missing from the table"
+    row = rows.iloc[0]
+    assert bool(row.holds), f"C6 {SHAPE_ROW}: relapses per month 0-3, 3-6, 6-12 months = {row.detail}"
+    per_month = [float(x) for x in row.detail.split(" > ")]
+    assert per_month[0] > per_month[1] > per_month[2] >= 0
