@@ -50,8 +50,9 @@ class OpeningHours:
         self.always_open = (len(self.weekdays) == 7 and not calendar.holidays
                             and open_hour == 0 and hours_per_day >= 24)
         # opening times of every open day, well past the run's end, for look-ups by bisection
+        weekdays, holidays = self.weekdays, calendar.holidays
         self.openings = [] if self.length <= 0 else [
-            d + self.open for d in range(int(math.ceil(until)) + 400) if self.is_open_day(d)]
+            d + self.open for d in range(int(math.ceil(until)) + 400) if d % 7 in weekdays and d % 365 not in holidays]
 
     def is_open_day(self, day: int) -> bool:
         return day % 7 in self.weekdays and not self.calendar.is_holiday(day)

@@ -50,23 +50,31 @@ class AppointmentBook:
         self.hours = hours
         self.staff = staff
         self.length = length
-        self.per_day = staff * int(hours.length / length + 1e-9)
-        self._taken: dict[int, int] = {}
+        self.rows = int(hours.length / length + 1e-9) if staff else 0  # slot times per day
+        self._booked: dict[int, list[int]] = {}  # day -> people booked at each slot time
+
+    @property
+    def per_day(self) -> int:
+        """Appointments one open day can hold."""
+        return self.staff * self.rows
 
     def book(self, t: float) -> float:
         """Start time of the first free slot on a day whose opening is at or after t."""
         openings = self.hours.openings
         k = bisect.bisect_left(openings, t)
-        while k < len(openings) and self.per_day:
-            day = math.floor(openings[k])
-            taken = self._taken.get(day, 0)
-            if taken < self.per_day:
-                self._taken[day] = taken + 1
-                return openings[k] + (taken // self.staff) * self.length
+        while k < len(openings) and self.rows:
+            booked = self._booked.setdefault(math.floor(openings[k]), [0] * self.rows)
+            for row, n in enumerate(booked):
+                if n < self.staff:
+                    booked[row] += 1
+                    return openings[k] + row * self.length
             k += 1
         return math.inf
 
     def cancel(self, start: float) -> None:
         """Give back a slot booked with `book` that will not be used."""
         if start != math.inf:
-            self._taken[math.floor(start)] -= 1
+            day = math.floor(start)
+            row = round((start - self.hours.openings[bisect.bisect_right(self.hours.openings, start) - 1])
+                        / self.length)
+            self._booked[day][row] -= 1

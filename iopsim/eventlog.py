@@ -48,7 +48,8 @@ class EventLog:
         """The log as a DataFrame sorted by time (ties keep the order things happened in)."""
         import pandas as pd
 
-        frame = pd.DataFrame.from_records(self.rows, columns=COLUMNS)
+        frame = pd.DataFrame.from_records(self.rows, columns=COLUMNS).astype(
+            {"client": "int64", "episode": "int64", "time": "float64", "value": "float64"})
         frame = frame.sort_values("time", kind="stable", ignore_index=True)
         frame.insert(4, "event_type", frame["event"].map(EVENT_TYPES))
         for col in ("event", "event_type", "stage", "resource", "detail"):

@@ -24,6 +24,7 @@ from .seats import Admission, Seats
 from .streams import AttendanceBeta, Exponential, Fixed, Streams, Weibull, cumulative
 
 WEEK = 7.0
+EPS = 1e-9  # times computed by different sums may differ by rounding: compare with this slack
 STAGES = ("assessment", "waitlist", "iop", "op", "aftercare")
 ATTEMPTS = ("attempt 1", "attempt 2")  # an assessment may be rebooked once
 # IOP discharge codes (TEDS), and how each ends the episode for relapse purposes
@@ -107,9 +108,9 @@ class Program:
         evening, co_occurring = (u[2] < r.evening_share).tolist(), (u[3] < r.co_occurring_share).tolist()
         env, journey = self.env, self.journey
         k = 0
-        for day in range(days):  # wake once a day and line up that day's arrivals
-            yield env.timeout(day - env.now)
-            while k < len(times) and times[k] < day + 1:
+        for week in range(0, days, 7):  # wake once a week and line up that week's arrivals
+            yield env.timeout(week - env.now)
+            while k < len(times) and times[k] < week + 7:
                 Arrival(env, journey(Client(k + 1, sources[k], severities[k], evening[k], co_occurring[k])), times[k])
                 k += 1
 
@@ -204,15 +205,12 @@ class Program:
         """Wait for a seat in a track the client can attend, unless patience runs out first."""
         self.enter(c, "waitlist")
         self.note(c, "waitlist_join", "waitlist", resource="evening" if c.evening_only else "any")
-        waiter = self.seats.join(c, c.evening_only, step_down=c.source == "step_down")
         patience = self.streams["patience"].exponential(self.s.tracks.patience_mean_days)
-        yield waiter.admitted | self.env.timeout(patience)
+        admission = yield self.seats.join(c, c.evening_only, c.source == "step_down", patience).decided
         self.leave(c, "waitlist")
-        if not waiter.admitted.triggered:
-            self.seats.leave(waiter)
+        if admission is None:
             self.note(c, "reneged", "waitlist")
             return None
-        admission = waiter.admitted.value
         self.note(c, "admitted", "iop", resource=f"{admission.track.name} group {admission.group + 1}",
                   detail=f"counsellor {admission.counsellor + 1}")
         return admission
@@ -234,11 +232,12 @@ class Program:
     def treatment_course(self, c: Client, a: Admission, admitted: float) -> "Course":
         """Draw the whole course of IOP treatment, stretch by stretch, from admission on.
 
-        A stretch runs to the next week's end, plan end or 30-day review.  Its hazards decide
-        whether and when something ends the stay; the client attends (or misses) the sessions
-        up to then; at the plan's end or a review the plan is completed, extended, or stepped
-        down early.  Nothing else in the program can change a course once it has begun, so it
-        is drawn in one go (and logged ahead of the clock) rather than woken every week.
+        A stretch runs to the next week's end, plan end or 30-day review, and its weekly hazards
+        (dropout, relapse, other exits) hold steady within it: each risk strikes when its
+        cumulative hazard passes the client's own Exp(1) draw.  The client attends (or misses)
+        the sessions up to then; at the plan's end or a review the plan is completed, extended,
+        or stepped down early.  Nothing else in the program can change a course once it has
+        begun, so it is drawn in one go (and logged ahead of the clock), not woken every week.
         """
         t, s, log = self.s.treatment, self.streams, self.log.rows.append
         cid, episode = c.id, c.episode
@@ -246,13 +245,17 @@ class Program:
         max_end = admitted + WEEK * t.max_weeks
         next_review = admitted + t.review_interval_days
         week_end = admitted + WEEK
+        early_end = admitted + WEEK * t.dropout_early_weeks
         p_attend = self.attendance.sample(s["attendance_level"])
-        attend, hazards, individual = s["attendance"], s["treatment_hazards"], s["individual_sessions"]
+        attend, individual, hazards = s["attendance"], s["individual_sessions"], s["treatment_hazards"]
+        # each risk strikes when its cumulative hazard uses up the client's own Exp(1) draw
+        dropout_left, relapse_left, other_left = (-math.log(1.0 - u) for u in hazards.take(3))
+        other_at = admitted + WEEK * other_left / t.other_weekly_hazard if t.other_weekly_hazard else math.inf
         next_meds = admitted if c.co_occurring and s["medication"].chance(t.medication_share) else math.inf
         next_individual = admitted + 1.0 if t.individual_sessions_per_week else math.inf
         track, times, i, slots = a.track, a.track.session_times, a.session, self.counselling_slots
         draws = attend.take(bisect.bisect_left(times, max_end) - i)  # one per session the plan could reach
-        first = i
+        first, n_times, session_hours = i, len(times), track.hours
         group_name = f"{track.name} group {a.group + 1}"
         counsellor = f"counsellor {a.counsellor + 1}"
         held = attended = in_a_row = missed = 0
@@ -261,35 +264,31 @@ class Program:
         outcome = None
         early_step_down = False
         while outcome is None:
-            if now >= week_end - 1e-9:
+            if now >= week_end - EPS:
                 week_end, missed = week_end + WEEK, 0
-            boundary = min(week_end, plan_end if plan_end > now + 1e-9 else math.inf, next_review)
-            span = (boundary - now) / WEEK
-            early = t.dropout_early_multiplier if now - admitted < WEEK * t.dropout_early_weeks else 1.0
-            risks = ((DROPPED_OUT, t.dropout_weekly_hazard * early * t.dropout_missed_multiplier ** missed),
-                     ("relapse", t.relapse_weekly_hazard * 0.5 ** (hours / t.relapse_halving_hours)),
-                     (OTHER, t.other_weekly_hazard))
-            stop, event = boundary, None
-            u = hazards.take(6)
-            for k, (name, weekly) in enumerate(risks):
-                if u[2 * k] < 1.0 - math.exp(-weekly * span):
-                    when = now + (boundary - now) * u[2 * k + 1]
-                    if when < stop:
-                        stop, event = when, name
-            while i < len(times) and times[i] < stop:
+            boundary = min(week_end, plan_end if plan_end > now + EPS else math.inf, next_review)
+            dropout = t.dropout_weekly_hazard * t.dropout_missed_multiplier ** missed \
+                * (t.dropout_early_multiplier if now < early_end else 1.0)
+            relapse = t.relapse_weekly_hazard * 0.5 ** (hours / t.relapse_halving_hours)
+            stop, event = (other_at, OTHER) if other_at < boundary else (boundary, None)
+            if dropout > 0 and now + WEEK * dropout_left / dropout < stop:
+                stop, event = now + WEEK * dropout_left / dropout, DROPPED_OUT
+            if relapse > 0 and now + WEEK * relapse_left / relapse < stop:
+                stop, event = now + WEEK * relapse_left / relapse, "relapse"
+            limit = stop - EPS  # a session at the very end of a stretch belongs to what follows
+            while i < n_times and times[i] < limit:
                 held += 1
                 if draws[i - first] < p_attend:
                     attended, in_a_row, last_attended = attended + 1, 0, times[i]
-                    hours += track.hours
-                    log((cid, episode, times[i], "group_attended", "iop", group_name, "", track.hours))
+                    hours += session_hours
+                    log((cid, episode, times[i], "group_attended", "iop", group_name, "", session_hours))
                 else:
                     in_a_row, missed = in_a_row + 1, missed + 1
                     log((cid, episode, times[i], "group_missed", "iop", group_name, "", math.nan))
                     if in_a_row >= t.terminate_after_absences:
                         stop, event = times[i], TERMINATED
+                        break
                 i += 1
-                if event == TERMINATED:
-                    break
             while next_individual < stop:
                 k = bisect.bisect_left(slots, next_individual)
                 when = slots[k] if k < len(slots) else math.inf
@@ -306,10 +305,13 @@ class Program:
                 else:
                     self.prescribers.cancel(when)
                 next_meds += WEEK * t.medication_interval_weeks
+            dropout_left -= dropout * (stop - now) / WEEK
+            relapse_left -= relapse * (stop - now) / WEEK
             now = stop
             if event in (TERMINATED, DROPPED_OUT, OTHER):
                 outcome = event
             elif event == "relapse":
+                relapse_left = -math.log(1.0 - hazards.random())  # the clock restarts for the next one
                 after = s["relapse_in_treatment"].pick(*self._after_relapse)
                 log((cid, episode, now, "relapse_in_treatment", "iop", "", after, math.nan))
                 if after == "step_up":
@@ -320,14 +322,14 @@ class Program:
                     plan_end = min(max(plan_end, now) + WEEK * t.relapse_extension_weeks, max_end)
             else:
                 on_track = held == 0 or attended >= t.completion_attendance * held
-                if now >= plan_end - 1e-9:
+                if now >= plan_end - EPS:
                     if on_track:
                         outcome = COMPLETED
-                    elif plan_end >= max_end - 1e-9:
+                    elif plan_end >= max_end - EPS:
                         outcome, early_step_down = TRANSFERRED, True  # plan at its longest: on to standard OP
                     else:
                         plan_end = min(plan_end + t.review_interval_days, max_end)
-                if now >= next_review - 1e-9:
+                if now >= next_review - EPS:
                     next_review += t.review_interval_days
                     halfway = now - admitted >= (plan_end - admitted) / 2  # progress enough to step down
                     if outcome is None and on_track and halfway and s["review"].chance(t.early_step_down_probability):

@@ -13,12 +13,15 @@ import numpy as np
 
 
 def level(joins, leaves) -> tuple[np.ndarray, np.ndarray]:
-    """A step function: change times and the level from each time on (starts at 0)."""
+    """A step function: change times and the level from each time on (starts at 0).
+
+    At equal times leaves count before joins, so a hand-over never shows as an extra client.
+    """
     joins = np.asarray(joins, dtype=float)
     leaves = np.asarray(leaves, dtype=float)
     times = np.concatenate([joins, leaves])
     steps = np.concatenate([np.ones(joins.size), -np.ones(leaves.size)])
-    order = np.argsort(times, kind="stable")
+    order = np.lexsort((steps, times))
     return times[order], np.cumsum(steps[order])
 
 
@@ -35,11 +38,12 @@ def time_average(step: tuple[np.ndarray, np.ndarray], start: float, end: float) 
 
 
 def maximum(step: tuple[np.ndarray, np.ndarray], start: float, end: float) -> float:
+    """Highest level held at any time in [start, end)."""
     times, levels = step
-    before = levels[times < start]
-    inside = levels[(times >= start) & (times < end)]
-    candidates = np.concatenate([before[-1:], inside, [0.0]])
-    return float(candidates.max())
+    k = np.searchsorted(times, start, side="right") - 1
+    at_start = levels[k] if k >= 0 else 0.0
+    inside = levels[(times > start) & (times < end)]
+    return float(max(at_start, inside.max() if inside.size else at_start))
 
 
 def group_sessions(attended):

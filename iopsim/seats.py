@@ -7,6 +7,7 @@ makes people wait (visibly, in the log), it never overfills.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import simpy
@@ -39,11 +40,13 @@ class Admission:
 
 @dataclass
 class Waiter:
+    """A client on the waitlist; `decided` fires with their Admission, or None if they gave up."""
+
     client: object
     evening_only: bool
     priority: int
     since: float
-    admitted: simpy.Event
+    decided: simpy.Event
 
 
 class Seats:
@@ -51,6 +54,7 @@ class Seats:
 
     def __init__(self, env: simpy.Environment, scenario, calendar: Calendar, until: float) -> None:
         self.env = env
+        self.end = until
         tracks = scenario.tracks
         self.caseload = [0] * scenario.staff.iop_counsellors
         self.caseload_cap = scenario.staff.iop_caseload_cap
@@ -74,16 +78,19 @@ class Seats:
             self.tracks.append(state)
             env.process(self._admissions(state))
 
-    def join(self, client, evening_only: bool, step_down: bool) -> Waiter:
-        """Put a client on the waitlist; their `admitted` event fires with an Admission."""
+    def join(self, client, evening_only: bool, step_down: bool, patience: float) -> Waiter:
+        """Put a client on the waitlist until admitted or until their patience (days) runs out."""
         priority = 0 if (step_down and self.priority_step_down) else 1
         waiter = Waiter(client, evening_only, priority, self.env.now, self.env.event())
-        self.waiting.append(waiter)
-        self.waiting.sort(key=lambda w: (w.priority, w.since))
+        bisect.insort(self.waiting, waiter, key=lambda w: (w.priority, w.since))
+        if self.env.now + patience < self.end:
+            self.env.timeout(patience).callbacks.append(lambda _: self._give_up(waiter))
         return waiter
 
-    def leave(self, waiter: Waiter) -> None:
-        self.waiting.remove(waiter)
+    def _give_up(self, waiter: Waiter) -> None:
+        if not waiter.decided.triggered:
+            self.waiting.remove(waiter)
+            waiter.decided.succeed(None)
 
     def release(self, admission: Admission) -> None:
         admission.track.members[admission.group] -= 1
@@ -110,4 +117,4 @@ class Seats:
             track.members[group] += 1
             self.caseload[counsellor] += 1
             self.waiting.remove(waiter)
-            waiter.admitted.succeed(Admission(track, group, counsellor, session))
+            waiter.decided.succeed(Admission(track, group, counsellor, session))

@@ -75,8 +75,6 @@ def test_maximum(step, start, end, peak):
     assert monitors.maximum(step, start, end) == peak
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: maximum() counts the level that held just before `start` even when "
-                                       "the level changes exactly at `start` (it uses times < start, not <=)")
 @pytest.mark.parametrize("start, end, peak", [(4, 6, 1), (8, 10, 1)])
 def test_maximum_when_the_level_changes_exactly_at_the_window_start(step, start, end, peak):
     assert monitors.maximum(step, start, end) == peak
