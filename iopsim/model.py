@@ -233,8 +233,9 @@ class Program:
         """Draw the whole course of IOP treatment, stretch by stretch, from admission on.
 
         A stretch runs to the next week's end, plan end or 30-day review, and its weekly hazards
-        (dropout, relapse, other exits) hold steady within it: each risk strikes when its
-        cumulative hazard passes the client's own Exp(1) draw.  The client attends (or misses)
+        hold steady within it: dropout (higher in the first weeks and after a week with missed
+        sessions), relapse (falling with the hours of treatment received) and other exits; each
+        strikes when its cumulative hazard passes the client's own Exp(1) draw.  The client attends (or misses)
         the sessions up to then; at the plan's end or a review the plan is completed, extended,
         or stepped down early.  Nothing else in the program can change a course once it has
         begun, so it is drawn in one go (and logged ahead of the clock), not woken every week.
@@ -258,18 +259,22 @@ class Program:
         first, n_times, session_hours = i, len(times), track.hours
         group_name = f"{track.name} group {a.group + 1}"
         counsellor = f"counsellor {a.counsellor + 1}"
-        held = attended = in_a_row = missed = 0
+        held = attended = in_a_row = missed = missed_last_week = 0
         hours = 0.0
         last_attended = now = admitted
         outcome = None
         early_step_down = False
+        dropout_base, missed_factor, early_factor = (
+            t.dropout_weekly_hazard, t.dropout_missed_multiplier, t.dropout_early_multiplier)
+        relapse_base, halving, absences = t.relapse_weekly_hazard, t.relapse_halving_hours, t.terminate_after_absences
         while outcome is None:
             if now >= week_end - EPS:
-                week_end, missed = week_end + WEEK, 0
-            boundary = min(week_end, plan_end if plan_end > now + EPS else math.inf, next_review)
-            dropout = t.dropout_weekly_hazard * t.dropout_missed_multiplier ** missed \
-                * (t.dropout_early_multiplier if now < early_end else 1.0)
-            relapse = t.relapse_weekly_hazard * 0.5 ** (hours / t.relapse_halving_hours)
+                week_end, missed_last_week, missed = week_end + WEEK, missed, 0
+            boundary = week_end if week_end < next_review else next_review
+            if now + EPS < plan_end < boundary:
+                boundary = plan_end
+            dropout = dropout_base * missed_factor ** missed_last_week * (early_factor if now < early_end else 1.0)
+            relapse = relapse_base * 0.5 ** (hours / halving)
             stop, event = (other_at, OTHER) if other_at < boundary else (boundary, None)
             if dropout > 0 and now + WEEK * dropout_left / dropout < stop:
                 stop, event = now + WEEK * dropout_left / dropout, DROPPED_OUT
@@ -285,7 +290,7 @@ class Program:
                 else:
                     in_a_row, missed = in_a_row + 1, missed + 1
                     log((cid, episode, times[i], "group_missed", "iop", group_name, "", math.nan))
-                    if in_a_row >= t.terminate_after_absences:
+                    if in_a_row >= absences:
                         stop, event = times[i], TERMINATED
                         break
                 i += 1

@@ -60,6 +60,7 @@ class Seats:
         self.caseload_cap = scenario.staff.iop_caseload_cap
         self.priority_step_down = tracks.step_down_priority
         self.waiting: list[Waiter] = []
+        self._joined: simpy.Event | None = None  # wakes sleeping admission processes
         self.tracks: list[TrackState] = []
         self.day_tracks_exist = any(not t.evening for t in tracks.tracks)
         for t in tracks.tracks:
@@ -83,6 +84,8 @@ class Seats:
         priority = 0 if (step_down and self.priority_step_down) else 1
         waiter = Waiter(client, evening_only, priority, self.env.now, self.env.event())
         bisect.insort(self.waiting, waiter, key=lambda w: (w.priority, w.since))
+        if self._joined is not None and not self._joined.triggered:
+            self._joined.succeed()
         if self.env.now + patience < self.end:
             self.env.timeout(patience).callbacks.append(lambda _: self._give_up(waiter))
         return waiter
@@ -97,12 +100,28 @@ class Seats:
         self.caseload[admission.counsellor] -= 1
 
     def _admissions(self, track: TrackState):
-        """At each admitting session, fill free seats from the front of the waitlist."""
+        """At each admitting session, fill free seats from the front of the waitlist.
+
+        While nobody waits the process sleeps until someone joins, rather than waking at
+        every session for nothing.
+        """
         env = self.env
-        for i in track.admits_at:
-            yield env.timeout(track.session_times[i] - env.now)
+        starts = [track.session_times[i] for i in track.admits_at]
+        k = 0
+        while k < len(starts):
+            if not self.waiting:
+                yield self._someone_joins()
+                k = bisect.bisect_left(starts, env.now, lo=k)
+                continue
+            yield env.timeout(starts[k] - env.now)
             if self.waiting:
-                self._admit(track, i)
+                self._admit(track, track.admits_at[k])
+            k += 1
+
+    def _someone_joins(self) -> simpy.Event:
+        if self._joined is None or self._joined.triggered:
+            self._joined = self.env.event()
+        return self._joined
 
     def _admit(self, track: TrackState, session: int) -> None:
         for waiter in list(self.waiting):
