@@ -230,36 +230,38 @@ class Program:
         return course.outcome, course.discharged - course.admitted, course.early_step_down
 
     def treatment_course(self, c: Client, a: Admission, admitted: float) -> "Course":
-        """Draw the whole course of IOP treatment, stretch by stretch, from admission on.
+        """Draw the whole course of IOP treatment, week by week, from admission on.
 
-        A stretch runs to the next week's end, plan end or 30-day review, and its weekly hazards
-        hold steady within it: dropout (higher in the first weeks and after a week with missed
-        sessions), relapse (falling with the hours of treatment received) and other exits; each
-        strikes when its cumulative hazard passes the client's own Exp(1) draw.  The client attends (or misses)
-        the sessions up to then; at the plan's end or a review the plan is completed, extended,
-        or stepped down early.  Nothing else in the program can change a course once it has
-        begun, so it is drawn in one go (and logged ahead of the clock), not woken every week.
+        Each week's hazards hold steady within it: dropout (higher in the first weeks and
+        after a week with missed sessions), relapse (falling with the hours of treatment
+        received) and other exits; each strikes when its cumulative hazard passes the client's
+        own Exp(1) draw.  The client attends (or misses) the week's sessions up to then; a run
+        of missed sessions ends in termination.  Plans are reviewed at the weekly team meeting
+        nearest each review interval (every 4 weeks for 30 days): at the plan's end or a review
+        the plan is completed, extended, or stepped down early.  Nothing else in the program
+        can change a course once it has begun, so it is drawn in one go (and logged ahead of
+        the clock) rather than woken every week.
         """
         t, s, log = self.s.treatment, self.streams, self.log.rows.append
         cid, episode = c.id, c.episode
+        review_weeks = max(1, round(t.review_interval_days / WEEK))
         plan_end = admitted + WEEK * self.planned_weeks(c)
         max_end = admitted + WEEK * t.max_weeks
-        next_review = admitted + t.review_interval_days
-        week_end = admitted + WEEK
-        early_end = admitted + WEEK * t.dropout_early_weeks
         p_attend = self.attendance.sample(s["attendance_level"])
         attend, individual, hazards = s["attendance"], s["individual_sessions"], s["treatment_hazards"]
         # each risk strikes when its cumulative hazard uses up the client's own Exp(1) draw
-        dropout_left, relapse_left, other_left = (-math.log(1.0 - u) for u in hazards.take(3))
+        u = hazards.take(3)
+        dropout_left, relapse_left, other_left = -math.log(1.0 - u[0]), -math.log(1.0 - u[1]), -math.log(1.0 - u[2])
         other_at = admitted + WEEK * other_left / t.other_weekly_hazard if t.other_weekly_hazard else math.inf
         next_meds = admitted if c.co_occurring and s["medication"].chance(t.medication_share) else math.inf
-        next_individual = admitted + 1.0 if t.individual_sessions_per_week else math.inf
+        next_individual = admitted + 1.0  # afternoons, from the day after admission
         track, times, i, slots = a.track, a.track.session_times, a.session, self.counselling_slots
         draws = attend.take(bisect.bisect_left(times, max_end) - i)  # one per session the plan could reach
         first, n_times, session_hours = i, len(times), track.hours
         group_name = f"{track.name} group {a.group + 1}"
         counsellor = f"counsellor {a.counsellor + 1}"
-        held = attended = in_a_row = missed = missed_last_week = 0
+        individual_hours, individual_gap = t.individual_session_hours, WEEK / max(t.individual_sessions_per_week, 1)
+        held = attended = in_a_row = missed = missed_last_week = week = 0
         hours = 0.0
         last_attended = now = admitted
         outcome = None
@@ -268,19 +270,15 @@ class Program:
             t.dropout_weekly_hazard, t.dropout_missed_multiplier, t.dropout_early_multiplier)
         relapse_base, halving, absences = t.relapse_weekly_hazard, t.relapse_halving_hours, t.terminate_after_absences
         while outcome is None:
-            if now >= week_end - EPS:
-                week_end, missed_last_week, missed = week_end + WEEK, missed, 0
-            boundary = week_end if week_end < next_review else next_review
-            if now + EPS < plan_end < boundary:
-                boundary = plan_end
-            dropout = dropout_base * missed_factor ** missed_last_week * (early_factor if now < early_end else 1.0)
+            week_end = admitted + WEEK * (week + 1)
+            dropout = dropout_base * missed_factor ** missed_last_week * (early_factor if week < t.dropout_early_weeks else 1.0)
             relapse = relapse_base * 0.5 ** (hours / halving)
-            stop, event = (other_at, OTHER) if other_at < boundary else (boundary, None)
+            stop, event = (other_at, OTHER) if other_at < week_end else (week_end, None)
             if dropout > 0 and now + WEEK * dropout_left / dropout < stop:
                 stop, event = now + WEEK * dropout_left / dropout, DROPPED_OUT
             if relapse > 0 and now + WEEK * relapse_left / relapse < stop:
                 stop, event = now + WEEK * relapse_left / relapse, "relapse"
-            limit = stop - EPS  # a session at the very end of a stretch belongs to what follows
+            limit = stop - EPS  # a session at the very end of the week belongs to the next
             while i < n_times and times[i] < limit:
                 held += 1
                 if draws[i - first] < p_attend:
@@ -294,15 +292,15 @@ class Program:
                         stop, event = times[i], TERMINATED
                         break
                 i += 1
-            while next_individual < stop:
+            while t.individual_sessions_per_week and next_individual < stop:
                 k = bisect.bisect_left(slots, next_individual)
                 when = slots[k] if k < len(slots) else math.inf
                 if when >= stop:
                     break
                 if individual.random() < p_attend:
-                    hours += t.individual_session_hours
-                    log((cid, episode, when, "individual_session", "iop", counsellor, "", t.individual_session_hours))
-                next_individual = when + WEEK / t.individual_sessions_per_week
+                    hours += individual_hours
+                    log((cid, episode, when, "individual_session", "iop", counsellor, "", individual_hours))
+                next_individual = when + individual_gap
             if next_meds < stop:
                 when = self.prescribers.book(next_meds)
                 if when < stop:
@@ -315,7 +313,8 @@ class Program:
             now = stop
             if event in (TERMINATED, DROPPED_OUT, OTHER):
                 outcome = event
-            elif event == "relapse":
+                break
+            if event == "relapse":
                 relapse_left = -math.log(1.0 - hazards.random())  # the clock restarts for the next one
                 after = s["relapse_in_treatment"].pick(*self._after_relapse)
                 log((cid, episode, now, "relapse_in_treatment", "iop", "", after, math.nan))
@@ -324,21 +323,20 @@ class Program:
                 elif after == "drop_out":
                     outcome = DROPPED_OUT
                 else:
-                    plan_end = min(max(plan_end, now) + WEEK * t.relapse_extension_weeks, max_end)
-            else:
-                on_track = held == 0 or attended >= t.completion_attendance * held
-                if now >= plan_end - EPS:
-                    if on_track:
-                        outcome = COMPLETED
-                    elif plan_end >= max_end - EPS:
-                        outcome, early_step_down = TRANSFERRED, True  # plan at its longest: on to standard OP
-                    else:
-                        plan_end = min(plan_end + t.review_interval_days, max_end)
-                if now >= next_review - EPS:
-                    next_review += t.review_interval_days
-                    halfway = now - admitted >= (plan_end - admitted) / 2  # progress enough to step down
-                    if outcome is None and on_track and halfway and s["review"].chance(t.early_step_down_probability):
-                        outcome, early_step_down = TRANSFERRED, True
+                    plan_end = min(plan_end + WEEK * t.relapse_extension_weeks, max_end)
+                continue  # the rest of the week goes on
+            week, missed_last_week, missed = week + 1, missed, 0
+            on_track = held == 0 or attended >= t.completion_attendance * held
+            if now >= plan_end - EPS:
+                if on_track:
+                    outcome = COMPLETED
+                elif plan_end >= max_end - EPS:
+                    outcome, early_step_down = TRANSFERRED, True  # plan at its longest: on to standard OP
+                else:
+                    plan_end = min(plan_end + WEEK * review_weeks, max_end)
+            elif week % review_weeks == 0 and on_track and now - admitted >= (plan_end - admitted) / 2 \
+                    and s["review"].chance(t.early_step_down_probability):  # progress enough to step down
+                outcome, early_step_down = TRANSFERRED, True
         return Course(outcome, admitted, now, last_attended, early_step_down)
 
     def planned_weeks(self, c: Client) -> int:
@@ -503,9 +501,11 @@ class RelapseClock:
 
 def show_probability(curve: tuple[tuple[float, float], ...], delay: float) -> float:
     """Chance of showing up after `delay` days, straight lines between the curve's points, flat beyond."""
-    if delay <= curve[0][0]:
-        return curve[0][1]
-    for (d0, p0), (d1, p1) in zip(curve, curve[1:]):
-        if delay <= d1:
-            return p0 + (p1 - p0) * (delay - d0) / (d1 - d0) if d1 > d0 else p1
-    return curve[-1][1]
+    previous_day, previous_p = curve[0]
+    if delay <= previous_day:
+        return previous_p
+    for day, p in curve:
+        if delay <= day:
+            return previous_p + (p - previous_p) * (delay - previous_day) / (day - previous_day)
+        previous_day, previous_p = day, p
+    return previous_p

@@ -201,7 +201,7 @@ class Treatment(Group):
         0.9, "assumption: individual plans vary around the typical length (log-normal spread); this gives "
         "the right-skewed stays of TEDS 2004", "log-scale standard deviation", ge=0, le=2)
     max_weeks: int = param(30, "assumption: plans extended at reviews up to about 7 months", "weeks", ge=1, le=52)
-    review_interval_days: int = param(30, "PA placement criteria; CMS recertification", "days", ge=7, le=90)
+    review_interval_days: int = param(30, "PA placement criteria; CMS recertification", "days (held at the nearest weekly team meeting)", ge=7, le=90)
     attendance_mean: float = param(0.8, "assumption: no published figure found", "probability per session",
                                    gt=0, le=1)
     attendance_spread: float = param(

@@ -38,7 +38,7 @@ class Admission:
     session: int
 
 
-@dataclass
+@dataclass(eq=False)  # each waiter is one client: compare by identity
 class Waiter:
     """A client on the waitlist; `decided` fires with their Admission, or None if they gave up."""
 
