@@ -27,6 +27,8 @@ EVENT_TYPES = {
     "iop_discharge": "resource_use_end",
     "op_waitlist_join": "queue",
     "op_start": "resource_use",
+    "op_session": "resource_use",
+    "op_no_show": "queue",
     "op_end": "resource_use_end",
     "aftercare_start": "resource_use",
     "aftercare_end": "resource_use_end",

@@ -51,6 +51,8 @@ CATALOGUE = tuple(KPI(*row) for row in (
     ("prescriber_utilisation", "share", "prescribers' visit hours / their contracted hours"),
     ("op_wait_median_days", "days", "median days waiting for a standard outpatient caseload place"),
     ("op_census_mean", "clients", "time-weighted mean number of clients being seen in standard outpatient"),
+    ("op_counsellor_utilisation", "share", "outpatient counsellors' booked session hours (held and missed) / their "
+                                           "contracted hours"),
     ("discharges", "clients", "IOP discharges"),
     *((f"share_{o}", "share", f"share of IOP discharges coded '{o.replace('_', ' ')}' (TEDS)") for o in IOP_OUTCOMES),
     ("los_median_days", "days", "median IOP length of stay, admission to last attended day (as TEDS)"),
@@ -139,6 +141,8 @@ def compute(events, scenario) -> dict[str, float]:
     k["op_wait_median_days"] = _quantile(_waits(op_start, _last_time(get("op_waitlist_join"))), 0.5)
     op = monitors.level(get("op_start").time, get("op_end").time)
     k["op_census_mean"] = monitors.time_average(op, warm_up, end)
+    op_hours = inside(get("op_session")).value.sum() + inside(get("op_no_show")).value.sum()
+    k["op_counsellor_utilisation"] = _share(op_hours, staff.op_counsellors * staff.counsellor_hours_per_week * weeks)
 
     discharges = inside(get("iop_discharge"))
     k["discharges"] = len(discharges)
@@ -180,7 +184,7 @@ _STAGE_AFTER_EVENT = {
     "no_show": "assessment", "placed": "assessment", "waitlist_join": "waitlist", "admitted": "iop",
     "group_attended": "iop", "group_missed": "iop", "individual_session": "iop", "medication_review": "iop",
     "relapse_in_treatment": "iop", "iop_discharge": "op", "op_waitlist_join": "op", "op_start": "op",
-    "op_end": "aftercare", "aftercare_start": "aftercare",
+    "op_session": "op", "op_no_show": "op", "op_end": "aftercare", "aftercare_start": "aftercare",
 }
 
 

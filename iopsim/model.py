@@ -108,9 +108,12 @@ class Program:
         evening, co_occurring = (u[2] < r.evening_share).tolist(), (u[3] < r.co_occurring_share).tolist()
         env, journey = self.env, self.journey
         k = 0
-        for week in range(0, days, 7):  # wake once a week and line up that week's arrivals
-            yield env.timeout(week - env.now)
-            while k < len(times) and times[k] < week + 7:
+        # wake every few days and line up the arrivals until the next wake: about ten at a time,
+        # so that few wakes are spent and the event queue stays short
+        step = max(1, min(7, int(70 // max(r.per_week, 1e-9))))
+        for wake in range(0, days, step):
+            yield env.timeout(wake - env.now)
+            while k < len(times) and times[k] < wake + step:
                 Arrival(env, journey(Client(k + 1, sources[k], severities[k], evening[k], co_occurring[k])), times[k])
                 k += 1
 
@@ -149,7 +152,7 @@ class Program:
         rebook, show, length = self.intake_streams
         for attempt in ATTEMPTS:
             now = env.now
-            if walk_in and not show.random() < self.walk_in_show:
+            if walk_in and self.walk_in_show < 1.0 and not show.random() < self.walk_in_show:
                 log((c.id, c.episode, now, "no_show", "assessment", "", attempt, math.nan))
             else:
                 duration = self.assessment_length.sample(length)
@@ -177,7 +180,8 @@ class Program:
 
     def returns_from_higher_level(self) -> bool:
         """Whether a client sent to PHP / residential comes back later as a step-down referral."""
-        return self._higher_level.random() < self.s.placement.higher_level_return_probability
+        p = self.s.placement.higher_level_return_probability
+        return p > 0 and self._higher_level.random() < p  # no draw where nothing is uncertain
 
     def higher_level(self, c: Client) -> Generator:
         """The stay at a higher level of care, then back as a step-down referral (if within the run)."""
@@ -361,6 +365,7 @@ class Program:
             started = self.env.now
             finished = yield from self.days_unless_relapse(clock, WEEK * so.weeks, rel.dose_multiplier)
             self.op.release(request)
+            self.outpatient_sessions(c, started)
             retained += self.env.now - started
             if not finished:
                 return (yield from self.relapse_in_care(c, "op", clock, "op_end", started))
@@ -378,6 +383,21 @@ class Program:
             self.leave(c, "aftercare")
         self.note(c, "exit", "discharged", detail="discharged")
         return (yield from self.relapse_and_return(c, clock, dose))
+
+    def outpatient_sessions(self, c: Client, started: float) -> None:
+        """Log the outpatient sessions held since `started`: weekday afternoons, some missed."""
+        so, slots, now = self.s.step_down, self.counselling_slots, self.env.now
+        gap, draws, when = WEEK / so.sessions_per_week, self.streams["op_sessions"], started
+        while True:
+            k = bisect.bisect_left(slots, when)
+            if k == len(slots) or slots[k] >= now:
+                return
+            when = slots[k]
+            if draws.random() < so.no_show:
+                self.note(c, "op_no_show", "op", "op counsellor", "", so.session_hours, when)
+            else:
+                self.note(c, "op_session", "op", "op counsellor", "", so.session_hours, when)
+            when += gap
 
     def community(self, c: Client, stage: str, reason: str, curve: Weibull, dose: bool = False) -> Generator:
         """Leave care now; relapse may follow, and with it a new referral."""

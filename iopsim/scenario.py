@@ -244,7 +244,11 @@ class StepDown(Group):
     """Standard outpatient after IOP, with its own counsellor caseload."""
 
     uptake: float = param(0.8, "assumption", "share of completers and early step-downs who start OP", ge=0, le=1)
-    weeks: int = param(12, "assumption", "weeks of standard outpatient (1-2 sessions a week)", ge=1, le=104)
+    weeks: int = param(12, "assumption", "weeks of standard outpatient", ge=1, le=104)
+    sessions_per_week: int = param(1, "MODEL.md: 1-2 sessions a week", "sessions/week", ge=1, le=5)
+    session_hours: float = param(1.0, "assumption", "hours", gt=0, le=4)
+    no_show: float = param(0.2, "NIATx: 37.4% fell to 19.9% after process improvement (Molfenter 2013)",
+                           "share of scheduled outpatient sessions missed", ge=0, le=1)
 
 
 class Aftercare(Group):

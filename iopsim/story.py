@@ -26,6 +26,7 @@ _EXITS = {
     "discharged": "discharged from care",
     "relapsed": "relapsed while in care and left",
 }
+_STAGES = {"op": "standard outpatient", "aftercare": "aftercare"}
 _IOP_CODES = {
     "completed": "completed the treatment plan",
     "transferred": "transferred to another level of care",
@@ -54,8 +55,9 @@ def story(events, client_id: int) -> str:
         attended = ep[ep.event == "group_attended"]
         missed = ep[ep.event == "group_missed"]
         individual = ep[ep.event == "individual_session"]
+        op_sessions, op_missed = ep[ep.event == "op_session"], ep[ep.event == "op_no_show"]
         for row in ep.itertuples(index=False):
-            text = _describe(row, attended, missed, individual)
+            text = _describe(row, attended, missed, individual, op_sessions, op_missed)
             if text:
                 lines.append(f"  {_day(row.time)}: {text}")
     return "\n".join(lines)
@@ -66,7 +68,7 @@ def _day(t: float) -> str:
     return f"Day {day} ({WEEKDAYS[day % 7]})"
 
 
-def _describe(row, attended, missed, individual) -> str | None:
+def _describe(row, attended, missed, individual, op_sessions, op_missed) -> str | None:
     e, detail, value = row.event, str(row.detail), row.value
     if e == "referral":
         return f"referred by {_SOURCES.get(str(row.resource), row.resource)}; severity {detail}."
@@ -96,13 +98,16 @@ def _describe(row, attended, missed, individual) -> str | None:
     if e == "op_start":
         return "started standard outpatient."
     if e == "op_end":
-        return f"standard outpatient ended after {value:.0f} days."
+        return (f"standard outpatient ended after {value:.0f} days; attended {len(op_sessions)} of "
+                f"{len(op_sessions) + len(op_missed)} sessions.")
     if e == "aftercare_start":
         return "joined aftercare (alumni group and check-ins)."
     if e == "aftercare_end":
         return f"aftercare ended after {value:.0f} days."
+    if e == "relapse" and str(row.stage) == "community":
+        return f"relapsed, {value:.0f} days after last leaving the program."
     if e == "relapse":
-        return f"relapsed, {value:.0f} days after leaving the IOP or the assessment."
+        return f"relapsed during {_STAGES.get(str(row.stage), row.stage)}."
     if e == "exit" and detail not in _IOP_CODES:  # an IOP discharge has been told already
         return f"{_EXITS.get(detail, detail)}."
     return None

@@ -141,7 +141,7 @@ def test_waits_match_the_event_log(run):
 
 # ---------------------------------------------------------------------------------- story
 DATED = re.compile(r"^  Day (\d+) \((Mon|Tue|Wed|Thu|Fri|Sat|Sun)\): \S")
-NOT_TOLD = {"group_attended", "group_missed", "individual_session", "medication_review"}
+NOT_TOLD = {"group_attended", "group_missed", "individual_session", "medication_review", "op_session", "op_no_show"}
 
 
 def client_with_outcome(events, outcome=None):
