@@ -21,6 +21,7 @@ class KPI:
     name: str
     unit: str
     meaning: str
+    better: str = ""  # "lower", "higher", or "" where neither is simply better (utilisation, counts)
 
 
 CATALOGUE = tuple(KPI(*row) for row in (
@@ -68,7 +69,19 @@ CATALOGUE = tuple(KPI(*row) for row in (
     ("relapse_6m_after_dropout", "share", "Kaplan-Meier share relapsed within 6 months, clients who dropped out"),
     ("in_system_end", "clients", "clients still in care when the run ends (censored)"),
 ))
+_BETTER = {
+    "lower": ("wait_referral_to_assessment_median_days", "wait_referral_to_assessment_p90_days",
+              "wait_assessment_to_start_median_days", "wait_assessment_to_start_p90_days", "wait_to_start_mean_days",
+              "lost_no_show", "lost_reneged", "lost_before_treatment_share", "waitlist_mean", "waitlist_max",
+              "op_wait_median_days", "group_sessions_short_of_facilitators", "relapse_in_treatment_share",
+              "relapse_3m_after_discharge", "relapse_6m_after_discharge", "relapse_12m_after_discharge",
+              "relapse_6m_after_dropout", "share_dropped_out", "share_terminated"),
+    "higher": ("assessed", "admissions", "admissions_per_year", "share_completed", "treatment_hours_mean"),
+}
+CATALOGUE = tuple(KPI(k.name, k.unit, k.meaning, next((b for b, names in _BETTER.items() if k.name in names), ""))
+                  for k in CATALOGUE)
 NAMES = tuple(k.name for k in CATALOGUE)
+BY_NAME = {k.name: k for k in CATALOGUE}
 
 
 def compute(events, scenario) -> dict[str, float]:
