@@ -1,0 +1,184 @@
+"""Weekly hazards in IOP give the time-to-event distributions they promise.
+
+With attendance 1 nobody misses a session, so only the hazards end a stay early; with a plan far
+longer than any stay, the time from admission to discharge is then the first of the competing
+risks: exponential for constant hazards, piecewise exponential when dropout is higher in the
+first weeks.  Checked with a Kolmogorov-Smirnov test against the exact distribution.
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from conftest import rows, run, scenario
+
+HORIZON = 700.0
+FOLLOW = 350.0  # only clients admitted this long before the end: their discharge is in the log
+
+
+def long_plans(**changes):
+    base = {
+        "run.horizon_days": HORIZON, "run.warm_up_days": 0.0,
+        "referrals.per_week": 12.0, "intake.assessors": 3, "intake.show_curve": [[0, 1.0]],
+        "tracks.tracks": [{"name": "day", "days": ["Mon", "Wed", "Fri"], "groups": 10, "group_cap": 12},
+                          {"name": "evening", "evening": True, "days": ["Mon", "Tue", "Thu"], "start_hour": 18.0,
+                           "groups": 10, "group_cap": 12}],
+        "staff.iop_counsellors": 20,
+        "treatment.planned_weeks": {"low": 52, "moderate": 52, "high": 52}, "treatment.max_weeks": 52,
+        "treatment.plan_spread": 0.0, "treatment.attendance_mean": 1.0, "treatment.attendance_spread": 0.0,
+        "treatment.early_step_down_probability": 0.0, "treatment.relapse_weekly_hazard": 0.0,
+        "treatment.dropout_early_multiplier": 1.0, "treatment.dropout_missed_multiplier": 1.0,
+    }
+    base.update(changes)
+    return scenario(**base)
+
+
+def stays(s, seeds=(0, 1)):
+    """(days from admission to discharge, outcome) of clients admitted early enough to be followed."""
+    out, codes = [], []
+    for seed in seeds:
+        ev = run(s, seed).events
+        admitted = rows(ev, "admitted").set_index(["client", "episode"]).time
+        admitted = admitted[admitted < HORIZON - FOLLOW]
+        discharges = rows(ev, "iop_discharge").set_index(["client", "episode"])
+        assert admitted.index.isin(discharges.index).all(), "someone followed for 350 days is still in IOP"
+        d = discharges.loc[admitted.index]
+        out.append((d.time - admitted).to_numpy())
+        codes.append(d.detail.to_numpy())
+    return np.concatenate(out), np.concatenate(codes)
+
+
+def test_competing_constant_hazards_give_an_exponential_stay_and_proportional_causes():
+    dropout, other = 0.15, 0.1  # per week
+    s = long_plans(**{"treatment.dropout_weekly_hazard": dropout, "treatment.other_weekly_hazard": other})
+    t, code = stays(s)
+    assert len(t) > 300
+    assert set(code) <= {"dropped_out", "other"}
+    rate = (dropout + other) / 7.0
+    assert stats.kstest(t, stats.expon(scale=1 / rate).cdf).pvalue > 0.001
+    share = (code == "dropped_out").mean()
+    assert stats.binomtest(int((code == "dropped_out").sum()), len(code), dropout / (dropout + other)).pvalue > 0.001
+    assert share == pytest.approx(0.6, abs=0.08)
+
+
+def test_dropout_is_higher_in_the_first_weeks_as_set():
+    d, m, early_weeks = 0.2, 3.0, 2
+    s = long_plans(**{"treatment.dropout_weekly_hazard": d, "treatment.other_weekly_hazard": 0.0,
+                      "treatment.dropout_early_multiplier": m, "treatment.dropout_early_weeks": early_weeks})
+    t, code = stays(s)
+    assert set(code) == {"dropped_out"}
+    early = 7.0 * early_weeks
+
+    def cdf(x):
+        x = np.asarray(x, dtype=float)
+        h = (m * d * np.minimum(x, early) + d * np.maximum(x - early, 0)) / 7.0
+        return 1 - np.exp(-h)
+
+    assert stats.kstest(t, cdf).pvalue > 0.001
+    # and not the plain exponential without the early peak
+    assert stats.kstest(t, stats.expon(scale=7.0 / d).cdf).pvalue < 1e-6
+
+
+def test_missed_sessions_raise_the_dropout_hazard():
+    """MODEL.md: dropout 'rises after missed sessions'.  At 50% attendance (1.5 misses a week) a 3x
+    multiplier per miss should raise dropouts a lot compared with no multiplier.  (It once did
+    almost nothing: the week's miss count was reset before the week's hazard was computed.)"""
+    def share(multiplier):
+        s = long_plans(**{"treatment.dropout_weekly_hazard": 0.05, "treatment.other_weekly_hazard": 0.0,
+                          "treatment.attendance_mean": 0.5, "treatment.terminate_after_absences": 50,
+                          "treatment.planned_weeks": {"low": 12, "moderate": 12, "high": 12},
+                          "treatment.completion_attendance": 0.0, "treatment.dropout_missed_multiplier": multiplier})
+        _, code = stays(s)
+        return (code == "dropped_out").mean()
+
+    flat, steep = share(1.0), share(3.0)
+    assert steep > 1.5 * flat, f"dropout share {flat:.3f} without and {steep:.3f} with the multiplier"
+
+
+# ------------------------------------------------------------------ relapse after discharge, readmission
+FOLLOW_UP = 300.0
+
+
+def discharged_without_care(plan_weeks: int, **changes):
+    """Completers go straight home (no standard OP, no aftercare); dropouts, if any, too."""
+    return long_plans(**{"treatment.planned_weeks": {"low": plan_weeks, "moderate": plan_weeks, "high": plan_weeks},
+                         "treatment.max_weeks": plan_weeks, "treatment.dropout_weekly_hazard": 0.0,
+                         "treatment.other_weekly_hazard": 0.0, "step_down.uptake": 0.0, "aftercare.uptake": 0.0,
+                         "referrals.per_week": 10.0, **changes})
+
+
+def time_to_relapse(s, reason: str, seeds=(0, 1, 2)):
+    """Days from the exit (with `reason`) of an IOP episode to relapse in the community, for exits
+    followed FOLLOW_UP days; NaN where no relapse came within the follow-up."""
+    out = []
+    for seed in seeds:
+        ev = run(s, seed).events
+        exits = rows(ev, "exit")
+        exits = exits[(exits.detail == reason) & (exits.time < HORIZON - FOLLOW_UP)].set_index(["client", "episode"])
+        treated = rows(ev, "iop_discharge").set_index(["client", "episode"]).index
+        exits = exits[exits.index.isin(treated)]  # not clients placed straight in standard OP
+        relapses = rows(ev, "relapse")
+        relapses = relapses[relapses.stage == "community"].set_index(["client", "episode"]).time
+        t = relapses.reindex(exits.index).to_numpy() - exits.time.to_numpy()
+        out.append(np.where(t <= FOLLOW_UP, t, np.nan))
+    return np.concatenate(out)
+
+
+def check_weibull(t: np.ndarray, shape: float, scale: float) -> None:
+    """Share relapsed within the follow-up, and the shape of the curve up to it, match Weibull(shape, scale)."""
+    cdf = stats.weibull_min(shape, scale=scale).cdf
+    relapsed = t[~np.isnan(t)]
+    assert len(t) > 150 and len(relapsed) > 50
+    assert stats.binomtest(len(relapsed), len(t), cdf(FOLLOW_UP)).pvalue > 0.001, \
+        f"{len(relapsed) / len(t):.3f} relapsed within {FOLLOW_UP:g} days, Weibull says {cdf(FOLLOW_UP):.3f}"
+    assert stats.kstest(relapsed, lambda x: cdf(x) / cdf(FOLLOW_UP)).pvalue > 0.001
+
+
+def test_relapse_after_completion_follows_its_weibull_curve():
+    s = discharged_without_care(4)  # 28 days: below the 90-day dose
+    rel = s.relapse.after_completion
+    check_weibull(time_to_relapse(s, "discharged"), rel.shape, rel.scale_days)
+
+
+def test_ninety_days_of_treatment_scale_the_relapse_hazard_by_the_dose_multiplier():
+    s = discharged_without_care(14)  # 98 days retained: the dose multiplier applies
+    rel = s.relapse
+    # hazard x m  <=>  Weibull scale x m^(-1/shape)
+    scale = rel.after_completion.scale_days * rel.dose_multiplier ** (-1 / rel.after_completion.shape)
+    check_weibull(time_to_relapse(s, "discharged"), rel.after_completion.shape, scale)
+
+
+def test_relapse_after_dropout_follows_its_own_curve():
+    s = discharged_without_care(30, **{"treatment.dropout_weekly_hazard": 0.4})
+    rel = s.relapse.after_dropout
+    t = time_to_relapse(s, "dropped_out")
+    check_weibull(t, rel.shape, rel.scale_days)
+
+
+def test_a_relapse_brings_the_client_back_with_the_set_probability_and_delay():
+    p, delay = 0.6, 20.0
+    s = discharged_without_care(4, **{"relapse.readmission_probability": p,
+                                      "relapse.readmission_delay_mean_days": delay,
+                                      "relapse.after_completion.scale_days": 100.0})
+    back, delays = [], []
+    for seed in (0, 1):
+        ev = run(s, seed).events
+        relapses = rows(ev, "relapse")
+        relapses = relapses[relapses.time < HORIZON - 150]
+        referrals = rows(ev, "referral").set_index(["client", "episode"]).time
+        nxt = referrals.reindex(list(zip(relapses.client, relapses.episode + 1))).to_numpy()
+        back.append(~np.isnan(nxt))
+        delays.append((nxt - relapses.time.to_numpy())[~np.isnan(nxt)])
+        # history carries on: the returning episode keeps the client's severity
+        sev = rows(ev, "referral").set_index(["client", "episode"]).detail
+        returned = sev[sev.index.get_level_values(1) > 1]
+        first = sev.xs(1, level="episode")
+        assert (returned.to_numpy() == first.reindex(returned.index.get_level_values(0)).to_numpy()).all()
+    back, delays = np.concatenate(back), np.concatenate(delays)
+    assert len(back) > 150
+    assert stats.binomtest(int(back.sum()), len(back), p).pvalue > 0.001
+    assert (delays > 0).all()
+    assert stats.kstest(delays, stats.expon(scale=delay).cdf).pvalue > 0.001
