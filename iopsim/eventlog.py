@@ -7,7 +7,10 @@ animations can read the log once `client` is renamed `patient`.
 
 from __future__ import annotations
 
+import numpy as np
+
 COLUMNS = ("client", "episode", "time", "event", "stage", "resource", "detail", "value")
+EPISODES = 1 << 16  # episodes per client that an integer episode key can tell apart
 
 # event -> vidigi event_type
 EVENT_TYPES = {
@@ -58,3 +61,82 @@ class EventLog:
             frame[col] = frame[col].astype("category")
         frame["run"] = run
         return frame
+
+
+class Lookup:
+    """Numbers kept by episode (client and episode in one integer key), for vectorised look-ups."""
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
+        self.keys, self.values = keys, values  # keys sorted and unique
+
+    @classmethod
+    def first(cls, keys: np.ndarray, values: np.ndarray) -> "Lookup":
+        """The first value of each key, for values given in time order."""
+        uniq, position = np.unique(keys, return_index=True)
+        return cls(uniq, values[position])
+
+    @classmethod
+    def last(cls, keys: np.ndarray, values: np.ndarray) -> "Lookup":
+        uniq, position = np.unique(keys[::-1], return_index=True)
+        return cls(uniq, values[::-1][position])
+
+    @classmethod
+    def sum_by_key(cls, keys: np.ndarray, values: np.ndarray) -> "Lookup":
+        uniq, which = np.unique(keys, return_inverse=True)
+        return cls(uniq, np.bincount(which, weights=values, minlength=uniq.size))
+
+    def at(self, keys: np.ndarray) -> np.ndarray:
+        """The value for each key asked for, NaN where there is none."""
+        keys = np.asarray(keys, dtype=np.int64)
+        if self.keys.size == 0:
+            return np.full(keys.shape, np.nan)
+        position = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+        return np.where(self.keys[position] == keys, self.values[position].astype(float), np.nan)
+
+
+class Columns:
+    """The event log as numpy columns sorted by time, with the rows of each event at hand.
+
+    KPIs are computed from this form: an order of magnitude quicker than grouping a DataFrame.
+    """
+
+    def __init__(self, client, episode, time, event, stage, resource, detail, value) -> None:
+        self.client, self.episode, self.time, self.value = client, episode, time, value
+        self.event, self.stage, self.resource, self.detail = event, stage, resource, detail
+        self.key = client * EPISODES + episode  # one integer per client episode
+        names = {name: code for code, name in enumerate(EVENT_TYPES)}
+        codes = np.fromiter((names[e] for e in event.tolist()), np.int64, len(event))
+        order = np.argsort(codes, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(names)))])
+        self._rows = {name: order[bounds[c]:bounds[c + 1]] for name, c in names.items()}
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple]) -> "Columns":
+        if not rows:
+            return cls(*(np.array([], dtype=d) for d in (np.int64, np.int64, float, object, object, object,
+                                                         object, float)))
+        client, episode, time, event, stage, resource, detail, value = zip(*rows)
+        time = np.array(time, dtype=float)
+        order = np.argsort(time, kind="stable")
+        return cls(np.array(client, dtype=np.int64)[order], np.array(episode, dtype=np.int64)[order], time[order],
+                   *(np.array(col, dtype=object)[order] for col in (event, stage, resource, detail)),
+                   np.array(value, dtype=float)[order])
+
+    @classmethod
+    def from_frame(cls, frame) -> "Columns":
+        """From a log DataFrame already sorted by time (as EventLog.to_frame makes it)."""
+        return cls(frame.client.to_numpy(np.int64), frame.episode.to_numpy(np.int64), frame.time.to_numpy(float),
+                   *(frame[col].to_numpy(object) for col in ("event", "stage", "resource", "detail")),
+                   frame.value.to_numpy(float))
+
+    def rows_of(self, event: str) -> np.ndarray:
+        """Row numbers of one kind of event, in time order."""
+        return self._rows[event]
+
+    def first_time(self, event: str) -> Lookup:
+        idx = self._rows[event]
+        return Lookup.first(self.key[idx], self.time[idx])
+
+    def last_time(self, event: str) -> Lookup:
+        idx = self._rows[event]
+        return Lookup.last(self.key[idx], self.time[idx])

@@ -8,11 +8,13 @@ curve, which follows clients discharged in the window until the run ends.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import monitors
+from .eventlog import Columns, Lookup
 from .model import IOP_OUTCOMES
 
 
@@ -85,111 +87,123 @@ BY_NAME = {k.name: k for k in CATALOGUE}
 
 
 def compute(events, scenario) -> dict[str, float]:
-    """Every KPI of CATALOGUE from a run's event log, for the window after the warm-up."""
+    """Every KPI of CATALOGUE from a run's event log, for the window after the warm-up.
+
+    `events` is the log as a DataFrame (SimulationRun.events) or as columns (eventlog.Columns).
+    """
+    log = events if isinstance(events, Columns) else Columns.from_frame(events)
     warm_up = scenario.run.warm_up_days
     end = warm_up + scenario.run.horizon_days
     staff, tracks = scenario.staff, scenario.tracks
-    caps = {t.name: t.group_cap for t in tracks.tracks}
-    ev = {name: group for name, group in events.groupby("event", observed=True)}
-    empty = events.iloc[:0]
+    time, key, value, detail = log.time, log.key, log.value, log.detail
+    rows = log.rows_of
 
-    def get(name):
-        return ev.get(name, empty)
-
-    def inside(frame):
-        return frame[(frame.time >= warm_up) & (frame.time < end)]
+    def inside(name):
+        idx = rows(name)
+        t = time[idx]
+        return idx[(t >= warm_up) & (t < end)]
 
     years = (end - warm_up) / 365.0
     weeks = (end - warm_up) / 7.0
     k: dict[str, float] = {}
-    referrals = inside(get("referral"))
+    referrals = inside("referral")
     k["referrals"] = len(referrals)
     k["referrals_per_week"] = len(referrals) / weeks
-    k["readmission_share"] = _share((referrals.episode > 1).sum(), len(referrals))
+    k["readmission_share"] = _share(int((log.episode[referrals] > 1).sum()), len(referrals))
 
-    assessed = inside(get("assessed"))
+    assessed = inside("assessed")
     k["assessed"] = len(assessed)
-    first_referral = _first_time(get("referral"))
-    wait_a = _waits(assessed, first_referral)
+    first_referral = log.first_time("referral")
+    wait_a = time[assessed] - first_referral.at(key[assessed])
     k["wait_referral_to_assessment_median_days"] = _quantile(wait_a, 0.5)
     k["wait_referral_to_assessment_p90_days"] = _quantile(wait_a, 0.9)
-    admitted = inside(get("admitted"))
-    ready = _first_time(get("placed"))
-    wait_s = _waits(admitted, _first_time(get("assessed")).combine_first(first_referral))
+    admitted = inside("admitted")
+    since = log.first_time("assessed").at(key[admitted])
+    since = np.where(np.isnan(since), first_referral.at(key[admitted]), since)  # step-down: no assessment
+    wait_s = time[admitted] - since
     k["wait_assessment_to_start_median_days"] = _quantile(wait_s, 0.5)
     k["wait_assessment_to_start_p90_days"] = _quantile(wait_s, 0.9)
-    k["wait_to_start_mean_days"] = _mean(_waits(admitted, ready))
+    k["wait_to_start_mean_days"] = _mean(time[admitted] - log.first_time("placed").at(key[admitted]))
 
-    exits = inside(get("exit"))
-    k["lost_no_show"] = int((exits.detail == "no_show").sum())
-    k["lost_reneged"] = int((exits.detail == "reneged").sum())
+    exits = inside("exit")
+    k["lost_no_show"] = int((detail[exits] == "no_show").sum())
+    k["lost_reneged"] = int((detail[exits] == "reneged").sum())
     k["lost_before_treatment_share"] = _share(k["lost_no_show"] + k["lost_reneged"], len(referrals))
 
     k["admissions"] = len(admitted)
     k["admissions_per_year"] = len(admitted) / years
-    waitlist = monitors.level(get("waitlist_join").time, np.concatenate(
-        [get("admitted").time.to_numpy(), get("reneged").time.to_numpy()]))
+    waitlist = monitors.level(time[rows("waitlist_join")],
+                              np.concatenate([time[rows("admitted")], time[rows("reneged")]]))
     k["waitlist_mean"] = monitors.time_average(waitlist, warm_up, end)
     k["waitlist_max"] = monitors.maximum(waitlist, warm_up, end)
-    census = monitors.level(get("admitted").time, get("iop_discharge").time)
+    census = monitors.level(time[rows("admitted")], time[rows("iop_discharge")])
     k["census_mean"] = monitors.time_average(census, warm_up, end)
     k["seats"] = sum(t.groups * t.group_cap for t in tracks.tracks)
     k["seat_utilisation"] = _share(k["census_mean"], k["seats"])
 
-    sessions = monitors.group_sessions(inside(get("group_attended")))
-    cap = sessions.resource.astype(str).str.rsplit(" group ", n=1).str[0].map(caps)
-    k["group_fill_mean"] = _mean(sessions.attendees / cap)
-    needed = np.where(sessions.attendees > tracks.co_facilitation_above, 2, 1)
+    attendees, caps, hours = _group_sessions(log, inside("group_attended"), tracks)
+    k["group_fill_mean"] = _mean(attendees / caps) if attendees.size else math.nan
+    needed = np.where(attendees > tracks.co_facilitation_above, 2, 1)
     k["group_sessions_short_of_facilitators"] = int((needed > staff.iop_counsellors).sum())
-    facilitation = float((needed * sessions.hours).sum())
-    individual = float(inside(get("individual_session")).value.sum())
-    k["counsellor_utilisation"] = _share(
-        facilitation + individual, staff.iop_counsellors * staff.counsellor_hours_per_week * weeks)
-    booked = inside(get("assessed")).value.sum() + inside(get("no_show")).value.fillna(0).sum()
+    booked_hours = float((needed * hours).sum()) + float(value[inside("individual_session")].sum())
+    k["counsellor_utilisation"] = _share(booked_hours, staff.iop_counsellors * staff.counsellor_hours_per_week * weeks)
+    booked = np.nansum(value[inside("assessed")]) + np.nansum(value[inside("no_show")])
     k["assessor_utilisation"] = _share(booked, scenario.intake.assessors * scenario.intake.assessor_hours_per_week * weeks)
-    k["prescriber_utilisation"] = _share(inside(get("medication_review")).value.sum(),
+    k["prescriber_utilisation"] = _share(float(value[inside("medication_review")].sum()),
                                          staff.prescribers * staff.prescriber_hours_per_week * weeks)
 
-    op_start = inside(get("op_start"))
-    k["op_wait_median_days"] = _quantile(_waits(op_start, _last_time(get("op_waitlist_join"))), 0.5)
-    op = monitors.level(get("op_start").time, get("op_end").time)
+    op_start = inside("op_start")
+    k["op_wait_median_days"] = _quantile(time[op_start] - log.last_time("op_waitlist_join").at(key[op_start]), 0.5)
+    op = monitors.level(time[rows("op_start")], time[rows("op_end")])
     k["op_census_mean"] = monitors.time_average(op, warm_up, end)
-    op_hours = inside(get("op_session")).value.sum() + inside(get("op_no_show")).value.sum()
+    op_hours = float(value[inside("op_session")].sum() + value[inside("op_no_show")].sum())
     k["op_counsellor_utilisation"] = _share(op_hours, staff.op_counsellors * staff.counsellor_hours_per_week * weeks)
 
-    discharges = inside(get("iop_discharge"))
+    discharges = inside("iop_discharge")
+    outcome = detail[discharges]
     k["discharges"] = len(discharges)
-    for outcome in IOP_OUTCOMES:
-        k[f"share_{outcome}"] = _share((discharges.detail == outcome).sum(), len(discharges))
-    los = discharges.value.to_numpy()
+    for code in IOP_OUTCOMES:
+        k[f"share_{code}"] = _share(int((outcome == code).sum()), len(discharges))
+    los = value[discharges]
     k["los_median_days"] = _quantile(los, 0.5)
     k["los_mean_days"] = _mean(los)
-    k["los_median_completed_days"] = _quantile(discharges[discharges.detail == "completed"].value, 0.5)
-    k["los_median_dropped_out_days"] = _quantile(discharges[discharges.detail == "dropped_out"].value, 0.5)
-    k["treatment_hours_mean"] = _treatment_hours(events, discharges)
-    k["relapse_in_treatment_share"] = _share(len(inside(get("relapse_in_treatment"))), len(discharges))
+    k["los_median_completed_days"] = _quantile(los[outcome == "completed"], 0.5)
+    k["los_median_dropped_out_days"] = _quantile(los[outcome == "dropped_out"], 0.5)
+    treated = np.concatenate([rows("group_attended"), rows("individual_session")])
+    hours_by_episode = Lookup.sum_by_key(key[treated], value[treated])
+    k["treatment_hours_mean"] = _mean(np.nan_to_num(hours_by_episode.at(key[discharges]))) \
+        if len(discharges) else math.nan
+    k["relapse_in_treatment_share"] = _share(len(inside("relapse_in_treatment")), len(discharges))
 
-    followed = _followed_after_discharge(discharges, get("exit"), get("relapse"), end)
+    duration, relapsed, followed_outcome = _followed_after_discharge(log, discharges, end)
     for months, days in ((3, 91.25), (6, 182.5), (12, 365.0)):
-        k[f"relapse_{months}m_after_discharge"] = monitors.kaplan_meier_failure(
-            followed.duration, followed.relapsed, days)
-    dropped = followed[followed.outcome == "dropped_out"]
-    k["relapse_6m_after_dropout"] = monitors.kaplan_meier_failure(dropped.duration, dropped.relapsed, 182.5)
+        k[f"relapse_{months}m_after_discharge"] = monitors.kaplan_meier_failure(duration, relapsed, days)
+    dropped = followed_outcome == "dropped_out"
+    k["relapse_6m_after_dropout"] = monitors.kaplan_meier_failure(duration[dropped], relapsed[dropped], 182.5)
 
-    k["in_system_end"] = sum(in_system_at_end(events, end).values())
-    return k
+    k["in_system_end"] = sum(in_system_at_end(log, end).values())
+    return {name: float(v) for name, v in k.items()}
 
 
 def in_system_at_end(events, end: float) -> dict[str, int]:
     """Clients in care at `end`, by stage: episodes referred and not yet exited."""
-    before = events[events.time < end]
-    started = before[before.event == "referral"][["client", "episode"]]
-    ended = before[before.event == "exit"][["client", "episode"]]
-    open_ = started.merge(ended, how="left", indicator=True)
-    open_ = open_[open_["_merge"] == "left_only"][["client", "episode"]]
-    last = before.merge(open_, on=["client", "episode"]).groupby(["client", "episode"], observed=True).tail(1)
-    stage = last.event.map(_STAGE_AFTER_EVENT).fillna(last.stage.astype(str))
-    return stage.value_counts().to_dict()
+    log = events if isinstance(events, Columns) else Columns.from_frame(events)
+    before = int(np.searchsorted(log.time, end, side="left"))
+    started = log.key[log.rows_of("referral")]
+    exited = log.key[log.rows_of("exit")]
+    started = np.unique(started[log.time[log.rows_of("referral")] < end])
+    exited = np.unique(exited[log.time[log.rows_of("exit")] < end])
+    open_ = np.setdiff1d(started, exited, assume_unique=True)
+    if open_.size == 0:
+        return {}
+    keys = log.key[:before][::-1]
+    uniq, position = np.unique(keys, return_index=True)
+    last = before - 1 - position[np.searchsorted(uniq, open_)]
+    counts: dict[str, int] = {}
+    for event, stage in zip(log.event[last].tolist(), log.stage[last].tolist()):
+        where = _STAGE_AFTER_EVENT.get(event, stage)
+        counts[where] = counts.get(where, 0) + 1
+    return counts
 
 
 _STAGE_AFTER_EVENT = {
@@ -202,44 +216,28 @@ _STAGE_AFTER_EVENT = {
 
 
 # ---------------------------------------------------------------------------- helpers
-def _first_time(frame):
-    return frame.groupby(["client", "episode"], observed=True).time.first()
+def _group_sessions(log: Columns, attended: np.ndarray, tracks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Attendees, group cap and hours of every group session held (one per group and start time)."""
+    if attended.size == 0:
+        return np.array([]), np.array([]), np.array([])
+    sessions = Counter(zip(log.resource[attended].tolist(), log.time[attended].tolist()))
+    by_track = {t.name: t for t in tracks.tracks}
+    track = [by_track[resource.rsplit(" group ", 1)[0]] for resource, _ in sessions]
+    return (np.fromiter(sessions.values(), float, len(sessions)),
+            np.array([t.group_cap for t in track], float), np.array([t.hours for t in track], float))
 
 
-def _last_time(frame):
-    return frame.groupby(["client", "episode"], observed=True).time.last()
-
-
-def _waits(later, earlier_by_episode) -> np.ndarray:
-    """Time from an earlier event (per client episode) to each row of `later`."""
-    if later.empty:
-        return np.array([])
-    idx = list(zip(later.client, later.episode))
-    start = earlier_by_episode.reindex(idx).to_numpy()
-    return later.time.to_numpy() - start
-
-
-def _treatment_hours(events, discharges) -> float:
-    if discharges.empty:
-        return math.nan
-    done = events[events.event.isin(("group_attended", "individual_session"))]
-    hours = done.groupby(["client", "episode"], observed=True).value.sum()
-    idx = list(zip(discharges.client, discharges.episode))
-    return float(hours.reindex(idx).fillna(0).mean())
-
-
-def _followed_after_discharge(discharges, exits, relapses, end: float):
-    """One row per IOP discharge not stepped up: time to relapse or to the end of the run."""
-    import pandas as pd
-
-    stepped_up = exits[exits.detail == "stepped_up"].set_index(["client", "episode"]).index
-    d = discharges.set_index(["client", "episode"])
-    d = d[~d.index.isin(stepped_up)]
-    after = relapses[relapses.stage != "iop"].groupby(["client", "episode"], observed=True).time.first()
-    relapse_time = after.reindex(d.index).to_numpy()
-    relapsed = ~np.isnan(relapse_time)
-    duration = np.where(relapsed, relapse_time, end) - d.time.to_numpy()
-    return pd.DataFrame({"duration": duration, "relapsed": relapsed, "outcome": d.detail.astype(str).to_numpy()})
+def _followed_after_discharge(log: Columns, discharges: np.ndarray, end: float):
+    """Per IOP discharge not stepped up: days to the first relapse after it (or to the end), and its code."""
+    exits = log.rows_of("exit")
+    stepped_up = np.unique(log.key[exits[log.detail[exits] == "stepped_up"]])
+    keep = discharges[~np.isin(log.key[discharges], stepped_up)]
+    relapses = log.rows_of("relapse")
+    relapses = relapses[log.stage[relapses] != "iop"]
+    first_relapse = Lookup.first(log.key[relapses], log.time[relapses]).at(log.key[keep])
+    relapsed = ~np.isnan(first_relapse)
+    duration = np.where(relapsed, first_relapse, end) - log.time[keep]
+    return duration, relapsed, log.detail[keep]
 
 
 def _quantile(values, q: float) -> float:

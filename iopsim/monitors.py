@@ -46,13 +46,6 @@ def maximum(step: tuple[np.ndarray, np.ndarray], start: float, end: float) -> fl
     return float(max(at_start, inside.max() if inside.size else at_start))
 
 
-def group_sessions(attended):
-    """One row per group session held: resource, time, attendees and hours."""
-    frame = attended.groupby(["resource", "time"], observed=True).agg(
-        attendees=("client", "size"), hours=("value", "first")).reset_index()
-    return frame
-
-
 def kaplan_meier_failure(durations, observed, at: float) -> float:
     """Share failed by time `at` (1 - Kaplan-Meier survival), with right-censoring."""
     durations = np.asarray(durations, dtype=float)

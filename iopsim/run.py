@@ -31,9 +31,10 @@ class SimulationRun:
     @cached_property
     def kpis(self) -> dict[str, float]:
         """Every KPI named in kpis.CATALOGUE, for the reporting window."""
+        from .eventlog import Columns
         from .kpis import compute
 
-        return compute(self.events, self.scenario)
+        return compute(Columns.from_rows(self.rows), self.scenario)
 
     def story(self, client_id: int) -> str:
         """A plain-language account of one client's journey ("Day 3: referred by ...")."""
