@@ -52,12 +52,8 @@ def kaplan_meier_failure(durations, observed, at: float) -> float:
     observed = np.asarray(observed, dtype=bool)
     if durations.size == 0:
         return math.nan
-    event_times = np.unique(durations[observed & (durations <= at)])
-    survival = 1.0
-    for t in event_times:
-        at_risk = np.sum(durations >= t)
-        deaths = np.sum((durations == t) & observed)
-        survival *= 1.0 - deaths / at_risk
-    if np.sum(durations >= at) == 0 and not np.any(observed & (durations <= at)):
-        return math.nan
-    return 1.0 - survival
+    event_times, deaths = np.unique(durations[observed & (durations <= at)], return_counts=True)
+    if event_times.size == 0 and not np.any(durations >= at):
+        return math.nan  # nobody followed that long
+    at_risk = durations.size - np.searchsorted(np.sort(durations), event_times, side="left")
+    return float(1.0 - np.prod(1.0 - deaths / at_risk))
