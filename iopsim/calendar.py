@@ -36,23 +36,27 @@ class Calendar:
 
 
 class OpeningHours:
-    """A daily window [open, open + hours) on chosen weekdays, closed on holidays.
+    """A daily window from the opening hour on chosen weekdays, closed on holidays.
 
-    When open around the clock every day with no holidays, time is continuous: this is how the
-    model becomes a plain M/M/c queue.
+    Each weekday's window may have its own length (`hours_per_day` a number, or a mapping of
+    weekday number to hours).  When open around the clock every day with no holidays, time is
+    continuous: this is how the model becomes a plain M/M/c queue.
     """
 
-    def __init__(self, calendar: Calendar, days, open_hour: float, hours_per_day: float, until: float) -> None:
+    def __init__(self, calendar: Calendar, days, open_hour: float, hours_per_day, until: float) -> None:
         self.calendar = calendar
         self.weekdays = weekday_numbers(days)
         self.open = open_hour * HOUR
-        self.length = hours_per_day * HOUR
+        hours = hours_per_day if isinstance(hours_per_day, dict) else dict.fromkeys(self.weekdays, hours_per_day)
+        self.length = max(hours.values(), default=0.0) * HOUR  # the longest window
         self.always_open = (len(self.weekdays) == 7 and not calendar.holidays
-                            and open_hour == 0 and hours_per_day >= 24)
-        # opening times of every open day, well past the run's end, for look-ups by bisection
+                            and open_hour == 0 and min(hours.values()) >= 24)
+        # every window well past the run's end, for look-ups by bisection
         weekdays, holidays = self.weekdays, calendar.holidays
-        self.openings = [] if self.length <= 0 else [
-            d + self.open for d in range(int(math.ceil(until)) + 400) if d % 7 in weekdays and d % 365 not in holidays]
+        days_open = [d for d in range(int(math.ceil(until)) + 400)
+                     if d % 7 in weekdays and d % 365 not in holidays and hours.get(d % 7, 0) > 0]
+        self.openings = [d + self.open for d in days_open]
+        self.closings = [d + self.open + hours[d % 7] * HOUR for d in days_open]
 
     def is_open_day(self, day: int) -> bool:
         return day % 7 in self.weekdays and not self.calendar.is_holiday(day)
@@ -64,12 +68,25 @@ class OpeningHours:
         """
         if self.always_open:
             return t
-        openings = self.openings
-        k = bisect.bisect_right(openings, t - self.length)  # first window that closes after t
+        openings, closings = self.openings, self.closings
+        k = bisect.bisect_right(closings, t)  # first window that closes after t
         while k < len(openings):
-            opens = openings[k]
+            opens, closes = openings[k], closings[k]
             start = t if t > opens else opens
-            if start + duration <= opens + self.length + _EPS or (duration > self.length and start <= opens + _EPS):
+            if start + duration <= closes + _EPS or (duration > closes - opens and start <= opens + _EPS):
                 return start
             k += 1
         return math.inf
+
+
+def share_whole_slots(days, hours_per_week: float, slot_hours: float) -> dict[int, float]:
+    """Hours open on each weekday so that the week holds hours_per_week / slot_hours whole slots.
+
+    Slots are shared out as evenly as possible, the earlier weekdays taking any remainder.
+    """
+    slots = int(hours_per_week / slot_hours + 1e-9)
+    weekdays = sorted(weekday_numbers(days))
+    if not weekdays:
+        return {}
+    each, extra = divmod(slots, len(weekdays))
+    return {d: (each + (i < extra)) * slot_hours for i, d in enumerate(weekdays)}

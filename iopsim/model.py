@@ -16,7 +16,7 @@ from typing import Generator
 import numpy as np
 import simpy
 
-from .calendar import HOUR, Calendar, OpeningHours
+from .calendar import HOUR, Calendar, OpeningHours, share_whole_slots
 from .clinic import AppointmentBook, Clinic
 from .eventlog import EventLog
 from .scenario import Scenario
@@ -57,8 +57,10 @@ class Program:
         self.calendar = Calendar(scenario.calendar.holidays)
         intake, staff, treat = scenario.intake, scenario.staff, scenario.treatment
         days = intake.open_days
-        self.assessors = Clinic(intake.assessors, OpeningHours(
-            self.calendar, days, intake.open_hour, intake.assessor_hours_per_week / max(len(days), 1), self.end))
+        # fixed-length assessments: the week's hours as whole slots; otherwise equal daily hours
+        daily = share_whole_slots(days, intake.assessor_hours_per_week, intake.assessment_hours) \
+            if intake.assessment_duration == "fixed" else intake.assessor_hours_per_week / max(len(days), 1)
+        self.assessors = Clinic(intake.assessors, OpeningHours(self.calendar, days, intake.open_hour, daily, self.end))
         weekdays = ("Mon", "Tue", "Wed", "Thu", "Fri")
         self.prescribers = AppointmentBook(
             OpeningHours(self.calendar, weekdays, 9.0, staff.prescriber_hours_per_week / 5, self.end),
@@ -208,7 +210,7 @@ class Program:
     def waitlist(self, c: Client) -> Generator:
         """Wait for a seat in a track the client can attend, unless patience runs out first."""
         self.enter(c, "waitlist")
-        self.note(c, "waitlist_join", "waitlist", resource="evening" if c.evening_only else "any")
+        self.note(c, "waitlist_join", "waitlist", resource="evening" if c.evening_only else "day")
         patience = self.streams["patience"].exponential(self.s.tracks.patience_mean_days)
         admission = yield self.seats.join(c, c.evening_only, c.source == "step_down", patience).decided
         self.leave(c, "waitlist")
@@ -216,7 +218,8 @@ class Program:
             self.note(c, "reneged", "waitlist")
             return None
         self.note(c, "admitted", "iop", resource=f"{admission.track.name} group {admission.group + 1}",
-                  detail=f"counsellor {admission.counsellor + 1}")
+                  detail=f"counsellor {admission.counsellor + 1}",
+                  at=admission.track.session_times[admission.session])
         return admission
 
     def iop(self, c: Client, a: Admission) -> Generator:
@@ -225,8 +228,8 @@ class Program:
         Returns (discharge code, days retained, whether a transfer was an early step-down).
         """
         self.enter(c, "iop")
-        course = self.treatment_course(c, a, self.env.now)
-        yield self.env.timeout(course.discharged - self.env.now)
+        course = self.treatment_course(c, a, a.track.session_times[a.session])  # the session's exact time
+        yield self.env.timeout(max(course.discharged - self.env.now, 0.0))
         self.seats.release(a)
         self.leave(c, "iop")
         self.note(c, "iop_discharge", "iop", resource=a.track.name, detail=course.outcome,

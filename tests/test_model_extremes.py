@@ -188,16 +188,9 @@ def test_without_counsellors_or_groups_nobody_is_admitted_and_all_wait(change, a
 
 
 # ------------------------------------------------------------------------ unlimited demand
-SLOTS_BUG = pytest.mark.xfail(
-    strict=True, reason="BUG: weekly hours are split into equal daily windows and only whole assessments that fit "
-    "in a day's window are booked, so 8 h/week over 5 days gives 5 one-hour slots, not 8 (MODEL.md: slots = "
-    "assessor hours per week / assessment length)")
-
-
 @pytest.mark.parametrize("assessors, hours_per_week, assessment_hours", [
     (1, 15.0, 1.0), (2, 10.0, 1.0), (1, 15.0, 1.5), (1, 40.0, 2.0),
-    pytest.param(1, 8.0, 1.0, marks=SLOTS_BUG), pytest.param(2, 12.0, 1.0, marks=SLOTS_BUG),
-    pytest.param(1, 6.0, 1.5, marks=SLOTS_BUG)])
+    (1, 8.0, 1.0), (2, 12.0, 1.0), (1, 6.0, 1.5)])
 def test_a_saturated_clinic_assesses_hours_per_week_over_assessment_length(assessors, hours_per_week,
                                                                           assessment_hours):
     """With endless demand and no holidays, every assessor hour is used: throughput = capacity."""
@@ -215,14 +208,6 @@ def test_a_saturated_clinic_assesses_hours_per_week_over_assessment_length(asses
 
 
 # ------------------------------------------------------------------------ clock arithmetic at admission
-ADMISSION_CLOCK_BUG = pytest.mark.xfail(
-    strict=True, reason="BUG: a client's admission time is the seats process's env.now after "
-    "timeout(session - now), which can land one ulp past the session time (8:00 = 1/3 day); the admission "
-    "session is then logged before 'admitted', its LOS can be -1e-16, and with terminate_after_absences=1 a "
-    "miss at that session gives env.timeout(discharged - now) < 0: 'ValueError: Negative delay'")
-
-
-@ADMISSION_CLOCK_BUG
 def test_admission_is_at_the_session_even_with_hours_that_are_not_binary_fractions():
     """Step-down referrals join at once from day 0; sessions at 8:00 and 17:00 (1/3 and 17/24 of a
     day); one absence ends the stay, so a miss at the very first session ends it at admission."""
