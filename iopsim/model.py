@@ -11,10 +11,12 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Generator
 
 import numpy as np
 import simpy
+from pydantic import BaseModel
 
 from .calendar import HOUR, Calendar, OpeningHours, share_whole_slots
 from .clinic import AppointmentBook, Clinic
@@ -49,7 +51,7 @@ class Program:
     """One replication's world: clock, calendar, staff, seats, streams and log."""
 
     def __init__(self, scenario: Scenario, seed=0) -> None:
-        self.s = scenario
+        self.s = scenario = plain(scenario)  # read in the hot path, where a pydantic attribute costs 6x
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.log = EventLog()
@@ -494,6 +496,15 @@ class Course:
     discharged: float
     last_attended: float
     early_step_down: bool
+
+
+def plain(model):
+    """A validated scenario as plain namespaces: the same values, quicker to read."""
+    if isinstance(model, BaseModel):
+        return SimpleNamespace(**{name: plain(value) for name, value in model.__dict__.items()})
+    if isinstance(model, tuple):
+        return tuple(plain(value) for value in model)
+    return model
 
 
 class RelapseClock:
