@@ -142,7 +142,7 @@ class Program:
                 log((c.id, c.episode, self.env.now, "exit", "assessment", "", "higher_level", math.nan))
                 comes_back = self.returns_from_higher_level() and (yield from self.higher_level(c))
             elif placement == "op":
-                comes_back = yield from self.outpatient(c, retained=0.0)
+                comes_back = yield from self.outpatient(c, days_in_iop=0.0)
             else:
                 comes_back = yield from self.iop_episode(c)
 
@@ -205,9 +205,8 @@ class Program:
             self.note(c, "exit", "iop", detail="stepped_up")
             return self.returns_from_higher_level() and (yield from self.higher_level(c))
         if outcome in (COMPLETED, TRANSFERRED):
-            return (yield from self.outpatient(c, retained=retained))
-        dose = retained >= self.s.relapse.dose_days
-        return (yield from self.community(c, "iop", outcome, self.after_dropout, dose))
+            return (yield from self.outpatient(c, days_in_iop=retained))
+        return (yield from self.community(c, "iop", outcome, self.after_dropout, retained))
 
     def waitlist(self, c: Client) -> Generator:
         """Wait for a seat in a track the client can attend, unless patience runs out first."""
@@ -241,11 +240,11 @@ class Program:
     def treatment_course(self, c: Client, a: Admission, admitted: float) -> "Course":
         """Draw the whole course of IOP treatment, week by week, from admission on.
 
-        Each week's hazards hold steady within it: dropout (higher in the first weeks and
-        after a week with missed sessions), relapse (falling with the hours of treatment
-        received) and other exits; each strikes when its cumulative hazard passes the client's
-        own Exp(1) draw.  The client attends (or misses) the week's sessions up to then; a run
-        of missed sessions ends in termination.  Plans are reviewed at the weekly team meeting
+        Each week's hazards hold steady within it: dropout (highest in the first weeks, falling
+        as clients engage, and higher after a week with missed sessions), relapse (falling with
+        the hours of treatment received) and other exits; each strikes when its cumulative hazard
+        passes the client's own Exp(1) draw.  The client attends (or misses) the week's sessions
+        up to then; a run of missed sessions ends in termination.  Plans are reviewed at the weekly team meeting
         nearest each review interval (every 4 weeks for 30 days): at the plan's end or a review
         the plan is completed, extended, or stepped down early.  Nothing else in the program
         can change a course once it has begun, so it is drawn in one go (and logged ahead of
@@ -275,12 +274,12 @@ class Program:
         last_attended = now = admitted
         outcome = None
         early_step_down = False
-        dropout_base, missed_factor, early_factor = (
-            t.dropout_weekly_hazard, t.dropout_missed_multiplier, t.dropout_early_multiplier)
+        dropout_base, missed_factor, decline = (
+            t.dropout_weekly_hazard, t.dropout_missed_multiplier, t.dropout_decline)
         relapse_base, halving, absences = t.relapse_weekly_hazard, t.relapse_halving_hours, t.terminate_after_absences
         while outcome is None:
             week_end = admitted + WEEK * (week + 1)
-            dropout = dropout_base * missed_factor ** missed_last_week * (early_factor if week < t.dropout_early_weeks else 1.0)
+            dropout = dropout_base * missed_factor ** missed_last_week * (week + 1) ** -decline
             relapse = relapse_base * 0.5 ** (hours / halving)
             stop, event = (other_at, OTHER) if other_at < week_end else (week_end, None)
             if dropout > 0 and now + WEEK * dropout_left / dropout < stop:
@@ -354,29 +353,32 @@ class Program:
         spread = math.exp(t.plan_spread * float(self.streams["plan"].generator.standard_normal()))
         return min(max(round(t.planned_weeks[c.severity] * spread), 1), t.max_weeks)
 
-    def outpatient(self, c: Client, retained: float) -> Generator:
-        """Standard outpatient (waiting while caseloads are full), then aftercare, then discharge."""
-        so, ac, rel = self.s.step_down, self.s.aftercare, self.s.relapse
+    def outpatient(self, c: Client, days_in_iop: float) -> Generator:
+        """Standard outpatient (waiting while caseloads are full), then aftercare, then discharge.
+
+        Relapse risk from here on follows the completers' curve, lowered by the IOP dose received
+        and, while it lasts, by aftercare.
+        """
+        so, ac = self.s.step_down, self.s.aftercare
+        dose = self.dose_effect(days_in_iop)
         clock = RelapseClock(self.after_completion, self.streams["relapse_after"].exponential(1.0), self.env.now)
         uptake = self.streams["step_down"]
         if self.op is not None and uptake.chance(so.uptake):
             self.enter(c, "op")
             self.note(c, "op_waitlist_join", "op")
             request = self.op.request()
-            if not (yield from self.unless_relapse(clock, request, 1.0)):
+            if not (yield from self.unless_relapse(clock, request, dose)):
                 request.cancel()
                 return (yield from self.relapse_in_care(c, "op", clock, None, 0.0))
             self.note(c, "op_start", "op")
             started = self.env.now
-            finished = yield from self.days_unless_relapse(clock, WEEK * so.weeks, rel.dose_multiplier)
+            finished = yield from self.days_unless_relapse(clock, WEEK * so.weeks, dose)
             self.op.release(request)
             self.outpatient_sessions(c, started)
-            retained += self.env.now - started
             if not finished:
                 return (yield from self.relapse_in_care(c, "op", clock, "op_end", started))
             self.note(c, "op_end", "op", value=self.env.now - started)
             self.leave(c, "op")
-        dose = rel.dose_multiplier if retained >= rel.dose_days else 1.0
         if uptake.chance(ac.uptake):
             self.enter(c, "aftercare")
             self.note(c, "aftercare_start", "aftercare")
@@ -404,11 +406,17 @@ class Program:
                 self.note(c, "op_session", "op", "op counsellor", "", so.session_hours, when)
             when += gap
 
-    def community(self, c: Client, stage: str, reason: str, curve: Weibull, dose: bool = False) -> Generator:
+    def community(self, c: Client, stage: str, reason: str, curve: Weibull, days_in_iop: float = 0.0) -> Generator:
         """Leave care now; relapse may follow, and with it a new referral."""
         self.note(c, "exit", stage, detail=reason)
         clock = RelapseClock(curve, self.streams["relapse_after"].exponential(1.0), self.env.now)
-        return (yield from self.relapse_and_return(c, clock, self.s.relapse.dose_multiplier if dose else 1.0))
+        return (yield from self.relapse_and_return(c, clock, self.dose_effect(days_in_iop)))
+
+    def dose_effect(self, days_in_iop: float) -> float:
+        """Relapse hazard multiplier for the treatment received: full effect from dose_days on,
+        graded (log-linearly) below, so every week in IOP counts."""
+        rel = self.s.relapse
+        return rel.dose_multiplier ** min(days_in_iop / rel.dose_days, 1.0)
 
     def relapse_in_care(self, c: Client, stage: str, clock: "RelapseClock", ending: str | None,
                         started: float) -> Generator:

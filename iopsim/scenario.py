@@ -210,9 +210,10 @@ class Treatment(Group):
     completion_attendance: float = param(0.6, "assumption", "share of sessions attended to complete", ge=0, le=1)
     early_step_down_probability: float = param(
         0.2, "assumption", "probability at each 30-day review of stepping down early", ge=0, le=1)
-    dropout_weekly_hazard: float = param(0.026, "assumption, calibrated to TEDS 2004 discharge mix", "per week", ge=0, le=5)
-    dropout_early_weeks: int = param(2, "assumption", "weeks", ge=0, le=52)
-    dropout_early_multiplier: float = param(1.6, "assumption: dropout is highest in the first weeks", "x", ge=1, le=20)
+    dropout_weekly_hazard: float = param(0.034, "assumption, calibrated to TEDS 2004 discharge mix", "per week", ge=0, le=5)
+    dropout_decline: float = param(
+        0.2, "assumption: dropout is highest in the first weeks and falls as clients engage", "power: week w's "
+        "hazard is dropout_weekly_hazard x w^-dropout_decline (0 = steady)", ge=0, le=3)
     dropout_missed_multiplier: float = param(1.1, "assumption", "x per session missed in the week", ge=1, le=10)
     terminate_after_absences: int = param(4, "assumption", "consecutive missed sessions", ge=1, le=50)
     relapse_weekly_hazard: float = param(0.025, "assumption", "per week", ge=0, le=5)
@@ -276,11 +277,14 @@ class Relapse(Group):
         Weibull(shape=0.39, scale_days=930),
         "fitted to 33% at 90 days and 50% at 1 year (McLellan et al. 2000; Hunt, Barnett & Branch 1971)")
     after_dropout: Weibull = param(
-        Weibull(shape=0.46, scale_days=120),
-        "Hunt, Barnett & Branch 1971: about 70% using again within 6 months (scale set so 6 months gives 70%; MODEL.md's 243 days gives 58%)")
-    dose_days: int = param(90, "NIDA Principles: about 3 months", "days retained", ge=1, le=730)
-    dose_multiplier: float = param(0.56, "DATOS outpatient drug-free (25% vs 14% weekly use)",
-                                   "x relapse hazard when retained >= dose_days", gt=0, le=1)
+        Weibull(shape=0.46, scale_days=100),
+        "Hunt, Barnett & Branch 1971: about 70% using again within 6 months (scale set so 6 months gives 73% "
+        "before any dose effect; MODEL.md's 243 days gives 58%)")
+    dose_days: int = param(90, "NIDA Principles: about 3 months", "days in IOP", ge=1, le=730)
+    dose_multiplier: float = param(
+        0.47, "DATOS outpatient drug-free (25% vs 14% weekly use): a relapse risk ratio of about 0.56, which for "
+        "completers at 12 months is a hazard multiplier of about 0.47",
+        "x relapse hazard after dose_days in IOP (graded below: multiplier^(days/dose_days))", gt=0, le=1)
     readmission_probability: float = param(0.5, "assumption", "probability a relapse leads to re-referral", ge=0, le=1)
     readmission_delay_mean_days: float = param(30.0, "assumption", "days", gt=0, le=3650)
 

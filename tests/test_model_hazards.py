@@ -30,7 +30,7 @@ def long_plans(**changes):
         "treatment.planned_weeks": {"low": 52, "moderate": 52, "high": 52}, "treatment.max_weeks": 52,
         "treatment.plan_spread": 0.0, "treatment.attendance_mean": 1.0, "treatment.attendance_spread": 0.0,
         "treatment.early_step_down_probability": 0.0, "treatment.relapse_weekly_hazard": 0.0,
-        "treatment.dropout_early_multiplier": 1.0, "treatment.dropout_missed_multiplier": 1.0,
+        "treatment.dropout_decline": 0.0, "treatment.dropout_missed_multiplier": 1.0,
     }
     base.update(changes)
     return scenario(**base)
@@ -64,21 +64,22 @@ def test_competing_constant_hazards_give_an_exponential_stay_and_proportional_ca
     assert share == pytest.approx(0.6, abs=0.08)
 
 
-def test_dropout_is_higher_in_the_first_weeks_as_set():
-    d, m, early_weeks = 0.2, 3.0, 2
+def test_dropout_is_highest_in_the_first_weeks_and_falls_as_set():
+    d, decline = 0.5, 0.4  # week w's hazard is d * w^-decline
     s = long_plans(**{"treatment.dropout_weekly_hazard": d, "treatment.other_weekly_hazard": 0.0,
-                      "treatment.dropout_early_multiplier": m, "treatment.dropout_early_weeks": early_weeks})
+                      "treatment.dropout_decline": decline})
     t, code = stays(s)
     assert set(code) == {"dropped_out"}
-    early = 7.0 * early_weeks
 
     def cdf(x):
-        x = np.asarray(x, dtype=float)
-        h = (m * d * np.minimum(x, early) + d * np.maximum(x - early, 0)) / 7.0
-        return 1 - np.exp(-h)
+        x = np.asarray(x, dtype=float) / 7.0
+        whole = np.floor(x).astype(int)
+        weekly = d * np.arange(1, whole.max() + 2, dtype=float) ** -decline
+        done = np.concatenate([[0.0], np.cumsum(weekly)])
+        return 1 - np.exp(-(done[whole] + weekly[whole] * (x - whole)))
 
     assert stats.kstest(t, cdf).pvalue > 0.001
-    # and not the plain exponential without the early peak
+    # and not the plain exponential of a steady hazard
     assert stats.kstest(t, stats.expon(scale=7.0 / d).cdf).pvalue < 1e-6
 
 
@@ -137,22 +138,34 @@ def check_weibull(t: np.ndarray, shape: float, scale: float) -> None:
     assert stats.kstest(relapsed, lambda x: cdf(x) / cdf(FOLLOW_UP)).pvalue > 0.001
 
 
+def dosed_scale(curve, multiplier: float) -> float:
+    """hazard x m  <=>  Weibull scale x m^(-1/shape)"""
+    return curve.scale_days * multiplier ** (-1 / curve.shape)
+
+
 def test_relapse_after_completion_follows_its_weibull_curve():
-    s = discharged_without_care(4)  # 28 days: below the 90-day dose
+    s = discharged_without_care(4, **{"relapse.dose_multiplier": 1.0})  # no dose effect
     rel = s.relapse.after_completion
     check_weibull(time_to_relapse(s, "discharged"), rel.shape, rel.scale_days)
 
 
-def test_ninety_days_of_treatment_scale_the_relapse_hazard_by_the_dose_multiplier():
-    s = discharged_without_care(14)  # 98 days retained: the dose multiplier applies
+def test_part_of_the_dose_scales_the_relapse_hazard_in_proportion():
+    s = discharged_without_care(4)  # 28 of the 90 days of full dose
     rel = s.relapse
-    # hazard x m  <=>  Weibull scale x m^(-1/shape)
-    scale = rel.after_completion.scale_days * rel.dose_multiplier ** (-1 / rel.after_completion.shape)
-    check_weibull(time_to_relapse(s, "discharged"), rel.after_completion.shape, scale)
+    multiplier = rel.dose_multiplier ** (28 / rel.dose_days)
+    check_weibull(time_to_relapse(s, "discharged"), rel.after_completion.shape,
+                  dosed_scale(rel.after_completion, multiplier))
+
+
+def test_ninety_days_of_treatment_scale_the_relapse_hazard_by_the_dose_multiplier():
+    s = discharged_without_care(14)  # 98 days in IOP: the full dose effect
+    rel = s.relapse
+    check_weibull(time_to_relapse(s, "discharged"), rel.after_completion.shape,
+                  dosed_scale(rel.after_completion, rel.dose_multiplier))
 
 
 def test_relapse_after_dropout_follows_its_own_curve():
-    s = discharged_without_care(30, **{"treatment.dropout_weekly_hazard": 0.4})
+    s = discharged_without_care(30, **{"treatment.dropout_weekly_hazard": 0.4, "relapse.dose_multiplier": 1.0})
     rel = s.relapse.after_dropout
     t = time_to_relapse(s, "dropped_out")
     check_weibull(t, rel.shape, rel.scale_days)
