@@ -68,6 +68,8 @@ CATALOGUE = tuple(KPI(*row) for row in (
                                             "(clients who did not step up)"),
     ("relapse_6m_after_discharge", "share", "Kaplan-Meier share relapsed within 6 months of IOP discharge"),
     ("relapse_12m_after_discharge", "share", "Kaplan-Meier share relapsed within 12 months of IOP discharge"),
+    ("relapse_12m_after_completion", "share", "Kaplan-Meier share relapsed within 12 months, clients who "
+                                              "completed"),
     ("relapse_6m_after_dropout", "share", "Kaplan-Meier share relapsed within 6 months, clients who dropped out"),
     ("in_system_end", "clients", "clients still in care when the run ends (censored)"),
 ))
@@ -77,7 +79,7 @@ _BETTER = {
               "lost_no_show", "lost_reneged", "lost_before_treatment_share", "waitlist_mean", "waitlist_max",
               "op_wait_median_days", "group_sessions_short_of_facilitators", "relapse_in_treatment_share",
               "relapse_3m_after_discharge", "relapse_6m_after_discharge", "relapse_12m_after_discharge",
-              "relapse_6m_after_dropout", "share_dropped_out", "share_terminated"),
+              "relapse_12m_after_completion", "relapse_6m_after_dropout", "share_dropped_out", "share_terminated"),
     "higher": ("assessed", "admissions", "admissions_per_year", "share_completed", "treatment_hours_mean"),
 }
 CATALOGUE = tuple(KPI(k.name, k.unit, k.meaning, next((b for b, names in _BETTER.items() if k.name in names), ""))
@@ -178,6 +180,8 @@ def compute(events, scenario) -> dict[str, float]:
     duration, relapsed, followed_outcome = _followed_after_discharge(log, discharges, end)
     for months, days in ((3, 91.25), (6, 182.5), (12, 365.0)):
         k[f"relapse_{months}m_after_discharge"] = monitors.kaplan_meier_failure(duration, relapsed, days)
+    completed = followed_outcome == "completed"
+    k["relapse_12m_after_completion"] = monitors.kaplan_meier_failure(duration[completed], relapsed[completed], 365.0)
     dropped = followed_outcome == "dropped_out"
     k["relapse_6m_after_dropout"] = monitors.kaplan_meier_failure(duration[dropped], relapsed[dropped], 182.5)
 

@@ -44,6 +44,8 @@ class Client:
     severity: str
     evening_only: bool
     co_occurring: bool
+    relapse_threshold: float  # Exp(1): relapse comes when the cumulative hazard passes it
+    patience: float  # Exp(1): days on the waitlist before giving up, in units of the mean patience
     episode: int = 1
 
 
@@ -106,10 +108,12 @@ class Program:
         gen = self.streams["referrals"].generator
         counts = gen.poisson(rates)
         times = sorted((d + u for d, n in enumerate(counts) for u in gen.random(n)))
-        u = self.streams["attributes"].generator.random((len(times), 4)).T
+        u = self.streams["attributes"].generator.random((len(times), 6)).T
         sources = np.array(self._sources[0])[np.searchsorted(self._sources[1], u[0], side="right")].tolist()
         severities = np.array(self._severities[0])[np.searchsorted(self._severities[1], u[1], side="right")].tolist()
         evening, co_occurring = (u[2] < r.evening_share).tolist(), (u[3] < r.co_occurring_share).tolist()
+        # drawn per client at referral, so that a client's luck is the same in every scenario compared
+        threshold, patience = (-np.log1p(-u[4])).tolist(), (-np.log1p(-u[5])).tolist()
         env, journey = self.env, self.journey
         k = 0
         # wake every few days and line up the arrivals until the next wake: about ten at a time,
@@ -118,7 +122,8 @@ class Program:
         for wake in range(0, days, step):
             yield env.timeout(wake - env.now)
             while k < len(times) and times[k] < wake + step:
-                Arrival(env, journey(Client(k + 1, sources[k], severities[k], evening[k], co_occurring[k])), times[k])
+                Arrival(env, journey(Client(k + 1, sources[k], severities[k], evening[k], co_occurring[k],
+                                            threshold[k], patience[k])), times[k])
                 k += 1
 
     # ------------------------------------------------------------------ journey
@@ -192,7 +197,7 @@ class Program:
         stay = self._higher_level.exponential(self.s.placement.higher_level_stay_days)
         if not (yield from self.later(stay)):
             return False
-        c.source, c.episode = "step_down", c.episode + 1
+        self.new_episode(c, "step_down")
         return True
 
     def iop_episode(self, c: Client) -> Generator:
@@ -212,7 +217,7 @@ class Program:
         """Wait for a seat in a track the client can attend, unless patience runs out first."""
         self.enter(c, "waitlist")
         self.note(c, "waitlist_join", "waitlist", resource="evening" if c.evening_only else "day")
-        patience = self.streams["patience"].exponential(self.s.tracks.patience_mean_days)
+        patience = c.patience * self.s.tracks.patience_mean_days
         admission = yield self.seats.join(c, c.evening_only, c.source == "step_down", patience).decided
         self.leave(c, "waitlist")
         if admission is None:
@@ -357,11 +362,11 @@ class Program:
         """Standard outpatient (waiting while caseloads are full), then aftercare, then discharge.
 
         Relapse risk from here on follows the completers' curve, lowered by the IOP dose received
-        and, while it lasts, by aftercare.
+        and, while it lasts, by continuing care (standard outpatient, then aftercare).
         """
         so, ac = self.s.step_down, self.s.aftercare
         dose = self.dose_effect(days_in_iop)
-        clock = RelapseClock(self.after_completion, self.streams["relapse_after"].exponential(1.0), self.env.now)
+        clock = RelapseClock(self.after_completion, c.relapse_threshold, self.env.now)
         uptake = self.streams["step_down"]
         if self.op is not None and uptake.chance(so.uptake):
             self.enter(c, "op")
@@ -372,7 +377,7 @@ class Program:
                 return (yield from self.relapse_in_care(c, "op", clock, None, 0.0))
             self.note(c, "op_start", "op")
             started = self.env.now
-            finished = yield from self.days_unless_relapse(clock, WEEK * so.weeks, dose)
+            finished = yield from self.days_unless_relapse(clock, WEEK * so.weeks, dose * ac.hazard_multiplier)
             self.op.release(request)
             self.outpatient_sessions(c, started)
             if not finished:
@@ -409,7 +414,7 @@ class Program:
     def community(self, c: Client, stage: str, reason: str, curve: Weibull, days_in_iop: float = 0.0) -> Generator:
         """Leave care now; relapse may follow, and with it a new referral."""
         self.note(c, "exit", stage, detail=reason)
-        clock = RelapseClock(curve, self.streams["relapse_after"].exponential(1.0), self.env.now)
+        clock = RelapseClock(curve, c.relapse_threshold, self.env.now)
         return (yield from self.relapse_and_return(c, clock, self.dose_effect(days_in_iop)))
 
     def dose_effect(self, days_in_iop: float) -> float:
@@ -458,8 +463,14 @@ class Program:
             return False
         if not (yield from self.later(stream.exponential(rel.readmission_delay_mean_days))):
             return False
-        c.source, c.episode = "readmission", c.episode + 1
+        self.new_episode(c, "readmission")
         return True
+
+    def new_episode(self, c: Client, source: str) -> None:
+        """The same client back for another episode, with fresh draws for what is yet to come."""
+        u = self.streams["episode_draws"].take(2)
+        c.source, c.episode = source, c.episode + 1
+        c.relapse_threshold, c.patience = -math.log(1.0 - u[0]), -math.log(1.0 - u[1])
 
     def later(self, delay: float) -> Generator:
         """Wait `delay` days; False, without waiting, when that falls after the run ends."""

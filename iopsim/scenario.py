@@ -258,7 +258,8 @@ class Aftercare(Group):
     uptake: float = param(0.5, "assumption: no published figure found", "share", ge=0, le=1)
     days: float = param(182.0, "Proctor & Herschman 2014: 3-12 months", "days", gt=0, le=730)
     hazard_multiplier: float = param(
-        0.8, "Blodgett et al. 2014 meta-analysis (OR about 1.4 on abstinence)", "x relapse hazard while engaged",
+        0.8, "Blodgett et al. 2014 meta-analysis of continuing care (OR about 1.4 on abstinence)",
+        "x relapse hazard while in continuing care: standard outpatient after IOP, then aftercare",
         gt=0, le=1)
 
 
@@ -277,9 +278,9 @@ class Relapse(Group):
         Weibull(shape=0.39, scale_days=930),
         "fitted to 33% at 90 days and 50% at 1 year (McLellan et al. 2000; Hunt, Barnett & Branch 1971)")
     after_dropout: Weibull = param(
-        Weibull(shape=0.46, scale_days=100),
-        "Hunt, Barnett & Branch 1971: about 70% using again within 6 months (scale set so 6 months gives 73% "
-        "before any dose effect; MODEL.md's 243 days gives 58%)")
+        Weibull(shape=0.46, scale_days=85),
+        "Hunt, Barnett & Branch 1971: about 70% using again within 6 months (scale set so 6 months gives 76% "
+        "before the dose effect of the days treated, about 65% after it; MODEL.md's 243 days gives 58%)")
     dose_days: int = param(90, "NIDA Principles: about 3 months", "days in IOP", ge=1, le=730)
     dose_multiplier: float = param(
         0.47, "DATOS outpatient drug-free (25% vs 14% weekly use): a relapse risk ratio of about 0.56, which for "

@@ -176,12 +176,13 @@ def check_invariants(s: Scenario, seed: int) -> None:
     if len(seen) and intake.assessment_duration == "fixed":
         day = np.floor(seen.time.to_numpy()).astype(int)
         clock = (seen.time.to_numpy() - day) / HOUR
-        hours_per_day = intake.assessor_hours_per_week / len(intake.open_days)
+        # the week's hours are whole assessments shared across the open days, earlier days taking the remainder
+        slots = int(intake.assessor_hours_per_week / intake.assessment_hours + 1e-9)
+        longest_day = math.ceil(slots / len(intake.open_days)) * intake.assessment_hours
         assert all(WEEKDAYS[d % 7] in intake.open_days for d in day)
         assert not np.isin(day % 365, list(s.calendar.holidays)).any()
         assert ((clock >= intake.open_hour - 1e-6)
-                & (clock + intake.assessment_hours <= intake.open_hour + max(hours_per_day, intake.assessment_hours)
-                   + 1e-6)).all()
+                & (clock + intake.assessment_hours <= intake.open_hour + longest_day + 1e-6)).all()
     # prescribers: never more visits at once than prescribers on staff
     visits = rows(ev, "medication_review")
     if len(visits):
