@@ -72,6 +72,10 @@ CATALOGUE = tuple(KPI(*row) for row in (
                                               "completed"),
     ("relapse_6m_after_dropout", "share", "Kaplan-Meier share relapsed within 6 months, clients who dropped out"),
     ("in_system_end", "clients", "clients still in care when the run ends (censored)"),
+    ("staff_cost_per_week", "$/week", "contracted hours of counsellors, assessors and prescribers x hourly cost"),
+    ("revenue_per_week", "$/week", "fees for assessments, group and individual sessions held (example fees)"),
+    ("cost_per_admission", "$", "staff cost / IOP admissions"),
+    ("cost_per_completed_episode", "$", "staff cost / IOP completions"),
 ))
 _BETTER = {
     "lower": ("wait_referral_to_assessment_median_days", "wait_referral_to_assessment_p90_days",
@@ -79,8 +83,10 @@ _BETTER = {
               "lost_no_show", "lost_reneged", "lost_before_treatment_share", "waitlist_mean", "waitlist_max",
               "op_wait_median_days", "group_sessions_short_of_facilitators", "relapse_in_treatment_share",
               "relapse_3m_after_discharge", "relapse_6m_after_discharge", "relapse_12m_after_discharge",
-              "relapse_12m_after_completion", "relapse_6m_after_dropout", "share_dropped_out", "share_terminated"),
-    "higher": ("assessed", "admissions", "admissions_per_year", "share_completed", "treatment_hours_mean"),
+              "relapse_12m_after_completion", "relapse_6m_after_dropout", "share_dropped_out", "share_terminated",
+              "cost_per_admission", "cost_per_completed_episode"),
+    "higher": ("assessed", "admissions", "admissions_per_year", "share_completed", "treatment_hours_mean",
+               "revenue_per_week"),
 }
 CATALOGUE = tuple(KPI(k.name, k.unit, k.meaning, next((b for b, names in _BETTER.items() if k.name in names), ""))
                   for k in CATALOGUE)
@@ -150,7 +156,8 @@ def compute(events, scenario) -> dict[str, float]:
     booked_hours = float((needed * hours).sum()) + float(value[inside("individual_session")].sum())
     k["counsellor_utilisation"] = _share(booked_hours, staff.iop_counsellors * staff.counsellor_hours_per_week * weeks)
     booked = np.nansum(value[inside("assessed")]) + np.nansum(value[inside("no_show")])
-    k["assessor_utilisation"] = _share(booked, scenario.intake.assessors * scenario.intake.assessor_hours_per_week * weeks)
+    intake = scenario.intake
+    k["assessor_utilisation"] = _share(booked, intake.assessors * intake.assessor_hours_per_week * weeks)
     k["prescriber_utilisation"] = _share(float(value[inside("medication_review")].sum()),
                                          staff.prescribers * staff.prescriber_hours_per_week * weeks)
 
@@ -186,6 +193,19 @@ def compute(events, scenario) -> dict[str, float]:
     k["relapse_6m_after_dropout"] = monitors.kaplan_meier_failure(duration[dropped], relapsed[dropped], 182.5)
 
     k["in_system_end"] = sum(in_system_at_end(log, end).values())
+
+    c = scenario.costs
+    counsellor_hours = (staff.iop_counsellors + staff.op_counsellors) * staff.counsellor_hours_per_week
+    staff_cost = weeks * (c.counsellor_hourly * counsellor_hours
+                          + c.assessor_hourly * intake.assessors * intake.assessor_hours_per_week
+                          + c.prescriber_hourly * staff.prescribers * staff.prescriber_hours_per_week)
+    individual_hours = float(value[inside("individual_session")].sum() + value[inside("op_session")].sum())
+    revenue = (c.assessment_fee * k["assessed"] + c.group_fee * len(inside("group_attended"))
+               + c.individual_fee_per_15_min * 4 * individual_hours)
+    k["staff_cost_per_week"] = staff_cost / weeks
+    k["revenue_per_week"] = revenue / weeks
+    k["cost_per_admission"] = _share(staff_cost, k["admissions"])
+    k["cost_per_completed_episode"] = _share(staff_cost, k["share_completed"] * k["discharges"])
     return {name: float(v) for name, v in k.items()}
 
 

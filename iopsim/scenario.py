@@ -303,6 +303,25 @@ class Staff(Group):
     prescriber_hours_per_week: float = param(8.0, "assumption", "hours/week each", ge=0, le=60)
 
 
+# ------------------------------------------------------------------------------------ costs
+class Costs(Group):
+    """An optional cost view: staff cost by role and example fees per service (US dollars).
+
+    The fees are examples from one state's 2018 community SUD fee schedule, not a program's own
+    rates: replace them with yours.
+    """
+
+    counsellor_hourly: float = param(40.0, "assumption: salary and on-costs", "$/hour", ge=0, le=1000)
+    assessor_hourly: float = param(45.0, "assumption: salary and on-costs", "$/hour", ge=0, le=1000)
+    prescriber_hourly: float = param(150.0, "assumption: salary and on-costs", "$/hour", ge=0, le=2000)
+    assessment_fee: float = param(152.91, "example: 2018 state community SUD fee schedule, H0001", "$ per assessment",
+                                  ge=0, le=10_000)
+    individual_fee_per_15_min: float = param(21.54, "example: 2018 state community SUD fee schedule, H0004",
+                                             "$ per 15 minutes", ge=0, le=1000)
+    group_fee: float = param(42.00, "example: 2018 state community SUD fee schedule, H0005",
+                             "$ per client per group session", ge=0, le=1000)
+
+
 # ------------------------------------------------------------------------------ calendar, run
 class Calendar(Group):
     """Days the program is closed besides weekends without sessions."""
@@ -341,6 +360,7 @@ class Scenario(Group):
     aftercare: Aftercare = Aftercare()
     relapse: Relapse = Relapse()
     staff: Staff = Staff()
+    costs: Costs = Costs()
     calendar: Calendar = Calendar()
     run: Run = Run()
 
