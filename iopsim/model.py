@@ -46,6 +46,8 @@ class Client:
     co_occurring: bool
     relapse_threshold: float  # Exp(1): relapse comes when the cumulative hazard passes it
     patience: float  # Exp(1): days on the waitlist before giving up, in units of the mean patience
+    attendance: float  # the chance of coming to each scheduled session
+    plan_z: float  # standard normal: how much longer or shorter than typical this client's plans are
     episode: int = 1
 
 
@@ -114,6 +116,8 @@ class Program:
         evening, co_occurring = (u[2] < r.evening_share).tolist(), (u[3] < r.co_occurring_share).tolist()
         # drawn per client at referral, so that a client's luck is the same in every scenario compared
         threshold, patience = (-np.log1p(-u[4])).tolist(), (-np.log1p(-u[5])).tolist()
+        attendance = self.attendance.sample_many(self.streams["attendance_level"], len(times)).tolist()
+        plan_z = self.streams["plan"].generator.standard_normal(len(times)).tolist()
         env, journey = self.env, self.journey
         k = 0
         # wake every few days and line up the arrivals until the next wake: about ten at a time,
@@ -123,7 +127,7 @@ class Program:
             yield env.timeout(wake - env.now)
             while k < len(times) and times[k] < wake + step:
                 Arrival(env, journey(Client(k + 1, sources[k], severities[k], evening[k], co_occurring[k],
-                                            threshold[k], patience[k])), times[k])
+                                            threshold[k], patience[k], attendance[k], plan_z[k])), times[k])
                 k += 1
 
     # ------------------------------------------------------------------ journey
@@ -260,8 +264,10 @@ class Program:
         review_weeks = max(1, round(t.review_interval_days / WEEK))
         plan_end = admitted + WEEK * self.planned_weeks(c)
         max_end = admitted + WEEK * t.max_weeks
-        p_attend = self.attendance.sample(s["attendance_level"])
-        attend, individual, hazards = s["attendance"], s["individual_sessions"], s["treatment_hazards"]
+        p_attend = c.attendance
+        attend, hazards = s["attendance"], s["treatment_hazards"]
+        individual_draws = s["individual_sessions"].take((t.max_weeks + 1) * t.individual_sessions_per_week)
+        offered = 0  # individual sessions offered so far
         # each risk strikes when its cumulative hazard uses up the client's own Exp(1) draw
         u = hazards.take(3)
         dropout_left, relapse_left, other_left = -math.log(1.0 - u[0]), -math.log(1.0 - u[1]), -math.log(1.0 - u[2])
@@ -310,7 +316,8 @@ class Program:
                 when = slots[k] if k < len(slots) else math.inf
                 if when >= stop:
                     break
-                if individual.random() < p_attend:
+                offered += 1
+                if individual_draws[offered - 1] < p_attend:
                     hours += individual_hours
                     log((cid, episode, when, "individual_session", "iop", counsellor, "", individual_hours))
                 next_individual = when + individual_gap
@@ -355,7 +362,7 @@ class Program:
     def planned_weeks(self, c: Client) -> int:
         """This client's plan: the typical length for their severity, varied log-normally."""
         t = self.s.treatment
-        spread = math.exp(t.plan_spread * float(self.streams["plan"].generator.standard_normal()))
+        spread = math.exp(t.plan_spread * c.plan_z)
         return min(max(round(t.planned_weeks[c.severity] * spread), 1), t.max_weeks)
 
     def outpatient(self, c: Client, days_in_iop: float) -> Generator:

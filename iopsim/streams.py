@@ -157,10 +157,13 @@ class AttendanceBeta:
     spread: float
 
     def sample(self, stream: Stream) -> float:
+        return float(self.sample_many(stream, 1)[0])
+
+    def sample_many(self, stream: Stream, n: int) -> np.ndarray:
         if self.spread == 0 or self.mean >= 1:
-            return self.mean
+            return np.full(n, self.mean)
         concentration = 1 / self.spread - 1
-        return float(stream.generator.beta(self.mean * concentration, (1 - self.mean) * concentration))
+        return stream.generator.beta(self.mean * concentration, (1 - self.mean) * concentration, size=n)
 
     @property
     def variance(self) -> float:
