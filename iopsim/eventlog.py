@@ -46,9 +46,6 @@ class EventLog:
     def __init__(self) -> None:
         self.rows: list[tuple] = []
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
     def to_frame(self, run: int = 0):
         """The log as a DataFrame sorted by time (ties keep the order things happened in)."""
         import pandas as pd

@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import ScenarioError, scenario_errors
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 Severity = Literal["low", "moderate", "high"]
 SEVERITIES: tuple[Severity, ...] = ("low", "moderate", "high")

@@ -68,46 +68,45 @@ def _day(t: float) -> str:
     return f"Day {day} ({WEEKDAYS[day % 7]})"
 
 
+_PLAIN = {  # events told the same way every time
+    "no_show": "did not show up for the assessment.",
+    "reneged": "gave up waiting.",
+    "op_waitlist_join": "referred to standard outpatient.",
+    "op_start": "started standard outpatient.",
+    "aftercare_start": "joined aftercare (alumni group and check-ins).",
+}
+
+
 def _describe(row, attended, missed, individual, op_sessions, op_missed) -> str | None:
-    e, detail, value = row.event, str(row.detail), row.value
+    e, detail, value, resource, stage = row.event, str(row.detail), row.value, str(row.resource), str(row.stage)
+    if e in _PLAIN:
+        return _PLAIN[e]
     if e == "referral":
-        return f"referred by {_SOURCES.get(str(row.resource), row.resource)}; severity {detail}."
+        return f"referred by {_SOURCES.get(resource, resource)}; severity {detail}."
     if e == "assessment_booked":
         return f"assessment booked {value:.1f} days ahead ({detail})."
     if e == "assessed":
-        return f"assessed by {row.resource}."
-    if e == "no_show":
-        return "did not show up for the assessment."
+        return f"assessed by {resource}."
     if e == "placed":
         return f"placed in {_PLACEMENT.get(detail, detail)}."
     if e == "waitlist_join":
-        track = "an evening track" if str(row.resource) == "evening" else "a day track"
-        return f"joined the waitlist for {track}."
-    if e == "reneged":
-        return "gave up waiting."
+        return f"joined the waitlist for {'an evening' if resource == 'evening' else 'a day'} track."
     if e == "admitted":
-        held = len(attended) + len(missed)
-        return (f"started IOP in the {row.resource} with {detail}; attended {len(attended)} of the {held} "
-                f"group sessions held while enrolled and {_count(len(individual), 'individual session')}.")
+        return (f"started IOP in the {resource} with {detail}; attended {len(attended)} of the "
+                f"{len(attended) + len(missed)} group sessions held while enrolled and "
+                f"{_count(len(individual), 'individual session')}.")
     if e == "relapse_in_treatment":
         return f"relapsed during treatment and {_AFTER_RELAPSE.get(detail, detail)}."
     if e == "iop_discharge":
         return f"{_IOP_CODES.get(detail, detail)} after {value:.0f} days in IOP."
-    if e == "op_waitlist_join":
-        return "referred to standard outpatient."
-    if e == "op_start":
-        return "started standard outpatient."
     if e == "op_end":
         return (f"standard outpatient ended after {value:.0f} days; attended {len(op_sessions)} of "
                 f"{len(op_sessions) + len(op_missed)} sessions.")
-    if e == "aftercare_start":
-        return "joined aftercare (alumni group and check-ins)."
     if e == "aftercare_end":
         return f"aftercare ended after {value:.0f} days."
-    if e == "relapse" and str(row.stage) == "community":
-        return f"relapsed, {value:.0f} days after last leaving the program."
     if e == "relapse":
-        return f"relapsed during {_STAGES.get(str(row.stage), row.stage)}."
+        return (f"relapsed, {value:.0f} days after last leaving the program." if stage == "community"
+                else f"relapsed during {_STAGES.get(stage, stage)}.")
     if e == "exit" and detail not in _IOP_CODES:  # an IOP discharge has been told already
         return f"{_EXITS.get(detail, detail)}."
     return None
