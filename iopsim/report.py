@@ -174,8 +174,8 @@ def format_interval(low: Any, high: Any, unit: str = "", *, signed: bool = False
 
 def _round(x: float) -> str:
     """About three significant figures, no more than two decimals, whole numbers without any."""
-    if x == int(x) and abs(x) < 1e15:
-        return f"{int(x):,}"
+    if abs(x) < 1e15 and abs(x - round(x)) <= 1e-9 * max(1.0, abs(x)):  # whole, up to float noise
+        return f"{round(x):,}"
     size = math.floor(math.log10(abs(x))) if x else 0
     decimals = min(2, max(0, 2 - size))
     text = f"{x:,.{decimals}f}"

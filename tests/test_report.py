@@ -1,0 +1,311 @@
+"""The HTML report and the exported tables, on hand-made results of the shapes iopsim returns.
+
+The report is parsed with the standard library's html.parser (as a browser would read it): it
+must hold the KPI table under its headings, embedded charts, the seed, the scenario's parameters
+and nothing that reaches outside the file.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from html.parser import HTMLParser
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import iopsim
+from iopsim import report
+from iopsim.kpis import CATALOGUE, NAMES
+from iopsim.scenario import Scenario
+
+
+# ------------------------------------------------------------------------ hand-made results
+def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
+    x = per_rep[list(NAMES)]
+    n = x.count()
+    mean, sd = x.mean(), x.std(ddof=1)
+    half = 2.776 * sd / np.sqrt(n)  # t(0.975, 4) for five replications
+    return pd.DataFrame({"mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half, "n": n,
+                         "unit": [k.unit for k in CATALOGUE], "meaning": [k.meaning for k in CATALOGUE]}
+                        ).rename_axis("kpi")
+
+
+def fake_experiment(scenario: Scenario, seed: int = 7, shift: float = 0.0, reps: int = 5) -> SimpleNamespace:
+    rng = np.random.default_rng(seed)
+    base = np.array([1.0 + i for i in range(len(NAMES))])
+    values = base + shift + rng.normal(0, 0.1, (reps, len(NAMES)))
+    per_rep = pd.DataFrame(values, columns=list(NAMES), index=pd.RangeIndex(reps, name="rep"))
+    per_rep["share_completed"] = 0.38 + shift / 100 + rng.normal(0, 0.01, reps)
+    per_rep["relapse_12m_after_completion"] = math.nan  # nothing to count in a short run
+    return SimpleNamespace(scenario=scenario, seed=seed, reps=reps, per_rep=per_rep, summary=summarise(per_rep),
+                           precision=None)
+
+
+def fake_comparison(scenarios: dict[str, Scenario]) -> SimpleNamespace:
+    experiments = {name: fake_experiment(s, shift=i) for i, (name, s) in enumerate(scenarios.items())}
+    names = list(experiments)
+    base = experiments[names[0]]
+    frames = {}
+    for name in names[1:]:
+        d = experiments[name].per_rep[list(NAMES)] - base.per_rep[list(NAMES)]
+        s = summarise(d.assign())
+        frames[name] = pd.DataFrame({
+            "mean_diff": s["mean"], "sd_diff": s["sd"], "ci_low": s["ci_low"], "ci_high": s["ci_high"],
+            "n": s["n"], "baseline_mean": base.summary["mean"],
+            "alternative_mean": experiments[name].summary["mean"], "direction": ""})
+    differences = pd.concat(frames, names=["alternative", "kpi"])
+    verdicts = {n: f"{n} admits more clients <and> waits are shorter & fewer are lost." for n in names[1:]}
+    return SimpleNamespace(experiments=experiments, differences=differences, verdicts=verdicts)
+
+
+class Page(HTMLParser):
+    """What a reader of the page gets: tags, table rows, images, links and the visible text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.rows: list[list[str]] = []
+        self.images: list[dict[str, str]] = []
+        self.refs: list[str] = []
+        self.text: list[str] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._open: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if tag not in ("img", "meta", "br", "link"):
+            self._open.append(tag)
+        if tag == "tr":
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif tag == "img":
+            self.images.append(attrs)
+        for key in ("href", "src"):
+            if attrs.get(key):
+                self.refs.append(attrs[key])
+
+    def handle_endtag(self, tag):
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+    @property
+    def all_text(self) -> str:
+        return "".join(self.text)
+
+    def row(self, first_cell: str) -> list[str]:
+        return next(r for r in self.rows if r and r[0] == first_cell)
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return Scenario(name="Riverside <IOP> & partners").replace(**{"run.horizon_days": 60, "run.warm_up_days": 7})
+
+
+@pytest.fixture(scope="module")
+def experiment_page(tmp_path_factory, scenario):
+    experiment = fake_experiment(scenario)
+    path = report.experiment_report(experiment, tmp_path_factory.mktemp("exp") / "report.html")
+    return experiment, path, path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def comparison_page(tmp_path_factory, scenario):
+    more = scenario.replace(**{"name": "More staff", "staff.iop_counsellors": 3})
+    walk = scenario.replace(**{"name": "Walk-in", "intake.mode": "walk_in"})
+    comparison = fake_comparison({"Today": scenario, "More staff": more, "Walk-in": walk})
+    path = report.comparison_report(comparison, tmp_path_factory.mktemp("cmp") / "report.html")
+    return comparison, path, path.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------ experiment report
+def test_experiment_report_is_valid_self_contained_html(experiment_page):
+    _, path, html = experiment_page
+    assert path.name == "report.html"
+    page = Page(html)
+    assert html.startswith("<!DOCTYPE html>")
+    assert page._open == [], f"unclosed tags: {page._open}"
+    assert "title" in page.tags and "style" in page.tags
+    assert "script" not in page.tags and "link" not in page.tags
+    assert all(ref.startswith("data:") for ref in page.refs), "nothing outside the file"
+    assert "http://" not in html and "https://" not in html
+
+
+def test_experiment_report_kpi_table(experiment_page):
+    experiment, _, html = experiment_page
+    page = Page(html)
+    assert ["KPI", "mean", "95% interval", "unit"] in page.rows
+    for heading in ("Access and waiting", "Treatment", "Outcomes", "Staff and cost"):
+        assert [heading] in page.rows
+    for kpi in CATALOGUE:  # every KPI has its row: label, mean, interval, unit
+        row = page.row(report.label(kpi.name))
+        assert len(row) == 4
+        mean = experiment.summary.loc[kpi.name, "mean"]
+        assert row[1] == report.format_value(mean, kpi.unit, with_unit=False)
+        assert row[3] == report.unit_label(kpi.unit)
+    completed = page.row("Discharges: completed")
+    assert completed[1].endswith(tuple("0123456789")) and completed[3] == "%"
+    assert page.row("Relapsed within 12 months, completers")[1:3] == ["n/a", "n/a"]
+
+
+def test_experiment_report_charts_are_embedded_pngs_with_text(experiment_page):
+    _, _, html = experiment_page
+    page = Page(html)
+    assert len(page.images) >= 1
+    for image in page.images:
+        assert image["src"].startswith("data:image/png;base64,")
+        assert base64.b64decode(image["src"].split(",", 1)[1]).startswith(b"\x89PNG")
+        assert "95% interval" in image["alt"]  # the chart's summary is its text alternative
+    assert "figcaption" in page.tags
+
+
+def test_experiment_report_says_how_to_run_it_again(experiment_page, scenario):
+    experiment, _, html = experiment_page
+    page = Page(html)
+    text = page.all_text
+    assert f"Seed {experiment.seed}, 5 replications" in " ".join(text.split())
+    assert "Seed7" in text.replace(" ", "")  # the facts at the top: <dt>Seed</dt><dd>7</dd>
+    assert f"--seed {experiment.seed}" in text and "--reps 5" in text
+    assert iopsim.__version__ in text
+    assert "details" in page.tags and "summary" in page.tags
+    # the scenario's parameters, as the commented YAML, round-trip from the page
+    yaml_text = html.split("<pre>", 1)[1].split("</pre>", 1)[0]
+    from html import unescape
+
+    import yaml
+
+    data = yaml.safe_load(unescape(yaml_text))
+    assert Scenario.from_dict(data) == scenario
+    assert "horizon_days: 60" in unescape(yaml_text)
+    assert "How to read this" in text and "paired difference" in text.lower()
+
+
+def test_experiment_report_escapes_text(experiment_page):
+    _, _, html = experiment_page
+    assert "Riverside <IOP>" not in html
+    assert "Riverside &lt;IOP&gt; &amp; partners" in html
+    assert "Riverside <IOP> & partners" in Page(html).all_text
+
+
+def test_report_into_a_folder_writes_report_html(tmp_path, scenario):
+    path = report.experiment_report(fake_experiment(scenario), tmp_path)
+    assert path == tmp_path / "report.html" and path.exists()
+
+
+# ------------------------------------------------------------------------ comparison report
+def test_comparison_report_has_verdicts_differences_and_changes(comparison_page):
+    comparison, _, html = comparison_page
+    page = Page(html)
+    text = " ".join(page.all_text.split())
+    for sentence in comparison.verdicts.values():
+        assert sentence in text
+    assert "<and>" not in html and "&lt;and&gt; waits are shorter &amp; fewer" in html
+    assert "staff.iop_counsellors: 2 → 3" in text and "intake.mode: booked → walk_in" in text
+    header = ["KPI", "baseline", "alternative", "difference", "95% interval", "unit of the difference", "reading"]
+    assert page.rows.count(header) == 2  # one differences table per alternative
+    assert ["KPI", "Today", "More staff", "Walk-in", "unit"] in page.rows
+    assert len(page.images) >= 1 and all(i["src"].startswith("data:image/png;base64,") for i in page.images)
+    assert "script" not in page.tags and all(ref.startswith("data:") for ref in page.refs)
+    assert page._open == []
+
+
+def test_comparison_report_difference_rows(comparison_page):
+    comparison, _, html = comparison_page
+    page = Page(html)
+    rows = [r for r in page.rows if r and r[0] == report.label("admissions_per_year")]
+    assert len(rows) == 3  # two difference tables and the by-scenario table
+    d = comparison.differences.loc[("More staff", "admissions_per_year")]
+    assert rows[0][3] == report.format_value(d["mean_diff"], "clients/year", signed=True, with_unit=False)
+    assert rows[0][6] in ("better", "worse", "no clear difference", "a clear change")
+
+
+# ------------------------------------------------------------------------------- tables
+def test_export_tables_for_an_experiment(tmp_path, scenario):
+    experiment = fake_experiment(scenario)
+    written = report.export_tables(experiment, tmp_path / "out")
+    assert {p.name for p in written.values()} == {"summary.csv", "replications.csv", "results.xlsx"}
+    sheets = pd.read_excel(tmp_path / "out" / "results.xlsx", sheet_name=None)
+    assert list(sheets) == ["summary", "replications"]
+    summary = sheets["summary"].set_index("kpi")
+    assert list(summary.index) == list(NAMES)
+    assert {"label", "group", "mean", "ci_low", "ci_high", "n", "unit"} <= set(summary.columns)
+    assert summary.loc["seat_utilisation", "mean"] == pytest.approx(experiment.summary.loc["seat_utilisation", "mean"])
+    assert len(sheets["replications"]) == 5 and "rep" in sheets["replications"].columns
+    csv = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert list(csv["kpi"]) == list(NAMES)
+
+
+def test_export_tables_for_a_comparison(tmp_path, scenario):
+    comparison = fake_comparison({"Today": scenario, "More staff": scenario.replace(**{"staff.iop_counsellors": 3})})
+    report.export_tables(comparison, tmp_path)
+    sheets = pd.read_excel(tmp_path / "results.xlsx", sheet_name=None)
+    assert list(sheets) == ["summary", "replications", "differences"]
+    assert set(sheets["summary"]["scenario"]) == {"Today", "More staff"}
+    assert len(sheets["replications"]) == 10
+    assert set(sheets["differences"]["alternative"]) == {"More staff"}
+    assert {"mean_diff", "ci_low", "ci_high", "baseline_mean", "alternative_mean"} <= set(sheets["differences"])
+    assert (tmp_path / "differences.csv").exists()
+
+
+# ------------------------------------------------------------------------ labels, numbers
+def test_every_kpi_has_a_label_and_a_heading():
+    for name in NAMES:
+        assert name in report.LABELS, name
+        assert report.group_of(name) != report.OTHER_GROUP, name
+    assert len(set(report.LABELS.values())) == len(report.LABELS)
+    assert set(report.KEY_KPIS) <= set(NAMES)
+
+
+@pytest.mark.parametrize("value, unit, kw, expected", [
+    (5.0805, "days", {}, "5.08 days"),
+    (15.07, "clients", {}, "15.1 clients"),
+    (231.17, "clients/year", {}, "231 clients/year"),
+    (24.0, "seats", {}, "24 seats"),
+    (0.628, "share", {}, "62.8%"),
+    (0.0325, "share", {"signed": True}, "+3.25 percentage points"),
+    (1505.64, "$", {}, "$1,506"),
+    (-250.0, "$/week", {"signed": True}, "-$250/week"),
+    (-2.314, "days", {"signed": True, "with_unit": False}, "-2.31"),
+    (math.nan, "days", {}, "n/a"),
+    (None, "days", {}, "n/a"),
+])
+def test_format_value(value, unit, kw, expected):
+    assert report.format_value(value, unit, **kw) == expected
+
+
+def test_format_interval():
+    assert report.format_interval(0.55, 0.61, "share") == "55% to 61%"  # 0.55 * 100 is 55.000000000000007
+    assert report.format_interval(0.551, 0.6124, "share") == "55.1% to 61.2%"
+    assert report.format_interval(4.46, 5.37, "days") == "4.46 to 5.37 days"
+    assert report.format_interval(math.nan, 5, "days") == "n/a"
+
+
+def test_text_tables_for_the_terminal(scenario):
+    experiment = fake_experiment(scenario)
+    text = report.summary_text(experiment.summary)
+    assert text.splitlines()[0].split() == ["KPI", "mean", "95%", "interval", "unit"]
+    for heading in ("Access and waiting", "Treatment", "Outcomes", "Staff and cost"):
+        assert heading in text.splitlines()
+    assert "Seats in use" in text
+    comparison = fake_comparison({"Today": scenario, "More staff": scenario})
+    text = report.differences_text(comparison.differences, report.KEY_KPIS)
+    assert "More staff compared with the baseline" in text
+    assert len([line for line in text.splitlines() if line.startswith(report.label("seat_utilisation"))]) == 1
