@@ -253,9 +253,9 @@ class Program:
         as clients engage, and higher after a week with missed sessions), relapse (falling with
         the hours of treatment received) and other exits; each strikes when its cumulative hazard
         passes the client's own Exp(1) draw.  The client attends (or misses) the week's sessions
-        up to then; a run of missed sessions ends in termination.  Plans are reviewed at the weekly team meeting
-        nearest each review interval (every 4 weeks for 30 days): at the plan's end or a review
-        the plan is completed, extended, or stepped down early.  Nothing else in the program
+        up to then; a run of missed sessions ends in termination.  Plans are reviewed at the weekly
+        team meeting nearest each review interval (every 4 weeks for 30 days): at the plan's end or
+        a review the plan is completed, extended, or stepped down early.  Nothing else in the program
         can change a course once it has begun, so it is drawn in one go (and logged ahead of
         the clock) rather than woken every week.
         """
