@@ -264,8 +264,7 @@ def _run(args: argparse.Namespace) -> int:
         scenario, reps=args.reps, seed=args.seed, workers=args.workers, scheduler=args.scheduler, out=out,
         progress=_progress(args), **options))
     reps = len(experiment.per_rep)
-    _out(f"{scenario.name}: {reps} replications, seed {args.seed}; "
-         f"{_days(scenario.run.horizon_days)} reported after a {_days(scenario.run.warm_up_days)} warm-up\n")
+    _out(f"{scenario.name}: {reps} replications, seed {args.seed}; each {_horizon(scenario)}\n")
     _out(summary_text(experiment.summary))
     if out is not None:
         written = export_tables(experiment, out)
@@ -364,10 +363,10 @@ def _written(out: Path, paths: list[Path]) -> str:
     return f"\nSaved in {out}: {shown} (and the scenario and each replication's KPIs)."
 
 
-def _days(days: float) -> str:
-    from .report import format_value
+def _horizon(scenario: Any) -> str:
+    from .report import _horizon
 
-    return format_value(days, "days")
+    return _horizon(scenario)
 
 
 def _scenario_message(err: Exception, file: str) -> str:

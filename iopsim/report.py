@@ -679,8 +679,10 @@ def _cap(text: str | None) -> str:
 def _horizon(scenario: Any) -> str:
     run = scenario.run
     days = format_value(run.horizon_days, "days")
+    if not run.warm_up_days:
+        return f"{days}, counted from the start (no warm-up)"
     warm = format_value(run.warm_up_days, "days")
-    return f"{days} reported, after a {warm} warm-up that is not counted"
+    return f"{days} reported, after a warm-up of {warm} that is not counted"
 
 
 def _reps(experiment: Any) -> int:
