@@ -108,9 +108,8 @@ def _fraction(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"precision must be a number such as 0.05, got {text!r}") from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"precision must be above 0 and at most 1 (0.05 means within 5%), "
-                                         f"got {text}")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1 (0.05 means within 5% of the mean), got {text}")
     return value
 
 
@@ -184,8 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep adding replications (from --reps up to --max-reps) until each 95%% interval is "
                         "within this fraction of its mean, e.g. 0.05 for 5%%")
     p.add_argument("--kpis", type=_kpi_list, metavar="NAMES",
-                   help="with --precision: the KPIs that must reach it, separated by commas "
-                        "(default: the key KPIs)")
+                   help="with --precision: the KPIs that must reach it, separated by commas (default: "
+                        "wait_referral_to_assessment_median_days,admissions_per_year,census_mean)")
     p.add_argument("--max-reps", type=_whole(1, ""), default=200, metavar="N",
                    help="with --precision: the most replications to run (default: 200)")
     p.set_defaults(handler=_run)
@@ -246,7 +245,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import iopsim
 
-    from .report import KEY_KPIS, experiment_report, export_tables, summary_text
+    from .report import experiment_report, export_tables, summary_text
 
     if args.kpis and args.precision is None:
         raise CommandError("--kpis chooses the KPIs that must reach --precision; give --precision too", USAGE_ERROR)
@@ -256,14 +255,17 @@ def _run(args: argparse.Namespace) -> int:
     out = _out_folder(args.out)
     options: dict[str, Any] = {}
     if args.precision is not None:
-        options = {"target_precision": args.precision, "precision_kpis": args.kpis or list(KEY_KPIS),
-                   "max_reps": args.max_reps}
+        options = {"target_precision": args.precision, "precision_kpis": args.kpis, "max_reps": args.max_reps}
     _err(f"Running '{scenario.name}': {args.reps} replications, seed {args.seed}"
          + (f", up to {args.max_reps} for a precision of {args.precision:g}" if options else "") + "...")
     experiment = _interruptible(out, lambda: iopsim.replicate(
         scenario, reps=args.reps, seed=args.seed, workers=args.workers, scheduler=args.scheduler, out=out,
         progress=_progress(args), **options))
     reps = len(experiment.per_rep)
+    precision = getattr(experiment, "precision", None)
+    if isinstance(precision, dict) and precision and not precision.get("reached", True):
+        _err(f"Note: the precision {args.precision:g} was not reached within --max-reps {args.max_reps}; "
+             "the report lists how close each KPI came.")
     _out(f"{scenario.name}: {reps} replications, seed {args.seed}; each {_horizon(scenario)}\n")
     _out(summary_text(experiment.summary))
     if out is not None:
@@ -341,12 +343,27 @@ def _out_folder(out: Path | None) -> Path | None:
 
 
 def _interruptible(out: Path | None, work: Any) -> Any:
-    try:
-        return work()
-    except KeyboardInterrupt:
-        where = (f" Finished replications are saved in {out}; run the same command again to continue."
-                 if out is not None else "")
-        raise CommandError(f"stopped (Ctrl-C).{where}", INTERRUPTED) from None
+    """Run the replications; Ctrl-C becomes one message, library warnings become plain notes."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            return work()
+        except KeyboardInterrupt as exc:
+            done = next((n.split(";")[0] for n in getattr(exc, "__notes__", ()) if "interrupted after" in n), "")
+            where = (f" Finished replications are saved in {out}; run the same command again to continue."
+                     if out is not None else "")
+            raise CommandError(f"stopped (Ctrl-C){': ' + done if done else ''}.{where}", INTERRUPTED) from None
+        finally:
+            for seen in {str(w.message): w for w in caught if _worth_telling(w)}:
+                _err(f"Note: {seen}")
+
+
+def _worth_telling(w: Any) -> bool:
+    """iopsim's own warnings (a precision not reached, a replication re-run); not library chatter."""
+    return issubclass(w.category, UserWarning) and "iopsim" in str(getattr(w, "filename", "")) \
+        and "precision" not in str(w.message)  # the precision note is printed with the results
 
 
 def _progress(args: argparse.Namespace) -> bool:
@@ -430,8 +447,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             where = f"{exc.filename}: " if exc.filename else ""
             _err(f"{command}: {where}{exc.strerror or exc}")
             return INVALID_INPUT
-        if isinstance(exc, (ValueError, TypeError)) and type(exc).__module__.startswith("iopsim"):
-            _err(f"{command}: {exc}")
+        if isinstance(exc, ValueError):  # iopsim's checks of its input say what is wrong in words
+            _err(f"{command}: {_plain(exc)}")
             return INVALID_INPUT
         _err(f"{command}: {_plain(exc)}\n(an unexpected error; set IOPSIM_DEBUG=1 to see the details, "
              "and please report it)")

@@ -31,7 +31,7 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
 
-from .report import KEY_KPIS, format_interval, format_value, label, unit_label
+from .report import KEY_KPIS, format_interval, format_value, label, reading, unit_label
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour deficiency
 OKABE_ITO = {
@@ -51,7 +51,7 @@ STYLE = {
                                                                    "vermillion", "reddish_purple", "sky_blue")]),
     "svg.fonttype": "none",
 }
-VERDICT_STYLE = {  # colour and marker: readable without colour too (the words are written beside)
+VERDICT_STYLE = {  # by report.reading's kind; colour and marker, and the words are written beside
     "better": (OKABE_ITO["bluish_green"], "o"),
     "worse": (OKABE_ITO["vermillion"], "s"),
     "unclear": (GREY, "D"),
@@ -146,17 +146,16 @@ def comparison_intervals(differences: Any, kpi: str, *, baseline: str = "baselin
         raise ValueError(_unknown(kpi, dict.fromkeys(kpis)))
     rows = differences.xs(kpi, level=-1)
     unit = _unit(rows, kpi)
-    better = _better(kpi)
     with mpl.rc_context(STYLE):
         fig = Figure(figsize=(WIDTH, 1.6 + 0.75 * len(rows)), dpi=DPI, layout="constrained")
         ax = fig.subplots()
         parts, xs = [], [0.0]
         for y, (alternative, row) in enumerate(reversed(list(rows.iterrows()))):
             mean, low, high = _num(row["mean_diff"]), _num(row.get("ci_low")), _num(row.get("ci_high"))
-            verdict = _verdict(low, high, better)
+            verdict, words = reading(row, kpi)
             colour, marker = VERDICT_STYLE[verdict]
             text = _value_and_interval(mean, low, high, unit, signed=True)
-            parts.append(f"{alternative} {text}, {_verdict_words(verdict, better)}")
+            parts.append(f"{alternative} {text}, {words}")
             if math.isfinite(mean):
                 span = [[mean - low], [high - mean]] if math.isfinite(low) and math.isfinite(high) else None
                 ax.errorbar([mean], [y], xerr=span, fmt=marker, color=colour, ecolor=colour, elinewidth=3,
@@ -164,7 +163,7 @@ def comparison_intervals(differences: Any, kpi: str, *, baseline: str = "baselin
             short = format_value(mean, unit, signed=True, with_unit=False)
             if math.isfinite(low) and math.isfinite(high):
                 short += f" ({format_interval(low, high, unit, signed=True, with_unit=False)})"
-            ax.annotate(f"{short}\n{_verdict_words(verdict, better)}", (1.02, y),
+            ax.annotate(f"{short}\n{words}", (1.02, y),
                         xycoords=("axes fraction", "data"), ha="left", va="center", fontsize=SMALL)
             xs += [mean, low, high]
         ax.axvline(0, color="black", linewidth=1.5, zorder=0)
@@ -326,13 +325,6 @@ def _unit(frame: Any, name: str) -> str:
     return kpi.unit if kpi else ""
 
 
-def _better(name: str) -> str:
-    from .kpis import BY_NAME
-
-    kpi = BY_NAME.get(name)
-    return kpi.better if kpi else ""
-
-
 def _common_n(frame: Any, names: list[str]) -> int | None:
     if "n" not in frame.columns:
         return None
@@ -345,21 +337,6 @@ def _value_and_interval(mean: float, low: float, high: float, unit: str, signed:
     if math.isfinite(low) and math.isfinite(high):
         text += f" (95% interval {format_interval(low, high, unit, signed=signed)})"
     return text
-
-
-def _verdict(low: float, high: float, better: str) -> str:
-    """'better', 'worse' or 'unclear' from a paired interval; 'changed' where no direction is better."""
-    if not (math.isfinite(low) and math.isfinite(high)) or low <= 0 <= high:
-        return "unclear"
-    if not better:
-        return "changed"
-    up = low > 0
-    return "better" if up == (better == "higher") else "worse"
-
-
-def _verdict_words(verdict: str, better: str) -> str:
-    return {"better": "better", "worse": "worse", "unclear": "no clear difference",
-            "changed": "a clear change"}[verdict]
 
 
 def _row_axes(ax: Any, name: str, text: str, unit: str, values: list[float]) -> None:

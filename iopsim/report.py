@@ -60,6 +60,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "cost_per_completed_episode")),
 )
 OTHER_GROUP = "Other measures"
+NO_CLEAR_CHANGE = "no clear change"  # the words iopsim.compare uses
 
 LABELS = {
     "referrals": "Referrals received",
@@ -237,19 +238,33 @@ def differences_text(differences: Any, kpis: Iterable[str] | None = None) -> str
 
 
 def direction_words(row: Any, name: str) -> str:
-    """'better', 'worse', 'no clear difference' or 'a clear change', for one row of differences."""
-    given = row.get("direction") if hasattr(row, "get") else None
-    if isinstance(given, str) and given.strip():
-        return given.replace("_", " ")
+    """How one KPI moved: 'lower (better)', 'higher (worse)', 'higher', or 'no clear change'."""
+    return reading(row, name)[1]
+
+
+def reading(row: Any, name: str) -> tuple[str, str]:
+    """``(kind, words)`` for one row of differences; kind is better, worse, changed or unclear.
+
+    The direction is the row's ``direction`` ("higher", "lower" or "no clear change", as
+    ``iopsim.compare`` gives it) or, where that is missing, read from the 95% interval: a clear
+    change when the interval lies wholly above or below zero.  "better"/"worse" follow from the
+    KPI's better direction in the catalogue; KPIs such as utilisation have none.
+    """
     from .kpis import BY_NAME
 
-    low, high = _float(row.get("ci_low")), _float(row.get("ci_high"))
-    if not (math.isfinite(low) and math.isfinite(high)) or low <= 0 <= high:
-        return "no clear difference"
+    get = row.get if hasattr(row, "get") else (lambda key, default=None: default)
+    direction = get("direction")
+    if direction not in ("higher", "lower", NO_CLEAR_CHANGE):
+        low, high = _float(get("ci_low")), _float(get("ci_high"))
+        direction = ("higher" if low > 0 else "lower" if high < 0 else NO_CLEAR_CHANGE) \
+            if math.isfinite(low) and math.isfinite(high) else NO_CLEAR_CHANGE
+    if direction == NO_CLEAR_CHANGE:
+        return "unclear", NO_CLEAR_CHANGE
     better = BY_NAME[name].better if name in BY_NAME else ""
     if not better:
-        return "a clear change"
-    return "better" if (low > 0) == (better == "higher") else "worse"
+        return "changed", direction
+    judged = "better" if direction == better else "worse"
+    return judged, f"{direction} ({judged})"
 
 
 # ------------------------------------------------------------------------------ reports
@@ -519,8 +534,8 @@ def _differences_table(part: Any) -> str:
         for name in names:
             r = part.loc[name]
             unit = _unit_of(part, name)
-            words = direction_words(r, name)
-            css = words if words in ("better", "worse") else ""
+            kind, words = reading(r, name)
+            css = kind if kind in ("better", "worse") else ""
             rows.append(
                 f"<tr><th scope='row'>{escape(label(name))}</th>"
                 f"<td class='num'>{escape(format_value(r.get('baseline_mean'), unit, with_unit=False))}</td>"
@@ -604,30 +619,36 @@ def _show(value: Any) -> str:
 
 
 def _precision_section(precision: Any) -> str:
-    """A note on the precision reached, when the experiment ran to a target precision."""
-    if precision is None:
+    """What the target precision was and whether it was reached, when the run had one."""
+    if not isinstance(precision, dict) or not precision:
         return ""
-    try:
-        import pandas as pd
+    target = _float(precision.get("target"))
+    achieved = precision.get("achieved") or {}
+    reps = precision.get("reps")
+    if precision.get("reached"):
+        outcome = f"It was reached after {escape(str(reps))} replications."
+    else:
+        outcome = (f"It was <strong>not</strong> reached: the run stopped at the maximum of "
+                   f"{escape(str(precision.get('max_reps', reps)))} replications, so read the wider intervals "
+                   "with care (or run more).")
+    rows = "".join(
+        f"<tr><th scope='row'>{escape(label(str(k)))}</th>"
+        f"<td class='num'>{escape(_plus_minus(v))}</td>"
+        f"<td>{'yes' if _float(v) <= target else 'no'}</td></tr>" for k, v in achieved.items())
+    table = ("<table class='precision'><thead><tr><th scope='col'>KPI</th><th scope='col'>95% interval reached"
+             "</th><th scope='col'>within the target</th></tr></thead><tbody>" + rows + "</tbody></table>") \
+        if rows else ""
+    return _section("Precision", f"<p>Replications were added until the 95% interval of each KPI below was "
+                    f"within {escape(_plus_minus(target))} of its mean. {outcome}</p>" + table)
 
-        if isinstance(precision, pd.DataFrame):
-            if precision.empty:
-                return ""
-            html = precision.to_html(border=0, float_format=lambda v: f"{v:.3g}", na_rep="n/a", escape=True)
-        elif isinstance(precision, pd.Series):
-            html = precision.to_frame().to_html(border=0, float_format=lambda v: f"{v:.3g}", na_rep="n/a",
-                                                escape=True)
-        elif isinstance(precision, dict):
-            if not precision:
-                return ""
-            html = "<ul>" + "".join(f"<li>{escape(label(str(k)))}: {escape(_show(v))}</li>"
-                                    for k, v in precision.items()) + "</ul>"
-        else:
-            html = f"<p>{escape(str(precision))}</p>"
-    except Exception:  # a report must not fail over an optional note
-        return ""
-    return _section("Precision", "<p>The number of replications was chosen to reach a target precision: "
-                    "the half-width of each 95% interval relative to its mean.</p>" + html)
+
+def _plus_minus(share: Any) -> str:
+    x = _float(share)
+    if math.isnan(x):
+        return "n/a (nothing to measure)"
+    if math.isinf(x):
+        return "n/a (the mean is zero)"
+    return f"±{_round(x * 100)}% of the mean"
 
 
 def _key_groups(index: Any) -> list[tuple[str, list[str]]]:

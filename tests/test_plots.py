@@ -117,8 +117,8 @@ def test_comparison_intervals_per_alternative_with_zero_line():
                                        baseline="Today")
     check_chart(chart)
     s = chart.summary
-    assert "More staff -2.31 days" in s and "-3.12" in s and "-1.50" in s and "better" in s
-    assert "Walk-in +0.40 days" in s and "-0.25" in s and "+1.05" in s and "no clear difference" in s
+    assert "More staff -2.31 days" in s and "-3.12" in s and "-1.50" in s and "lower (better)" in s
+    assert "Walk-in +0.40 days" in s and "-0.25" in s and "+1.05" in s and "no clear change" in s
     assert "Today" in s
     ax = chart.figure.axes[0]
     zero = [line for line in ax.lines if list(line.get_xdata()) == [0, 0]]
@@ -130,7 +130,9 @@ def test_comparison_intervals_shares_in_percentage_points():
     chart = plots.comparison_intervals(differences_frame(), "seat_utilisation")
     check_chart(chart)
     assert "-5.40 percentage points" in chart.summary and "+11.8 percentage points" in chart.summary
-    assert "a clear change" in chart.summary  # utilisation: neither direction is simply better
+    # utilisation: neither direction is simply better
+    assert "-5.40 percentage points (95% interval -7.10 to -3.70 percentage points), lower;" in chart.summary
+    assert chart.summary.endswith("), higher.")
 
 
 def test_comparison_intervals_takes_a_comparison_and_names_its_baseline():

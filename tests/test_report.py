@@ -234,7 +234,7 @@ def test_comparison_report_difference_rows(comparison_page):
     assert len(rows) == 3  # two difference tables and the by-scenario table
     d = comparison.differences.loc[("More staff", "admissions_per_year")]
     assert rows[0][3] == report.format_value(d["mean_diff"], "clients/year", signed=True, with_unit=False)
-    assert rows[0][6] in ("better", "worse", "no clear difference", "a clear change")
+    assert rows[0][6] in ("higher (better)", "lower (worse)", "no clear change")
 
 
 # ------------------------------------------------------------------------------- tables
@@ -296,6 +296,18 @@ def test_format_interval():
     assert report.format_interval(0.551, 0.6124, "share") == "55.1% to 61.2%"
     assert report.format_interval(4.46, 5.37, "days") == "4.46 to 5.37 days"
     assert report.format_interval(math.nan, 5, "days") == "n/a"
+
+
+@pytest.mark.parametrize("row, kpi, expected", [
+    ({"direction": "lower", "ci_low": -3, "ci_high": -1}, "wait_referral_to_assessment_median_days", "lower (better)"),
+    ({"direction": "higher", "ci_low": 1, "ci_high": 3}, "wait_referral_to_assessment_median_days", "higher (worse)"),
+    ({"direction": "higher", "ci_low": 1, "ci_high": 3}, "seat_utilisation", "higher"),
+    ({"direction": "no clear change", "ci_low": -1, "ci_high": 3}, "admissions_per_year", "no clear change"),
+    ({"ci_low": 2.0, "ci_high": 5.0}, "admissions_per_year", "higher (better)"),  # from the interval
+    ({"ci_low": math.nan, "ci_high": math.nan}, "admissions_per_year", "no clear change"),
+])
+def test_direction_words(row, kpi, expected):
+    assert report.direction_words(pd.Series(row), kpi) == expected
 
 
 def test_text_tables_for_the_terminal(scenario):
