@@ -267,11 +267,11 @@ def _run(args: argparse.Namespace) -> int:
         _err(f"Note: the precision {args.precision:g} was not reached within --max-reps {args.max_reps}; "
              "the report lists how close each KPI came.")
     _out(f"{scenario.name}: {reps} replications, seed {args.seed}; each {_horizon(scenario)}\n")
+    saved = _save(out, lambda: [experiment_report(experiment, out / "report.html"),
+                                *export_tables(experiment, out).values()])
     _out(summary_text(experiment.summary))
-    if out is not None:
-        written = export_tables(experiment, out)
-        report = experiment_report(experiment, out / "report.html")
-        _out(_written(out, [report, *written.values()]))
+    if saved:
+        _out(_written(out, saved))
     return 0
 
 
@@ -289,6 +289,8 @@ def _compare(args: argparse.Namespace) -> int:
     comparison = _interruptible(out, lambda: iopsim.compare(
         scenarios[0], *scenarios[1:], reps=args.reps, seed=args.seed, workers=args.workers,
         scheduler=args.scheduler, names=names, progress=_progress(args), out=out))
+    saved = _save(out, lambda: [comparison_report(comparison, out / "report.html"),
+                                *export_tables(comparison, out).values()])
     verdicts = getattr(comparison, "verdicts", {}) or {}
     if verdicts:
         _out("Verdicts")
@@ -297,10 +299,8 @@ def _compare(args: argparse.Namespace) -> int:
         _out("")
     _out("Key differences (alternative minus baseline, paired, with 95% intervals)\n")
     _out(differences_text(comparison.differences, KEY_KPIS))
-    if out is not None:
-        written = export_tables(comparison, out)
-        report = comparison_report(comparison, out / "report.html")
-        _out(_written(out, [report, *written.values()]))
+    if saved:
+        _out(_written(out, saved))
     else:
         _out("\nAdd --out FOLDER to save every KPI's difference, a report and an Excel workbook.")
     return 0
@@ -364,6 +364,14 @@ def _worth_telling(w: Any) -> bool:
     """iopsim's own warnings (a precision not reached, a replication re-run); not library chatter."""
     return issubclass(w.category, UserWarning) and "iopsim" in str(getattr(w, "filename", "")) \
         and "precision" not in str(w.message)  # the precision note is printed with the results
+
+
+def _save(out: Path | None, write: Any) -> list[Path]:
+    """Write the report and tables before anything is printed (a closed pipe must not lose them)."""
+    if out is None:
+        return []
+    _err(f"Writing the report and tables to {out}...")
+    return list(write())
 
 
 def _progress(args: argparse.Namespace) -> bool:

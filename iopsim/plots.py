@@ -185,8 +185,9 @@ def tornado(sensitivity_df: Any, *, kpi: str | None = None, title: str | None = 
     """How far one KPI moves when each parameter goes from its low to its high value.
 
     ``sensitivity_df``: from ``iopsim.sensitivity``: one row per parameter with columns
-    ``parameter, value_low, value_high, kpi_low, kpi_high, baseline``.  The widest swing is at
-    the top; a vertical line marks the baseline value.  ``kpi`` names the KPI for the labels
+    ``parameter, value_low, value_high, kpi_low, kpi_high, baseline`` (and ``value_baseline``,
+    shown beside each parameter's name, when present).  The widest swing is at the top; a
+    vertical line marks the KPI at the baseline.  ``kpi`` names the KPI for the labels
     (default: ``sensitivity_df.attrs["kpi"]`` or a ``kpi`` column, when present).
     """
     df = sensitivity_df
@@ -218,7 +219,9 @@ def tornado(sensitivity_df: Any, *, kpi: str | None = None, title: str | None = 
             parts.append(f"{row['parameter']} {_short(row['value_low'])} to {_short(row['value_high'])}: "
                          f"{format_value(k_low, unit)} to {format_value(k_high, unit)}")
         ax.axvline(base, color="black", linewidth=1.5)
-        ax.set_yticks(range(len(df)), [str(p) for p in reversed(list(df["parameter"]))], fontsize=FONT)
+        names = [str(p) if "value_baseline" not in df.columns else f"{p}\n(now {_short(v)})"
+                 for p, v in zip(df["parameter"], df.get("value_baseline", df["parameter"]))]
+        ax.set_yticks(range(len(df)), list(reversed(names)), fontsize=FONT)
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
         ax.tick_params(axis="x", labelsize=SMALL)

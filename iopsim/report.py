@@ -234,6 +234,10 @@ def differences_text(differences: Any, kpis: Iterable[str] | None = None) -> str
                          unit_label(unit), direction_words(r, name)))
         header = ("KPI", "baseline", str(alternative), "difference", "95% interval", "unit", "")
         blocks.append(f"{alternative} compared with the baseline\n" + _text_table(header, rows, numbers=5))
+    if blocks and any(_unit_of(differences.xs(a, level=0), k) == "share"
+                      for a in dict.fromkeys(differences.index.get_level_values(0))
+                      for k in differences.xs(a, level=0).index if kpis is None or k in kpis):
+        blocks.append("(For shares, the baseline and alternative are in %, the difference in percentage points.)")
     return "\n\n".join(blocks)
 
 
@@ -639,7 +643,7 @@ def _precision_section(precision: Any) -> str:
              "</th><th scope='col'>within the target</th></tr></thead><tbody>" + rows + "</tbody></table>") \
         if rows else ""
     return _section("Precision", f"<p>Replications were added until the 95% interval of each KPI below was "
-                    f"within {escape(_plus_minus(target))} of its mean. {outcome}</p>" + table)
+                    f"within ±{escape(_round(target * 100))}% of its mean. {outcome}</p>" + table)
 
 
 def _plus_minus(share: Any) -> str:

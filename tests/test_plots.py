@@ -55,7 +55,9 @@ def sensitivity_frame() -> pd.DataFrame:
     frame = pd.DataFrame({
         "parameter": ["referrals.per_week", "staff.iop_counsellors", "treatment.attendance_mean"],
         "value_low": [5.0, 1, 0.65], "value_high": [9.0, 3, 0.9],
+        "value_baseline": [7.0, 2, 0.8],
         "kpi_low": [1.2, 12.5, 6.0], "kpi_high": [14.8, 2.1, 4.1], "baseline": [4.9] * 3,
+        "swing": [13.6, 10.4, 1.9],
     })
     frame.attrs["kpi"] = "wait_assessment_to_start_median_days"
     return frame
@@ -155,7 +157,7 @@ def test_tornado_widest_swing_first():
     for number in ("1.20 days", "14.8 days", "12.5 days", "2.10 days", "5 to 9", "1 to 3", "0.65 to 0.9"):
         assert number in s, (number, s)
     ax = chart.figure.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "referrals.per_week"  # widest on top
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "referrals.per_week\n(now 7)"  # widest on top
     assert any(list(line.get_xdata()) == [4.9, 4.9] for line in ax.lines)  # baseline line
 
 
