@@ -9,5 +9,26 @@ from .errors import ScenarioError
 from .run import SimulationRun, simulate
 from .scenario import Scenario
 
-__all__ = ["Scenario", "ScenarioError", "SimulationRun", "simulate"]
+__all__ = ["Scenario", "ScenarioError", "SimulationRun", "simulate",
+           "replicate", "compare", "grid", "sensitivity", "warmup_curve", "suggested_warm_up", "Experiment",
+           "Comparison"]
 __version__ = "0.1.0"
+
+# experiments load pandas/scipy, so they are imported on first use, keeping `import iopsim` light
+_LAZY = {"replicate": "experiment", "Experiment": "experiment", "compare": "comparison", "grid": "comparison",
+         "sensitivity": "comparison", "Comparison": "comparison", "warmup_curve": "warmup",
+         "suggested_warm_up": "warmup"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
