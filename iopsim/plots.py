@@ -243,15 +243,19 @@ def tornado(sensitivity_df: Any, *, kpi: str | None = None, title: str | None = 
 def warmup(curve_df: Any, *, warm_up_days: float | None = None, title: str | None = None) -> Chart:
     """IOP census and waitlist over time from the start (empty program), to choose the warm-up.
 
-    ``curve_df``: from ``iopsim.warmup_curve``: one row per time bin with the bin's day (a
-    ``day``/``time`` column or the index), mean census and waitlist across replications, and
-    their Welch moving averages.  The thin line is the mean, the thick line its moving average;
-    the warm-up should end where the thick lines level off.  ``warm_up_days`` (default:
-    ``curve_df.attrs["warm_up_days"]`` when present) draws a dashed line there.
+    ``curve_df``: from ``iopsim.warmup_curve``: one row per time bin (``start_day``), mean
+    ``census`` and ``waitlist`` across replications and their Welch moving averages
+    (``census_ma``, ``waitlist_ma``).  The thin line is the mean, the thick line its moving
+    average; the warm-up should end where the thick lines level off.  A dotted line marks where
+    each series settled (``curve_df.attrs["settled_day"]``, when present); ``warm_up_days`` (e.g.
+    the scenario's, or ``iopsim.suggested_warm_up(curve)``) draws a dashed line there.
     """
     day, series = _warmup_columns(curve_df)
     if warm_up_days is None:
         warm_up_days = curve_df.attrs.get("warm_up_days")
+    if warm_up_days is not None and not math.isfinite(_num(warm_up_days)):
+        warm_up_days = None  # suggested_warm_up gives NaN when the curve never settles
+    settled = {k: _num(v) for k, v in (curve_df.attrs.get("settled_day") or {}).items()}
     with mpl.rc_context(STYLE):
         fig = Figure(figsize=(WIDTH, 7.0), dpi=DPI, layout="constrained")
         axes = fig.subplots(len(series), 1, sharex=True, squeeze=False)[:, 0]
@@ -268,6 +272,14 @@ def warmup(curve_df: Any, *, warm_up_days: float | None = None, title: str | Non
             finite = [v for v in shown if math.isfinite(v)]
             first, last = (finite[0], finite[-1]) if finite else (math.nan, math.nan)
             parts.append(f"{what} from {format_value(first, 'clients')} to {format_value(last, 'clients')}")
+            key = "census" if "census" in what else "waitlist"
+            if math.isfinite(settled.get(key, math.nan)):
+                ax.axvline(settled[key], color=GREY, linestyle=":", linewidth=2)
+                ax.annotate(f" settled from day {_short(settled[key])}", (settled[key], 0.02),
+                            xycoords=("data", "axes fraction"), va="bottom", fontsize=SMALL, color="black")
+                parts[-1] += f", settled from day {_short(settled[key])}"
+            elif key in settled:
+                parts[-1] += ", not settled by the end (run longer, or the program may be over capacity)"
             if warm_up_days is not None:
                 ax.axvline(float(warm_up_days), color="black", linestyle="--", linewidth=1.5)
                 ax.annotate(f" warm-up ends, day {_short(warm_up_days)}", (float(warm_up_days), 1),
@@ -412,18 +424,28 @@ def _short(value: Any) -> str:
     return str(value)
 
 
+def pd_is_numeric(column: Any) -> bool:
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    return is_numeric_dtype(column) and not is_bool_dtype(column)
+
+
 def _warmup_columns(df: Any) -> tuple[list[float], dict[str, tuple[str | None, str | None]]]:
     """The day of each bin and, for census and waitlist, (mean column, moving-average column)."""
     columns = [str(c) for c in df.columns]
-    day_col = next((c for c in ("day", "time", "days", "start_day", "bin_start", "day_start", "bin")
+    day_col = next((c for c in ("start_day", "day", "time", "days", "bin_start", "day_start", "bin")
                     if c in columns), None)
     day = (df[day_col] if day_col else df.index.to_series()).to_numpy(float).tolist()
     smooth_words = ("moving", "welch", "smooth", "_ma", "ma_", "average")
+    numeric = [c for c in columns if c != day_col and pd_is_numeric(df[c])]
     series: dict[str, tuple[str | None, str | None]] = {}
     for what, key in (("IOP census", "census"), ("IOP waitlist", "waitlist")):
-        matches = [c for c in columns if key in c.lower() and c != day_col]
-        smooth = next((c for c in matches if any(w in c.lower() for w in smooth_words)), None)
-        raw = next((c for c in matches if c != smooth and not any(w in c.lower() for w in smooth_words)), None)
+        # iopsim.warmup_curve's names first ("census", "census_ma"), then anything that looks alike
+        matches = [c for c in numeric if key in c.lower() and "settled" not in c.lower()]
+        smooth = f"{key}_ma" if f"{key}_ma" in numeric else \
+            next((c for c in matches if any(w in c.lower() for w in smooth_words)), None)
+        raw = key if key in numeric else \
+            next((c for c in matches if c != smooth and not any(w in c.lower() for w in smooth_words)), None)
         if raw or smooth:
             series[what] = (raw, smooth)
     if not series:

@@ -197,3 +197,23 @@ def test_palette_is_okabe_ito_and_nothing_touches_pyplot():
     colours = {matplotlib.colors.to_hex(line.get_color()).upper() for line in chart.figure.axes[0].lines
                if line.get_marker() not in (None, "None", "")}
     assert colours <= {c.upper() for c in plots.OKABE_ITO.values()} | {plots.GREY.upper()}
+
+
+def test_warmup_reads_warmup_curve_columns_and_settled_days():
+    """The shape iopsim.warmup_curve returns: start_day, census, census_ma, ..., attrs settled_day."""
+    day = np.arange(0, 364, 7.0)
+    census = 20 * (1 - np.exp(-day / 40))
+    frame = pd.DataFrame({"bin": np.arange(day.size), "start_day": day, "end_day": day + 7,
+                          "census": census, "waitlist": day / 50,
+                          "census_ma": census, "waitlist_ma": day / 50})
+    frame["census_ma"] = frame["census_ma"].where(frame["bin"] < day.size - 4)  # Welch: NaN at the end
+    frame["census_settled"] = day >= 98
+    frame["waitlist_settled"] = False
+    frame["settled"] = False
+    frame.attrs["settled_day"] = {"census": 98.0, "waitlist": float("nan")}
+    chart = plots.warmup(frame, warm_up_days=float("nan"))  # suggested_warm_up's "never settled"
+    check_chart(chart)
+    s = chart.summary
+    assert "settled from day 98" in s and "not settled by the end" in s
+    assert f"{frame.census_ma.dropna().iloc[-1]:.1f} clients" in s
+    assert "warm-up set to end" not in s
