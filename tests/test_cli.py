@@ -201,11 +201,14 @@ def test_run_refuses_a_folder_holding_another_experiment(capsys, tiny, more_staf
 
 def test_run_ctrl_c_and_unexpected_errors_are_one_message(capsys, tiny, tmp_path, monkeypatch):
     def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
+        exc = KeyboardInterrupt()
+        exc.add_note("interrupted after 1 of 2 replications; finished ones are saved in r: run again ...")
+        raise exc
 
     monkeypatch.setattr(iopsim, "replicate", interrupted)
     code, _, err = run(capsys, "run", tiny, *FAST, "--out", tmp_path / "r")
-    assert code == 130 and "stopped (Ctrl-C)" in err and "run the same command again" in err
+    assert code == 130 and "run the same command again" in err
+    assert "stopped (Ctrl-C): interrupted after 1 of 2 replications." in err
 
     def broken(*args, **kwargs):
         raise RuntimeError("the disk is on fire")
@@ -271,3 +274,18 @@ def test_help_and_import_stay_light():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_progress_bar_only_on_a_terminal(capsys, tiny, monkeypatch):
+    seen = []
+
+    def record(*args, progress=None, **kwargs):
+        seen.append(progress)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(iopsim, "replicate", record)
+    run(capsys, "run", tiny, "--reps", "2")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    run(capsys, "run", tiny, "--reps", "2")
+    run(capsys, "run", tiny, "--reps", "2", "--no-progress")
+    assert seen == [False, True, False]

@@ -321,3 +321,24 @@ def test_text_tables_for_the_terminal(scenario):
     text = report.differences_text(comparison.differences, report.KEY_KPIS)
     assert "More staff compared with the baseline" in text
     assert len([line for line in text.splitlines() if line.startswith(report.label("seat_utilisation"))]) == 1
+
+
+# ------------------------------------------------------------------- with real experiments
+def test_reports_from_real_replicate_and_compare(tmp_path, scenario):
+    experiment = iopsim.replicate(scenario, reps=2, seed=3, workers=1, progress=False)
+    page = Page(report.experiment_report(experiment, tmp_path / "exp.html").read_text(encoding="utf-8"))
+    assert page.row(report.label("admissions_per_year"))[3] == "clients/year"
+    assert page.images and "script" not in page.tags
+    more = scenario.replace(**{"name": "More staff", "staff.iop_counsellors": 3})
+    comparison = iopsim.compare(scenario, more, reps=2, seed=3, workers=1, progress=False)
+    html = report.comparison_report(comparison, tmp_path / "cmp.html").read_text(encoding="utf-8")
+    page = Page(html)
+    text = " ".join(page.all_text.split())
+    assert comparison.verdicts["More staff"] in text
+    readings = {r[6] for r in page.rows if len(r) == 7 and r[0] != "KPI"}
+    assert readings <= {"no clear change", "higher", "lower", "higher (better)", "lower (better)",
+                        "higher (worse)", "lower (worse)"}
+    written = report.export_tables(comparison, tmp_path / "tables")
+    sheets = pd.read_excel(written["results.xlsx"], sheet_name=None)
+    assert list(sheets) == ["summary", "replications", "differences"]
+    assert len(sheets["replications"]) == 4
