@@ -81,7 +81,9 @@ def warmup_curve(scenario: Scenario | None = None, *, reps: int = 5, seed: Any =
     averaged over replications), census_ma, waitlist_ma (Welch moving average over ``window``
     bins either side), census_settled, waitlist_settled (True from the bin on which that series
     has settled, by the rule in the module docstring), settled (both).  ``frame.attrs`` holds
-    "settled_day" per series (or NaN), "reps", "seed", "window" and "bin_days".
+    "settled_day" per series (or NaN), "suggested_warm_up_days" (``suggested_warm_up``),
+    "warm_up_days" (the scenario's current setting, for comparison), "reps", "seed", "window"
+    and "bin_days".
     """
     from .experiment import _check_reps, replication_seed
     from .run import simulate
@@ -119,7 +121,9 @@ def warmup_curve(scenario: Scenario | None = None, *, reps: int = 5, seed: Any =
         frame[f"{name}_settled"] = (frame["bin"] >= first) if first is not None else False
         settled_day[name] = float(edges[first]) if first is not None else math.nan
     frame["settled"] = frame["census_settled"] & frame["waitlist_settled"]
-    frame.attrs.update(settled_day=settled_day, reps=reps, seed=seed, window=window, bin_days=float(bin_days))
+    frame.attrs.update(settled_day=settled_day, reps=reps, seed=seed, window=window, bin_days=float(bin_days),
+                       warm_up_days=float(scenario.run.warm_up_days),
+                       suggested_warm_up_days=suggested_warm_up(frame))
     return frame
 
 
