@@ -252,7 +252,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.precision is not None and args.max_reps < args.reps:
         raise CommandError(f"--max-reps ({args.max_reps}) must be at least --reps ({args.reps})", USAGE_ERROR)
     scenario = _load(args.file)
-    out = _out_folder(args.out)
+    out = _out_folder(args.out, holds="run")
     options: dict[str, Any] = {}
     if args.precision is not None:
         options = {"target_precision": args.precision, "precision_kpis": args.kpis, "max_reps": args.max_reps}
@@ -266,9 +266,9 @@ def _run(args: argparse.Namespace) -> int:
     if isinstance(precision, dict) and precision and not precision.get("reached", True):
         _err(f"Note: the precision {args.precision:g} was not reached within --max-reps {args.max_reps}; "
              "the report lists how close each KPI came.")
-    _out(f"{scenario.name}: {reps} replications, seed {args.seed}; each {_horizon(scenario)}\n")
     saved = _save(out, lambda: [experiment_report(experiment, out / "report.html"),
                                 *export_tables(experiment, out).values()])
+    _out(f"{scenario.name}: {reps} replications, seed {args.seed}; each {_horizon(scenario)}\n")
     _out(summary_text(experiment.summary))
     if saved:
         _out(_written(out, saved))
@@ -283,7 +283,7 @@ def _compare(args: argparse.Namespace) -> int:
     files = [args.baseline, *args.alternatives]
     scenarios = [_load(f) for f in files]  # every file checked before anything runs
     names = _names(args.names, scenarios, files)
-    out = _out_folder(args.out)
+    out = _out_folder(args.out, holds="compare", names=names)
     _err(f"Comparing {len(scenarios) - 1} alternative{'s' if len(scenarios) > 2 else ''} with '{names[0]}': "
          f"{args.reps} replications each, seed {args.seed}...")
     comparison = _interruptible(out, lambda: iopsim.compare(
@@ -330,11 +330,28 @@ def _names(given: list[str] | None, scenarios: list[Any], files: list[str]) -> l
     return [str(Path(f)) for f in files]
 
 
-def _out_folder(out: Path | None) -> Path | None:
+def _out_folder(out: Path | None, holds: str, names: list[str] | None = None) -> Path | None:
+    """The --out folder, created; refused if it is a file or holds results of another kind or comparison.
+
+    A run's folder holds experiment.json, a comparison's comparison.json (see iopsim.replicate and
+    iopsim.compare); the report and tables written beside them must not overwrite another's.
+    """
     if out is None:
         return None
     if out.exists() and not out.is_dir():
         raise CommandError(f"--out {out}: this is a file, not a folder")
+    advice = "Use another folder, or delete this one to start again."
+    if holds == "run" and (out / "comparison.json").exists():
+        raise CommandError(f"--out {out} holds a comparison (iopsim compare), not a single run. {advice}")
+    if holds == "compare":
+        if (out / "experiment.json").exists():
+            raise CommandError(f"--out {out} holds a single run (iopsim run), not a comparison. {advice}")
+        there = _read_json(out / "comparison.json")
+        if there is not None:
+            before = [str(n) for n in (there.get("scenarios") or {})]
+            if before and (before[0] != names[0] or set(before) != set(names or [])):
+                raise CommandError(f"--out {out} holds another comparison ({', '.join(before)}), not "
+                                   f"{', '.join(names or [])}. {advice}")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -364,6 +381,18 @@ def _worth_telling(w: Any) -> bool:
     """iopsim's own warnings (a precision not reached, a replication re-run); not library chatter."""
     return issubclass(w.category, UserWarning) and "iopsim" in str(getattr(w, "filename", "")) \
         and "precision" not in str(w.message)  # the precision note is printed with the results
+
+
+def _read_json(path: Path) -> dict | None:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"{path} cannot be read ({exc}); use another folder") from None
+    return data if isinstance(data, dict) else None
 
 
 def _save(out: Path | None, write: Any) -> list[Path]:

@@ -289,3 +289,18 @@ def test_progress_bar_only_on_a_terminal(capsys, tiny, monkeypatch):
     run(capsys, "run", tiny, "--reps", "2")
     run(capsys, "run", tiny, "--reps", "2", "--no-progress")
     assert seen == [False, True, False]
+
+
+def test_run_and_compare_never_share_a_folder(capsys, tiny, more_staff, tmp_path):
+    single, pair = tmp_path / "single", tmp_path / "pair"
+    assert run(capsys, "run", tiny, *FAST, "--out", single)[0] == 0
+    code, _, err = run(capsys, "compare", tiny, more_staff, *FAST, "--out", single)
+    assert code == 1 and "holds a single run" in err
+    assert run(capsys, "compare", tiny, more_staff, *FAST, "--out", pair)[0] == 0
+    code, _, err = run(capsys, "run", tiny, *FAST, "--out", pair)
+    assert code == 1 and "holds a comparison" in err
+    other = tmp_path / "other.yaml"
+    Scenario(name="Other").replace(**TINY).to_file(other)
+    code, _, err = run(capsys, "compare", tiny, other, *FAST, "--out", pair)
+    assert code == 1 and "holds another comparison (Tiny program, More staff)" in err
+    assert run(capsys, "compare", tiny, more_staff, *FAST, "--out", pair)[0] == 0  # the same one resumes
