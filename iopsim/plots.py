@@ -127,7 +127,7 @@ def kpi_intervals(summary: Any, kpis: Sequence[str] | None = None, *, title: str
     return Chart(fig, f"{head}: " + "; ".join(parts) + ".")
 
 
-def comparison_intervals(differences: Any, kpi: str, *, baseline: str = "baseline",
+def comparison_intervals(differences: Any, kpi: str, *, baseline: str | None = None,
                          title: str | None = None) -> Chart:
     """Paired differences (alternative minus baseline) in one KPI with 95% intervals, per alternative.
 
@@ -135,12 +135,14 @@ def comparison_intervals(differences: Any, kpi: str, *, baseline: str = "baselin
     ``(alternative, kpi)`` with columns ``mean_diff, ci_low, ci_high`` (``baseline_mean`` and
     ``direction`` used when present).  A vertical line marks zero (no difference); an interval
     that crosses it means the replications cannot tell the two scenarios apart on this KPI.
+    ``baseline``: its name for the labels (default: the Comparison's, else "baseline").
     """
-    if hasattr(differences, "differences"):
-        experiments = getattr(differences, "experiments", None)
-        if experiments and baseline == "baseline":
-            baseline = next(iter(experiments))
+    if hasattr(differences, "differences"):  # a Comparison: its baseline's name, its differences
+        if baseline is None:
+            baseline = getattr(differences, "baseline", None) or next(iter(getattr(differences, "experiments", ())),
+                                                                      None)
         differences = differences.differences
+    baseline = baseline or "baseline"
     kpis = differences.index.get_level_values(-1)
     if kpi not in set(kpis):
         raise ValueError(_unknown(kpi, dict.fromkeys(kpis)))

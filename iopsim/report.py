@@ -539,13 +539,14 @@ def _differences_table(part: Any) -> str:
             r = part.loc[name]
             unit = _unit_of(part, name)
             kind, words = reading(r, name)
+            interval = format_interval(r.get("ci_low"), r.get("ci_high"), unit, signed=True, with_unit=False)
             css = kind if kind in ("better", "worse") else ""
             rows.append(
                 f"<tr><th scope='row'>{escape(label(name))}</th>"
                 f"<td class='num'>{escape(format_value(r.get('baseline_mean'), unit, with_unit=False))}</td>"
                 f"<td class='num'>{escape(format_value(r.get('alternative_mean'), unit, with_unit=False))}</td>"
                 f"<td class='num'>{escape(format_value(r['mean_diff'], unit, signed=True, with_unit=False))}</td>"
-                f"<td class='num'>{escape(format_interval(r.get('ci_low'), r.get('ci_high'), unit, signed=True, with_unit=False))}</td>"  # noqa: E501
+                f"<td class='num'>{escape(interval)}</td>"
                 f"<td>{escape(unit_label(unit, difference=True))}</td><td class='{css}'>{escape(words)}</td></tr>")
     return ("<table class='differences'><thead><tr><th scope='col'>KPI</th><th scope='col'>baseline</th>"
             "<th scope='col'>alternative</th><th scope='col'>difference</th><th scope='col'>95% interval</th>"
