@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Set up iopsim and run it: the two commands of the README's quick start.
+"""Set up iopsim and run it: the commands of the README.
 
     python3 kit.py lab  [jupyter lab options]   open notebooks/ in JupyterLab
+    python3 kit.py app  [voila options]         serve the scenario lab as a web page, no code shown
     python3 kit.py test [pytest options/paths]  run tests/ and execute every notebook
 
 Only Python 3.11+ and pip are needed (no make, no conda): the trainees and administrators
-who meet this first may have nothing else. Both commands first make sure `.venv` holds the
-project and its test tools; they reinstall only when pyproject.toml has changed since the last
+who meet this first may have nothing else. Each command first makes sure `.venv` holds the
+project and its test tools; it reinstalls only when pyproject.toml has changed since the last
 install. Delete `.venv` to start from scratch. Paths given to `test` are relative to the
 project folder.
 """
@@ -71,6 +72,24 @@ def lab(args):
     return call(cmd)
 
 
+def app(args):
+    """Serve notebooks/scenario_lab.ipynb with Voila on 127.0.0.1: the lab's widgets, never its code."""
+    cmd = [PY, "-m", "voila", NOTEBOOKS / "scenario_lab.ipynb", *app_options(), *args]
+    print("Starting the scenario lab: open the http://127.0.0.1 link below in a browser; Ctrl-C stops it.",
+          flush=True)
+    cmd = [str(c) for c in cmd]
+    if os.name == "posix":
+        os.execv(cmd[0], cmd)  # become the server, so a signal sent to this process reaches it
+    return call(cmd)
+
+
+def app_options(port=8866):
+    """Voila's options for the lab (tests/test_browser.py serves it with the same ones)."""
+    return ["--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+            # Voila bundles an older JupyterLab front end, in which the jupytext extension fails
+            "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext"]
+
+
 def test(args):
     """Run pytest and nbval in one session, so there is one summary line and one exit code.
 
@@ -101,7 +120,7 @@ def test(args):
 def main():
     if sys.version_info < (3, 11):
         sys.exit("iopsim needs Python 3.11 or newer; this is " + sys.version.split()[0])
-    commands = {"lab": lab, "test": test}
+    commands = {"lab": lab, "app": app, "test": test}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2
