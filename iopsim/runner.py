@@ -37,6 +37,17 @@ class Task(NamedTuple):
     seed: tuple
 
 
+def cpu_count() -> int:
+    """Cores this process may use (its CPU affinity where the OS tells it, else os.cpu_count())."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counter is not None:
+        return counter() or 1
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 class WorkerCrashed(RuntimeError):
     """A worker process died (killed, out of memory) before finishing its replication."""
 
@@ -139,7 +150,7 @@ def _mp_context():
 class Runner:
     """Runs replication tasks on one backend; reuse it for several batches, then close it.
 
-    workers: None for every core (``os.cpu_count()``), 1 for in-process; scheduler: a Dask
+    workers: None for every core this process may use (``cpu_count()``), 1 for in-process; scheduler: a Dask
     scheduler address, ``distributed.Client`` or cluster (then workers is ignored).
     A process pool starts on the first batch and is kept for later ones until ``close()``.
     """
@@ -148,14 +159,14 @@ class Runner:
         if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
             raise ValueError(f"workers must be a whole number of at least 1 (or None for all cores), got {workers!r}")
         if backend is None:
-            backend = "dask" if scheduler is not None else ("sequential" if (workers or os.cpu_count() or 1) == 1
+            backend = "dask" if scheduler is not None else ("sequential" if (workers or cpu_count()) == 1
                                                               else "processes")
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         if backend == "dask" and scheduler is None:
             raise ValueError("the dask backend needs a scheduler address, Client or cluster")
         self.backend = backend
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or cpu_count()
         self._scheduler = scheduler
         self._pool = None
         self._pool_size = 0
