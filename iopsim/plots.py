@@ -249,8 +249,9 @@ def warmup(curve_df: Any, *, warm_up_days: float | None = None, title: str | Non
     ``census`` and ``waitlist`` across replications and their Welch moving averages
     (``census_ma``, ``waitlist_ma``).  The thin line is the mean, the thick line its moving
     average; the warm-up should end where the thick lines level off.  A dotted line marks where
-    each series settled (``curve_df.attrs["settled_day"]``, when present); ``warm_up_days`` (e.g.
-    the scenario's, or ``iopsim.suggested_warm_up(curve)``) draws a dashed line there.
+    each series settled (``curve_df.attrs["settled_day"]``, when present); a dashed line marks
+    ``warm_up_days`` (default ``curve_df.attrs["warm_up_days"]``, the scenario's current setting);
+    the summary gives ``attrs["suggested_warm_up_days"]`` when present.
     """
     day, series = _warmup_columns(curve_df)
     if warm_up_days is None:
@@ -295,6 +296,10 @@ def warmup(curve_df: Any, *, warm_up_days: float | None = None, title: str | Non
         fig.suptitle(head, x=0.01, ha="left", fontsize=FONT + 3)
     end = f"day {_short(day[0])} to day {_short(day[-1])}" if len(day) else "no days"
     where = f"; warm-up set to end on day {_short(warm_up_days)}" if warm_up_days is not None else ""
+    suggested = _num(curve_df.attrs.get("suggested_warm_up_days"))
+    if "suggested_warm_up_days" in curve_df.attrs:
+        where += (f"; suggested warm-up {_short(suggested)} days" if math.isfinite(suggested)
+                  else "; no warm-up can be suggested: the curves do not settle in this run")
     return Chart(fig, f"{head}, {end} (moving average): " + "; ".join(parts) + where + ".")
 
 

@@ -211,9 +211,13 @@ def test_warmup_reads_warmup_curve_columns_and_settled_days():
     frame["waitlist_settled"] = False
     frame["settled"] = False
     frame.attrs["settled_day"] = {"census": 98.0, "waitlist": float("nan")}
+    frame.attrs["suggested_warm_up_days"] = float("nan")
     chart = plots.warmup(frame, warm_up_days=float("nan"))  # suggested_warm_up's "never settled"
     check_chart(chart)
     s = chart.summary
     assert "settled from day 98" in s and "not settled by the end" in s
     assert f"{frame.census_ma.dropna().iloc[-1]:.1f} clients" in s
-    assert "warm-up set to end" not in s
+    assert "warm-up set to end" not in s and "no warm-up can be suggested" in s
+    frame.attrs.update(warm_up_days=91.0, suggested_warm_up_days=98.0)
+    s = plots.warmup(frame).summary  # the scenario's warm-up from the curve's attrs
+    assert "warm-up set to end on day 91" in s and "suggested warm-up 98 days" in s
