@@ -31,7 +31,7 @@ Every parameter of a simulated Intensive Outpatient Program (IOP), grouped as in
 The comment above each parameter gives its unit, its allowed values and its source (a
 citation, or "assumption"); they come from iopsim itself, so editing a comment changes
 nothing.  A parameter left out keeps its built-in default.  Check the file with:
-    python -c "from iopsim.scenario import Scenario; Scenario.from_file('{file}')"
+    iopsim validate {file}
 """
 
 
