@@ -342,7 +342,9 @@ class Run(Group):
     """How long to simulate and what to leave out while the program fills."""
 
     horizon_days: float = param(365.0, "assumption: one year reported, after the warm-up", "days", gt=0, le=36_500)
-    warm_up_days: float = param(91.0, "assumption: 13 weeks lets the waitlist and census settle", "days", ge=0, le=36_500)
+    warm_up_days: float = param(
+        91.0, "assumption: 13 weeks brings the census within about 10% of its settled level; "
+        "iopsim.warmup_curve shows whether a scenario needs longer", "days", ge=0, le=36_500)
 
 
 # --------------------------------------------------------------------------------- scenario
