@@ -515,10 +515,9 @@ class ScenarioLab:
         return scenario
 
     def _problems(self, err: ScenarioError) -> None:
-        leaves = self.form.leaves()
         items = []
         for p in err.problems:
-            where = _where(p.path, leaves, self.form)
+            where = _where(p.path, self.form)
             items.append(f"<li>{escape(where)}: got {escape(_short(p.value))}; allowed: {escape(p.allowed)}</li>")
         n = len(err.problems)
         head = f"{err.source}: " if err.source else ""
@@ -780,13 +779,19 @@ def download_link(data: bytes, name: str, mime: str, text: str) -> str:
     return f"<a download='{escape(name, quote=True)}' href='{href}'>{escape(text)}</a>"
 
 
-def _where(path: str, leaves: dict[str, Any], form: ScenarioForm) -> str:
-    """'Demand > Source shares' for a problem's path, or the path itself when no field matches."""
-    match = max((p for p in leaves if path == p or path.startswith(p + ".") or path.startswith(p + "[")),
-                key=len, default=None)
+def _where(path: str, form: ScenarioForm) -> str:
+    """Where a problem is on the page: 'Demand > Source shares (referrals.source_shares)',
+    'Tracks and schedule > Tracks, track 2 (tracks.tracks[1])'; the path alone if no field matches."""
+    fields = {**form.fields, **form.leaves()}
+    match = max((p for p in fields if path == p or path.startswith((p + ".", p + "["))), key=len, default=None)
     if match is None:
         return path
-    return f"{form.tab_of(match)} > {label_of(match)} ({path})" if form.tab_of(match) else f"{label_of(match)} ({path})"
+    words = label_of(match)
+    item = re.match(r"\[(\d+)\]", path[len(match):])
+    if item:
+        words += f", {match.rsplit('.', 1)[-1].rstrip('s')} {int(item.group(1)) + 1}"
+    tab = form.tab_of(match)
+    return f"{tab} > {words} ({path})" if tab else f"{words} ({path})"
 
 
 def _label(name: str) -> str:
