@@ -25,10 +25,17 @@ HANDOUT_CSS = """
 table.plan td.changed { font-weight: 600; }
 ol.journey li { margin-bottom: 0.35em; }
 .notes { border: 1px solid #999; min-height: 5em; margin: 0.3em 0 1em; }
-.compact { font-size: 0.92em; }
-.compact h2 { margin-top: 1em; }
-@media print { .compact { font-size: 9pt; } .compact h1 { font-size: 15pt; } .compact h2 { font-size: 11.5pt; }
-               .nb-cell { break-inside: avoid; } }
+.compact { font-size: 0.92em; line-height: 1.35; }
+.compact h1 { font-size: 1.45em; margin-bottom: 0.1em; }
+.compact h2 { margin-top: 0.9em; margin-bottom: 0.3em; font-size: 1.1em; }
+.compact p.facts { color: #333; margin: 0 0 0.4em; }
+.compact table { margin: 0.3em 0 0.5em; } .compact th, .compact td { padding: 0.15em 0.4em; }
+.compact ol.journey { columns: 2; column-gap: 2em; padding-left: 1.2em; margin: 0.3em 0; }
+.compact ol.journey li { break-inside: avoid; margin-bottom: 0.25em; }
+.compact ul { margin: 0.3em 0; }
+@media print { .compact { font-size: 8pt; line-height: 1.25; } .compact h1 { font-size: 13pt; } .compact h2 { font-size: 10pt; }
+               .compact + footer { margin-top: 0.8em; font-size: 7pt; } .nb-cell { break-inside: avoid; } }
+@page { margin: 12mm; }
 """
 
 
@@ -216,7 +223,8 @@ def journey_handout(path: Any, scenario: Any = None, *, reps: int = 5, seed: int
     ``scenario``: default the built-in adult SUD IOP.  ``reps`` replications (0 for none) add what
     the model makes of it: typical waits, losses, discharges and relapse, with 95% intervals.
     """
-    from .report import _header, _section, _write_page
+    from . import __version__
+    from .report import _section, _write_page
     from .scenario import Scenario
 
     s = scenario if scenario is not None else Scenario()
@@ -229,19 +237,19 @@ def journey_handout(path: Any, scenario: Any = None, *, reps: int = 5, seed: int
     body = [
         f"<style>{HANDOUT_CSS}</style>",
         "<div class='compact'>",
-        _header(title, [("Program", s.name), ("Model figures", f"{reps} simulated years, seed {seed}" if reps
-                                               else "parameters only")]),
+        f"<header><h1>{escape(title)}</h1><p class='facts'>{escape(s.name)}. Figures: the model's parameters"
+        + (f" and the mean of {reps} simulated years (seed {seed})" if reps else "")
+        + f"; iopsim {escape(__version__)}.</p></header>",
         _section("The journey, stage by stage", _stages(s, summary)),
         _section("Where waits and losses arise", _waits_and_losses(summary)),
         _section("The levers and what each tends to do", _levers(s)),
         _section("Three things the model shows",
-                 "<ul><li><strong>Near full is not fine.</strong> Waits and losses grow sharply, not steadily, as "
-                 "seats and staff approach full use.</li><li><strong>Capacity has several parts.</strong> Seats, "
-                 "counsellors' caseloads and assessor time must grow together; the scarcest one sets the pace."
-                 "</li><li><strong>Relapse feeds demand.</strong> Clients who relapse come back as referrals; "
-                 "step-down and aftercare weaken the loop. Relapse within a year of treatment is 40–60% in the "
-                 "literature, much like other chronic illnesses: a reason for continuing care, not a sign that "
-                 "treatment fails.</li></ul>"),
+                 "<ul><li><strong>Near full is not fine:</strong> waits and losses grow sharply, not steadily, as "
+                 "seats and staff approach full use.</li><li><strong>Capacity has several parts:</strong> seats, "
+                 "caseloads and assessor time must grow together; the scarcest sets the pace.</li>"
+                 "<li><strong>Relapse feeds demand:</strong> relapsed clients come back as referrals; step-down and "
+                 "aftercare weaken the loop. 40–60% relapse within a year is like other chronic illnesses: a "
+                 "reason for continuing care, not proof that treatment fails.</li></ul>"),
         "</div>",
     ]
     return _write_page(path, title, body)
@@ -257,7 +265,7 @@ def _stages(s: Any, summary: Any) -> str:
     tracks = "; ".join(f"{tk.name}: {', '.join(tk.days)} at {tk.start_hour:g}:00 for {tk.hours:g} h, "
                        f"{tk.groups} group{'s' if tk.groups != 1 else ''} of up to {tk.group_cap}"
                        for tk in t.tracks)
-    weeks = ", ".join(f"{sev} {w}" for sev, w in tr.planned_weeks.items())
+    weeks = " / ".join(str(w) for w in tr.planned_weeks.values()) + " weeks for " + " / ".join(tr.planned_weeks)
     items = [
         ("Referral", f"about {r.per_week:g} new referrals a week on weekdays; {pct(r.evening_share)} can only come "
                      f"in the evening (work or school); {pct(r.co_occurring_share)} have a co-occurring "
@@ -271,7 +279,7 @@ def _stages(s: Any, summary: Any) -> str:
         ("IOP waitlist", f"{t.admission} admission; clients wait for a seat in a track they can attend and give up "
                          f"after {t.patience_mean_days:g} days on average."),
         ("IOP treatment", f"{tracks}. Each counsellor ({s.staff.iop_counsellors} on staff) carries up to "
-                          f"{s.staff.iop_caseload_cap} clients. Plans of about {weeks} weeks by severity; "
+                          f"{s.staff.iop_caseload_cap} clients. Plans of about {weeks} severity; "
                           f"{pct(tr.attendance_mean)} attendance on average; {tr.terminate_after_absences} missed "
                           "sessions in a row end in discharge by the program."),
         ("Step-down and aftercare", f"{pct(sd.uptake)} of completers step down to standard outpatient for "
@@ -285,9 +293,7 @@ def _stages(s: Any, summary: Any) -> str:
     if summary is not None:
         v = lambda k: _kpi(summary, k)  # noqa: E731
         extra = {
-            "Intake and assessment": f" Typical wait for assessment: {v('wait_referral_to_assessment_median_days')}.",
-            "IOP waitlist": f" Typical wait from assessment to the first group: "
-                            f"{v('wait_assessment_to_start_median_days')}; seats in use {v('seat_utilisation')}.",
+            "IOP waitlist": f" Seats in use: {v('seat_utilisation')}.",
             "IOP treatment": f" Completed: {v('share_completed')} of discharges; median stay {v('los_median_days')}.",
             "Relapse and return": f" Relapsed within 12 months of discharge: {v('relapse_12m_after_discharge')}; "
                                   f"referrals that are readmissions: {v('readmission_share')}.",
@@ -300,20 +306,20 @@ def _stages(s: Any, summary: Any) -> str:
 def _waits_and_losses(summary: Any) -> str:
     rows = [
         ("Referral to assessment", "waiting for a slot; every day of delay lowers the chance of showing up",
-         "wait_referral_to_assessment_median_days", "lost_no_show"),
+         (("median wait", "wait_referral_to_assessment_median_days"), ("did not show", "lost_no_show"))),
         ("Assessment to first group", "waiting for a seat and a counsellor's caseload place; some give up",
-         "wait_assessment_to_start_median_days", "lost_reneged"),
-        ("In IOP", "dropping out (highest in the first weeks) or discharged after missed sessions",
-         "los_median_days", "share_dropped_out"),
+         (("median wait", "wait_assessment_to_start_median_days"), ("left the waitlist", "lost_reneged"))),
+        ("In IOP", "dropping out (most often in the first weeks) or discharged after missed sessions",
+         (("median stay", "los_median_days"), ("dropped out", "share_dropped_out"))),
         ("After discharge", "relapse, most often in the first months; many come back as readmissions",
-         "relapse_3m_after_discharge", "relapse_12m_after_discharge"),
+         (("relapsed by 3 months", "relapse_3m_after_discharge"), ("by 12 months", "relapse_12m_after_discharge"))),
     ]
-    head = "<th scope='col'>model, default program</th>" if summary is not None else ""
+    head = "<th scope='col'>the model, in a year</th>" if summary is not None else ""
     body = []
-    for where, what, a, b in rows:
-        figures = (f"<td>{escape(_label(a))}: {escape(_kpi(summary, a))}<br>{escape(_label(b))}: "
-                   f"{escape(_kpi(summary, b))}</td>") if summary is not None else ""
-        body.append(f"<tr><th scope='row'>{escape(where)}</th><td>{escape(what)}</td>{figures}</tr>")
+    for where, what, figures in rows:
+        cell = ("<td>" + escape("; ".join(f"{words} {_kpi(summary, k)}" for words, k in figures)) + "</td>"
+                if summary is not None else "")
+        body.append(f"<tr><th scope='row'>{escape(where)}</th><td>{escape(what)}</td>{cell}</tr>")
     lost = (f"<p>All in all, {escape(_kpi(summary, 'lost_before_treatment_share'))} of referrals are lost before "
             "treatment (no-show or left the waitlist).</p>") if summary is not None else ""
     return (f"<table><thead><tr><th scope='col'>stage</th><th scope='col'>what happens</th>{head}</tr></thead>"
@@ -339,18 +345,20 @@ def _default(data: dict, path: str) -> str:
     node: Any = data
     for part in path.split("."):
         node = node[part]
+    if isinstance(node, float) and path.endswith("uptake"):
+        from .report import format_value
+
+        return format_value(node, "share")
     return _show(node)
 
 
 def _kpi(summary: Any, name: str) -> str:
-    from .report import format_interval, format_value
+    """The mean over the replications, in the KPI's unit ("n/a" without figures)."""
+    from .report import format_value
 
     if summary is None or name not in summary.index:
         return "n/a"
-    r = summary.loc[name]
-    text = format_value(r["mean"], r["unit"])
-    interval = format_interval(r["ci_low"], r["ci_high"], r["unit"])
-    return text if interval == "n/a" else f"{text} (95% interval {interval})"
+    return format_value(summary.loc[name, "mean"], summary.loc[name, "unit"])
 
 
 def _label(name: str) -> str:
