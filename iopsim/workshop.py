@@ -93,8 +93,8 @@ class _Part(BaseModel):
 class Lever(_Part):
     """One parameter a team may change, and the range (or the options) it may take.
 
-    path: a dotted scenario path; list items by position (``tracks.tracks.1.groups`` is the
-    second track's number of groups).  Numbers take ``min``/``max`` (and ``step``, default 1
+    path: a dotted scenario path as ``iopsim.parameters`` writes it; the tracks by position
+    (``tracks.tracks[1].groups`` is the second track's number of groups).  Numbers take ``min``/``max`` (and ``step``, default 1
     for whole numbers, a twentieth of the range otherwise); anything else takes ``options``.
     A yes/no parameter without options may be switched either way.
     """
@@ -179,6 +179,8 @@ class Card(_Part):
         return card
 
     def _build_start(self, folder: Path, source: str | None) -> Scenario:
+        from .parameters import replace
+
         base = Scenario()
         if self.start.file:
             try:
@@ -186,17 +188,12 @@ class Card(_Part):
             except ScenarioError as err:
                 raise CardError([("start.file", self.start.file, f"a valid scenario file: {err}")], source) from None
         data = base.to_dict()
-        problems = []
-        for path, value in self.start.changes.items():
-            try:
-                _set(data, path, value)
-            except KeyError:
-                problems.append((f"start.changes.{path}", value, "an existing scenario parameter" + _guess(path, data)))
-        if problems:
-            raise CardError(problems, source)
-        data["name"] = f"{START}: {self.title}"[:120]
+        unknown = [(f"start.changes.{path}", value, "an existing scenario parameter" + _guess(path, data))
+                   for path, value in self.start.changes.items() if not _exists(data, path)]
+        if unknown:
+            raise CardError(unknown, source)
         try:
-            return Scenario.from_dict(data)
+            return replace(base, {**self.start.changes, "name": f"{START}: {self.title}"[:120]})
         except ScenarioError as err:
             raise CardError([(f"start.changes.{p.path}", p.value, p.allowed) for p in err.problems], source) from None
 
@@ -213,12 +210,10 @@ class Card(_Part):
                 out.append((f"{where}.path", lever.path, "a parameter no other lever of this card uses"))
                 continue
             seen.add(lever.path)
-            try:
-                value = _get(data, lever.path)
-            except KeyError:
+            if not _exists(data, lever.path):
                 out.append((f"{where}.path", lever.path, "an existing scenario parameter" + _guess(lever.path, data)))
                 continue
-            out += _lever_problems(where, lever, value, self.start_scenario)
+            out += _lever_problems(where, lever, _get(data, lever.path), self.start_scenario)
         for name, kpi in [("goal.kpi", self.goal.kpi)] + [(f"goal.guards[{i}].kpi", g.kpi)
                                                           for i, g in enumerate(self.goal.guards)]:
             if kpi not in BY_NAME:
@@ -266,11 +261,9 @@ class Card(_Part):
         unknown = [p for p in plan if p not in levers]
         if unknown:
             raise ValueError(f"{', '.join(unknown)}: not a lever of card {self.id!r}; its levers: {', '.join(levers)}")
-        data = self.start_scenario.to_dict()
-        for path, value in plan.items():
-            _set(data, path, _plain(value))
-        data["name"] = name
-        return Scenario.from_dict(data)
+        from .parameters import replace
+
+        return replace(self.start_scenario, {**{p: _plain(v) for p, v in plan.items()}, "name": name})
 
     def plan_of(self, scenario: Scenario) -> dict[str, Any]:
         """The value of every lever in a scenario."""
@@ -298,6 +291,8 @@ def _card_problem(err: dict[str, Any]) -> tuple[str, Any, str]:
         return path, err.get("input"), f"not a field of a card here{guess}; known here: {', '.join(known)}"
     if err["type"] == "missing":
         return path, "nothing", "a value (this field is required)"
+    if err["type"] == "string_pattern_mismatch" and path == "id":
+        return path, err.get("input"), "lower-case letters, digits and hyphens, e.g. hospital-closes"
     return path, err.get("input"), err["msg"]
 
 
@@ -329,11 +324,11 @@ def _lever_problems(where: str, lever: Lever, value: Any, start: Scenario) -> li
     else:
         return [(f"{where}.options", None, f"a list of the values {lever.path} may take "
                                            f"(it is {type(value).__name__}, not a number)")]
+    from .parameters import replace
+
     for name, end in ends:  # each end must be a value the model itself accepts
         try:
-            data = start.to_dict()
-            _set(data, lever.path, _whole(end) if isinstance(value, int) and not isinstance(value, bool) else end)
-            Scenario.from_dict(data)
+            replace(start, {lever.path: _whole(end) if isinstance(value, int) and not isinstance(value, bool) else end})
         except ScenarioError as err:
             out.append((name, end, "a value the model accepts: " + "; ".join(f"{p.path}: {p.allowed}"
                                                                              for p in err.problems)))
@@ -435,7 +430,7 @@ def counsellors(scenario: Scenario) -> int:
 
 def check_plan(card: Card, scenario: Scenario) -> PlanCheck:
     """Check a team's scenario against a card: only the card's levers changed, within range, limits kept."""
-    from .report import _flat, format_value
+    from .report import format_value
 
     problems: list[str] = []
     levers = card.lever_map
@@ -448,10 +443,7 @@ def check_plan(card: Card, scenario: Scenario) -> PlanCheck:
                                     for k in outside))
     data = scenario.to_dict()
     for path, lever in levers.items():
-        try:
-            value = _get(data, path)
-        except KeyError:
-            continue  # reported above as a change outside the levers
+        value = _get(data, path)
         if not _allowed(lever, value):
             problems.append(f"{lever.label} ({path}) is {_show(value)}; the card allows {_allowed_words(lever)}")
 
@@ -897,6 +889,59 @@ def tradeoff_chart(result: WorkshopResult, x: str | None = None, y: str = "share
     return plots.Chart(fig, f"{head} (means, 95% intervals as bars): " + "; ".join(parts) + ".")
 
 
+def sweep_chart(frame: Any, x: str, y: str, *, title: str | None = None) -> Any:
+    """One KPI against another over the rows of ``iopsim.comparison.grid``: means with 95% intervals, joined.
+
+    ``frame`` has ``<kpi>_mean``, ``<kpi>_ci_low`` and ``<kpi>_ci_high`` columns for ``x`` and ``y``
+    (``grid(..., kpis=[x, y, ...])``).  For the facilitator's misconceptions: how the wait grows
+    as seats fill, how admissions level off as referrals rise.
+    """
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    from . import plots
+    from .report import format_value, label
+
+    ux, uy = plots._unit(None, x), plots._unit(None, y)
+    mx, lx, hx = (frame[f"{x}_{c}"].astype(float).tolist() for c in ("mean", "ci_low", "ci_high"))
+    my, ly, hy = (frame[f"{y}_{c}"].astype(float).tolist() for c in ("mean", "ci_low", "ci_high"))
+    with mpl.rc_context(plots.STYLE):
+        fig = Figure(figsize=(plots.WIDTH, 5.5), dpi=plots.DPI, layout="constrained")
+        ax = fig.subplots()
+        ax.plot(mx, my, "-", color=plots.OKABE_ITO["blue"], linewidth=2, zorder=1)
+        for a, b, c, d, e, f in zip(mx, lx, hx, my, ly, hy):
+            xerr = [[a - b], [c - a]] if math.isfinite(b) and math.isfinite(c) else None
+            yerr = [[d - e], [f - d]] if math.isfinite(e) and math.isfinite(f) else None
+            ax.errorbar([a], [d], xerr=xerr, yerr=yerr, fmt="o", color=plots.OKABE_ITO["blue"], markersize=9,
+                        elinewidth=2, capsize=5)
+        plots._x_format(ax, ux)
+        if uy == "share":
+            from matplotlib.ticker import PercentFormatter
+
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+        ax.set_xlabel(f"{label(x)} ({plots.unit_label(ux)})", fontsize=plots.FONT)
+        ax.set_ylabel(f"{label(y)}\n({plots.unit_label(uy)})", fontsize=plots.FONT)
+        head = title or f"{label(y)} against {label(x)}"
+        ax.set_title(head, loc="left", fontsize=plots.FONT + 1)
+    points = "; ".join(f"{format_value(a, ux)}: {format_value(d, uy)}" for a, d in zip(mx, my))
+    return plots.Chart(fig, f"{head} (means, 95% intervals as bars): {points}.")
+
+
+def card_html(card: Card, *, levers: bool = True) -> str:
+    """A card for the screen or a handout: title, story, goal, limits and (optionally) its levers."""
+    from html import escape
+
+    html = (f"<h3>{escape(card.title)}</h3><p>{escape(card.story)}</p>"
+            f"<p><strong>Goal:</strong> {escape(_goal_words(card))}</p>"
+            f"<p><strong>Limits:</strong> {escape(_limits_words(card))}</p>")
+    if levers:
+        rows = "".join(f"<tr><td>{escape(lv.label)}</td><td>{escape(_show(card.start_value(lv.path)))}</td>"
+                       f"<td>{escape(_allowed_words(lv))}</td><td>{escape(lv.help)}</td></tr>" for lv in card.levers)
+        html += ("<table><thead><tr><th>lever</th><th>start</th><th>teams may choose</th><th>what it does</th></tr>"
+                 f"</thead><tbody>{rows}</tbody></table>")
+    return html
+
+
 # ============================================================================ team form
 class TeamForm:
     """The team notebook's form: team name, card, one widget per lever, "Check my plan" and "Submit".
@@ -943,14 +988,12 @@ class TeamForm:
         return self.cards[self.card_picker.value]
 
     def _show_card(self) -> None:
-        import ipywidgets as w
         from html import escape
 
+        import ipywidgets as w
+
         card = self.card
-        goal = _goal_words(card)
-        self.about.value = (f"<h3>{escape(card.title)}</h3><p>{escape(card.story)}</p>"
-                            f"<p><strong>Goal:</strong> {escape(goal)}</p>"
-                            f"<p><strong>Limits:</strong> {escape(_limits_words(card))}</p>")
+        self.about.value = card_html(card, levers=False)
         self.levers = {path: lever_widget(card, lever) for path, lever in card.lever_map.items()}
         rows = []
         for path, lever in card.lever_map.items():
@@ -1048,39 +1091,49 @@ def lever_widget(card: Card, lever: Lever) -> Any:
 
 
 # =============================================================================== helpers
+_INDEX = re.compile(r"^(\w+)\[(\d+)\]$")
+
+
 def _get(data: Any, path: str) -> Any:
+    """The value at a path in a scenario's ``to_dict()``: dotted keys, ``name[i]`` for list items."""
     node = data
     for part in path.split("."):
-        node = _child(node, part)
+        match = _INDEX.match(part)
+        keys = (match.group(1), int(match.group(2))) if match else (part,)
+        for key in keys:
+            if isinstance(key, int) and isinstance(node, list) and key < len(node):
+                node = node[key]
+            elif isinstance(key, str) and isinstance(node, dict) and key in node:
+                node = node[key]
+            else:
+                raise KeyError(path)
     return node
 
 
-def _set(data: Any, path: str, value: Any) -> None:
-    *parents, leaf = path.split(".")
-    node = data
-    for part in parents:
-        node = _child(node, part)
-    if isinstance(node, list):
-        if not leaf.isdigit() or int(leaf) >= len(node):
-            raise KeyError(path)
-        node[int(leaf)] = value
-    elif isinstance(node, dict) and leaf in node:
-        node[leaf] = value
-    else:
-        raise KeyError(path)
+def _exists(data: Any, path: str) -> bool:
+    try:
+        _get(data, path)
+    except KeyError:
+        return False
+    return True
 
 
-def _child(node: Any, part: str) -> Any:
-    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-        return node[int(part)]
-    if isinstance(node, dict) and part in node:
-        return node[part]
-    raise KeyError(part)
+def _flat(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Every leaf of a scenario dict by its path (``tracks.tracks[1].groups``); lists of values are leaves."""
+    if isinstance(data, dict):
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(data, list) and data and all(isinstance(x, dict) for x in data):
+        out = {}
+        for i, value in enumerate(data):
+            out.update(_flat(value, f"{prefix}[{i}]"))
+        return out
+    return {prefix: data}
 
 
 def _guess(path: str, data: dict) -> str:
-    from .report import _flat
-
     close = difflib.get_close_matches(path, list(_flat(data)), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -1204,9 +1257,9 @@ def _preview_table(names: list[str], start: Mapping[str, float], mine: Mapping[s
     return f"<table><tr><th>KPI</th><th>start</th><th>your plan</th></tr>{rows}</table>"
 
 
-__all__ = ["Card", "CardError", "Constraints", "DEBRIEF_KPIS", "Example", "Goal", "Guard", "Lever", "Limit",
+__all__ = ["Card", "CardError", "card_html", "Constraints", "DEBRIEF_KPIS", "Example", "Goal", "Guard", "Lever", "Limit",
            "PlanCheck", "START", "Start", "Submission", "SubmissionError", "TeamForm", "WorkshopResult",
            "cards_folder", "check_plan", "counsellors", "debrief_charts", "demo_submissions", "groups_at_once",
            "leaderboard", "leaderboard_chart", "leaderboard_view", "lever_widget", "load_card", "load_cards",
            "load_submissions", "read_submission", "run_workshop", "staff_cost_per_week", "submission_file",
-           "submissions_folder", "team_form", "tradeoff_chart", "write_submission"]
+           "submissions_folder", "sweep_chart", "team_form", "tradeoff_chart", "write_submission"]
