@@ -217,11 +217,13 @@ LEVERS = (
 """Levers on the one-page summary: dotted path, name, and what the model says each tends to do."""
 
 
-def journey_handout(path: Any, scenario: Any = None, *, reps: int = 5, seed: int = 1) -> Path:
+def journey_handout(path: Any, scenario: Any = None, *, reps: int = 5, seed: int = 1, years: float = 3) -> Path:
     """The client journey and the key levers on one printable page, with the scenario's own numbers.
 
-    ``scenario``: default the built-in adult SUD IOP.  ``reps`` replications (0 for none) add what
-    the model makes of it: typical waits, losses, discharges and relapse, with 95% intervals.
+    ``scenario``: default the built-in adult SUD IOP.  ``reps`` replications (0 for none) of
+    ``years`` simulated years each (after the scenario's warm-up) add what the model makes of it:
+    typical waits, losses, discharges and relapse (means; per year where a count).  Three years
+    let the 12-month relapse figure follow enough clients for a whole year.
     """
     from . import __version__
     from .report import _section, _write_page
@@ -232,13 +234,15 @@ def journey_handout(path: Any, scenario: Any = None, *, reps: int = 5, seed: int
     if reps:
         from .experiment import replicate
 
-        summary = replicate(s, reps=reps, seed=seed, workers=1, progress=False).summary
+        longer = s.replace(**{"run.horizon_days": years * 365.0})
+        summary = replicate(longer, reps=reps, seed=seed, workers=1, progress=False).summary.copy()
+        summary.attrs["years"] = years
     title = "The client journey through an IOP, and the levers that shape it"
     body = [
         f"<style>{HANDOUT_CSS}</style>",
         "<div class='compact'>",
         f"<header><h1>{escape(title)}</h1><p class='facts'>{escape(s.name)}. Figures: the model's parameters"
-        + (f" and the mean of {reps} simulated years (seed {seed})" if reps else "")
+        + (f" and the mean of {reps} runs of {years:g} simulated years (seed {seed})" if reps else "")
         + f"; iopsim {escape(__version__)}.</p></header>",
         _section("The journey, stage by stage", _stages(s, summary)),
         _section("Where waits and losses arise", _waits_and_losses(summary)),
@@ -314,7 +318,7 @@ def _waits_and_losses(summary: Any) -> str:
         ("After discharge", "relapse, most often in the first months; many come back as readmissions",
          (("relapsed by 3 months", "relapse_3m_after_discharge"), ("by 12 months", "relapse_12m_after_discharge"))),
     ]
-    head = "<th scope='col'>the model, in a year</th>" if summary is not None else ""
+    head = "<th scope='col'>the model (counts per year)</th>" if summary is not None else ""
     body = []
     for where, what, figures in rows:
         cell = ("<td>" + escape("; ".join(f"{words} {_kpi(summary, k)}" for words, k in figures)) + "</td>"
@@ -353,12 +357,15 @@ def _default(data: dict, path: str) -> str:
 
 
 def _kpi(summary: Any, name: str) -> str:
-    """The mean over the replications, in the KPI's unit ("n/a" without figures)."""
+    """The mean over the replications, in the KPI's unit; counts of clients per year ("n/a" without figures)."""
     from .report import format_value
 
     if summary is None or name not in summary.index:
         return "n/a"
-    return format_value(summary.loc[name, "mean"], summary.loc[name, "unit"])
+    value, unit = summary.loc[name, "mean"], summary.loc[name, "unit"]
+    if unit == "clients" and "years" in summary.attrs:
+        return format_value(value / summary.attrs["years"], "clients/year")
+    return format_value(value, unit)
 
 
 def _label(name: str) -> str:

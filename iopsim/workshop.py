@@ -46,10 +46,13 @@ DEBRIEF_KPIS = (
     "lost_before_treatment_share",
     "admissions_per_year",
     "share_completed",
-    "relapse_12m_after_discharge",
+    "relapse_6m_after_discharge",
     "cost_per_completed_episode",
 )
-"""The KPIs of the debrief charts: waits, losses, throughput, completion, relapse and cost."""
+"""The KPIs of the debrief charts: waits, losses, throughput, completion, relapse and cost.
+
+Relapse is read at 6 months: with a one-year run, the 12-month Kaplan-Meier estimate rests on the
+few clients discharged early in the year and jumps from one replication to the next."""
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _ROOT = Path(__file__).resolve().parent.parent
