@@ -23,7 +23,6 @@ from typing import Any, Iterator, Literal
 import annotated_types as at
 import ipywidgets as w
 from pydantic import BaseModel
-from pydantic_core import PydanticUndefined
 
 from .errors import describe
 from .scenario import Scenario
@@ -416,8 +415,7 @@ def build_fields(model: type[BaseModel], prefix: str, defaults: Any,
         path = f"{prefix}.{name}" if prefix else name
         if path in HIDDEN:
             continue
-        default = getattr(defaults, name) if defaults is not None else (
-            None if info.default is PydanticUndefined else info.default)
+        default = getattr(defaults, name) if defaults is not None else (None if info.is_required() else info.default)
         if is_group(info.annotation):
             sub_rows, sub_fields = build_fields(info.annotation, path, default)
             about = (info.json_schema_extra or {}).get("source") or first_line(info.annotation.__doc__)
