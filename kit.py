@@ -74,7 +74,8 @@ def lab(args):
 
 def app(args):
     """Serve notebooks/scenario_lab.ipynb with Voila on 127.0.0.1: the lab's widgets, never its code."""
-    cmd = [PY, "-m", "voila", NOTEBOOKS / "scenario_lab.ipynb", *app_options(), *args]
+    port = [] if any(a.startswith(("--port", "--Voila.port")) for a in args) else ["--port=8866"]
+    cmd = [PY, "-m", "voila", NOTEBOOKS / "scenario_lab.ipynb", *APP_OPTIONS, *port, *args]
     print("Starting the scenario lab: open the http://127.0.0.1 link below in a browser; Ctrl-C stops it.",
           flush=True)
     cmd = [str(c) for c in cmd]
@@ -83,11 +84,11 @@ def app(args):
     return call(cmd)
 
 
-def app_options(port=8866):
-    """Voila's options for the lab (tests/test_browser.py serves it with the same ones)."""
-    return ["--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-            # Voila bundles an older JupyterLab front end, in which the jupytext extension fails
-            "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext"]
+APP_OPTIONS = (  # Voila's options for the lab; tests/test_browser.py serves it with the same ones
+    "--no-browser", "--Voila.ip=127.0.0.1",
+    # Voila bundles an older JupyterLab front end, in which the jupytext extension fails
+    "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext",
+)
 
 
 def test(args):

@@ -49,7 +49,7 @@ def lab_url(tmp_path_factory):
     app.mkdir()
     shutil.copy(ROOT / "notebooks" / "scenario_lab.ipynb", app)
     port = free_port()
-    cmd = [sys.executable, "-m", "voila", app / "scenario_lab.ipynb", *kit.app_options(port)]
+    cmd = [sys.executable, "-m", "voila", app / "scenario_lab.ipynb", *kit.APP_OPTIONS, f"--port={port}"]
     server = start_server(cmd, port, isolated_env(tmp), tmp / "voila.log", cwd=app)
     yield f"http://127.0.0.1:{port}/"
     stop(server)
