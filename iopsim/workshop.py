@@ -985,6 +985,10 @@ class TeamForm:
         self._show_card()
         self.widget = w.VBox([self.team, self.card_picker, self.about, self.lever_box,
                               w.HBox([self.check_button, self.submit_button]), self.status, self.output])
+        for widget, name in ((self.team, "team"), (self.card_picker, "card"), (self.check_button, "check"),
+                             (self.submit_button, "submit"), (self.status, "status"), (self.output, "output"),
+                             (self.widget, "form")):
+            widget.add_class(f"ws-{name}")  # stable names for a browser test and for styling
 
     @property
     def card(self) -> Card:
@@ -1000,7 +1004,7 @@ class TeamForm:
         self.levers = {path: lever_widget(card, lever) for path, lever in card.lever_map.items()}
         rows = []
         for path, lever in card.lever_map.items():
-            hint = w.HTML(f"<small>start: {escape(_show(card.start_value(path)))}. {escape(lever.help)}</small>",
+            hint = w.HTML(f"<small>start: {escape(_option_label(card.start_value(path)))}. {escape(lever.help)}</small>",
                           layout=w.Layout(flex="1 1 auto"))
             rows.append(w.HBox([self.levers[path], hint], layout=w.Layout(align_items="center")))
         self.lever_box.children = rows
@@ -1227,9 +1231,15 @@ def _goal_words(card: Card) -> str:
     from .kpis import BY_NAME
     from .report import format_value
 
-    text = f"make {_label(card.goal.kpi).lower()} {card.better} than at the start"
-    guards = [f"{_label(g.kpi).lower()} must not get clearly worse"
-              + (f" (by more than {format_value(g.tolerance, BY_NAME[g.kpi].unit)})" if g.tolerance else "")
+    from .stats import LABELS
+
+    def name(kpi: str) -> str:
+        return LABELS.get(kpi) or _label(kpi)
+
+    text = f"make {name(card.goal.kpi)} {card.better} than at the start"
+    guards = [f"{name(g.kpi)} must not get clearly worse"
+              + (f" (by more than {format_value(g.tolerance, BY_NAME[g.kpi].unit, signed=True).lstrip('+')})"
+                 if g.tolerance else "")
               for g in card.goal.guards]
     return text + ("; " + "; ".join(guards) if guards else "") + "."
 

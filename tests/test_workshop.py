@@ -387,3 +387,56 @@ def test_guard_sign_follows_the_kpi_direction(card):
     assert not board.loc["T", "guards_hold"]
     assert "clients lost before treatment clearly worse" in board.loc["T", "guards"]
     assert "allowed +1 percentage points" in board.loc["T", "guards"]
+
+
+# ------------------------------------------------------------------------ in a browser
+def test_team_notebook_in_voila_checks_and_submits(tmp_path):
+    """The team notebook served by Voila (no code shown): a team names itself, checks its plan and submits."""
+    import shutil
+    import sys as _sys
+
+    import nbformat
+
+    from browser_helpers import ARTIFACTS, ROOT, free_port, isolated_env, launch_chromium, need_browser, \
+        start_server, stop
+
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    _sys.path.insert(0, str(ROOT))
+    import kit
+
+    app, shared = tmp_path / "app", tmp_path / "shared"
+    app.mkdir()
+    notebook = nbformat.read(ROOT / "notebooks" / "workshop_team.ipynb", as_version=4)
+    params = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+    params.source = f'CARD = "evening-room"\nSUBMISSIONS = {str(shared)!r}\n'
+    nbformat.write(notebook, app / "workshop_team.ipynb")
+    port = free_port()
+    server = start_server([_sys.executable, "-m", "voila", app / "workshop_team.ipynb", *kit.APP_OPTIONS,
+                           f"--port={port}"], port, isolated_env(tmp_path), tmp_path / "voila.log", cwd=app)
+    try:
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            page = browser.new_page(viewport={"width": 1200, "height": 1400})
+            page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
+            page.wait_for_selector(".ws-submit", timeout=60_000)
+            assert "The evening track lost its room" in page.inner_text(".ws-form")
+            page.fill(".ws-team input", "Team Browser")
+            page.press(".ws-team input", "Enter")
+            page.click(".ws-check")
+            page.wait_for_function("document.querySelector('.ws-status').innerText.includes('One-run preview')",
+                                   timeout=60_000)
+            page.click(".ws-submit")
+            page.wait_for_function("document.querySelector('.ws-status').innerText.includes('Submitted')",
+                                   timeout=60_000)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / "workshop-team.png", full_page=True)
+            assert "Traceback" not in page.inner_text("body")
+            browser.close()
+    finally:
+        stop(server)
+    sub = workshop.read_submission(shared / "team-browser.yaml")
+    assert (sub.team, sub.card) == ("Team Browser", "evening-room")
+    card = load_card("evening-room")
+    assert card.check(sub.scenario).ok and sub.scenario == card.start_scenario.replace(name="Team Browser")
