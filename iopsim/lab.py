@@ -454,8 +454,9 @@ class ScenarioLab:
             return
         low, high = lever_limits(lever)
         now = lever_value(self.form.to_dict(), lever)
-        self.sweep_from.min = self.sweep_to.min = low
-        self.sweep_from.max = self.sweep_to.max = high
+        for box in (self.sweep_from, self.sweep_to):
+            box.min, box.max = min(low, box.min), max(high, box.max)  # widen first: min never above max
+            box.min, box.max = low, high
         self.sweep_from.value = max(low, now - 1)
         self.sweep_to.value = min(high, now + 2)
 

@@ -141,6 +141,23 @@ def test_each_field_shows_its_unit_range_default_and_source(form):
     assert value_at(defaults, "referrals.per_week") == 7.0
 
 
+def test_tracks_can_be_added_and_removed_within_the_models_limits(form):
+    form.set(Scenario())
+    tracks = form.fields["tracks.tracks"]
+    tracks.add.click()
+    added = form.to_scenario().tracks.tracks[-1]
+    assert added == Track(name="track 1") and len(form.to_scenario().tracks.tracks) == 3
+    assert "tracks.tracks[2].group_cap" in form.leaves()
+    while not tracks.add.disabled:
+        tracks.add.click()
+    assert len(form.to_scenario().tracks.tracks) == 10  # the model's maximum
+    removes = [b for b in _widgets(tracks.cards) if "iop-remove-item" in b._dom_classes]
+    removes[0].click()  # the first, "day", goes
+    assert [t.name for t in form.to_scenario().tracks.tracks][:2] == ["evening", "track 1"]
+    form.set(Scenario(tracks={"tracks": [Track(name="only")]}))
+    assert all(b.disabled for b in _widgets(tracks.cards) if "iop-remove-item" in b._dom_classes)
+
+
 # ----------------------------------------------------------------- building scenarios
 VALID = [
     Scenario(),
@@ -322,6 +339,8 @@ def test_capacity_sweep_of_seats_in_one_track(lab):
     lab.sweep_from.value, lab.sweep_to.value = 0, 20
     click(lab, "iop-sweep")
     assert "at most 12 values" in lab.message.value
+    lab.lever.value = "group_cap"  # the range follows the lever: seats per group from 1 to 30
+    assert (lab.sweep_from.min, lab.sweep_to.max, lab.sweep_from.value, lab.sweep_to.value) == (1, 30, 11, 14)
 
 
 # ----------------------------------------------------------------- batch use
