@@ -413,6 +413,13 @@ def work_losses(events: pd.DataFrame, scenario) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def sum_losses(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``work_losses`` of several replications added up (the shares recomputed from the sums)."""
+    total = sum(t[["joined", "admitted", "gave_up", "still_waiting"]] for t in tables)
+    total["gave_up_share"] = total["gave_up"] / total["joined"].where(total["joined"] > 0)
+    return total
+
+
 def evening_track(tables: Mapping[str, pd.DataFrame]) -> Chart:
     """Share of waitlisted clients who gave up waiting, by work status, for each program (e.g. with/without evening track)."""
     programs = list(tables)
@@ -493,7 +500,8 @@ def relapse_curves(groups: Mapping[str, tuple[np.ndarray, np.ndarray]], *, days:
         fig = _figure(4.8)
         ax = fig.subplots()
         ax.fill_between([days - 8, days + 8], 0.4, 0.6, color="#DDDDDD", zorder=0)
-        ax.text(days - 10, 0.62, "published: 40-60%\nrelapse within a year", ha="right", va="bottom", fontsize=12)
+        ax.text(days - 12, 0.5, "published: 40-60% of treated\nclients relapse within a year \u2192", ha="right",
+                va="center", fontsize=12)
         for i, (name, (duration, relapsed)) in enumerate(groups.items()):
             curve = relapse_curve(duration, relapsed, grid)
             ax.plot(grid, curve, styles[i % 6], color=colours[i % 6], linewidth=2.5, label=f"{name} (n={len(duration)})")

@@ -288,16 +288,19 @@ class TimeLapse:
     """A Play button and a day slider stepping through a run; the picture and a summary line per day.
 
     The positions of every day are computed when it is built; each day's picture is drawn when
-    first shown and kept, so stepping back and forth costs nothing.
+    first shown and kept, so stepping back and forth costs nothing.  It opens on `start_day`
+    (for a run: the last day of the warm-up, when the program has filled).
     """
 
     def __init__(self, run: Any = None, *, events: pd.DataFrame | None = None, scenario=None,
-                 first_day: int | None = None, last_day: int | None = None, interval_ms: int = 250) -> None:
+                 first_day: int | None = None, last_day: int | None = None, start_day: int | None = None,
+                 interval_ms: int = 250) -> None:
         import ipywidgets as w
 
         if run is not None:
             events, scenario = run.events, run.scenario
             last_day = int(math.ceil(run.end)) - 1 if last_day is None else last_day
+            start_day = int(scenario.run.warm_up_days) if start_day is None else start_day
         if events is None:
             raise ValueError("give a run, or events (and the scenario)")
         first_day = 0 if first_day is None else first_day
@@ -305,15 +308,16 @@ class TimeLapse:
         self.picture = Picture(self.frames)
         self._cache: dict[int, bytes] = {}
         lo, hi = self.frames.first_day, self.frames.last_day
-        self.play = w.Play(value=lo, min=lo, max=hi, step=1, interval=interval_ms, description="Play")
-        self.slider = w.IntSlider(value=lo, min=lo, max=hi, step=1, description="Day", continuous_update=True,
+        start = min(max(lo if start_day is None else start_day, lo), hi)
+        self.play = w.Play(value=start, min=lo, max=hi, step=1, interval=interval_ms, description="Play")
+        self.slider = w.IntSlider(value=start, min=lo, max=hi, step=1, description="Day", continuous_update=True,
                                   layout=w.Layout(width="40em"))
         w.jslink((self.play, "value"), (self.slider, "value"))
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.summary = w.HTML()
         self.slider.observe(lambda change: self.show(change["new"]), names="value")
         self.widget = w.VBox([w.HBox([self.play, self.slider]), self.image, self.summary])
-        self.show(lo)
+        self.show(start)
 
     def frame(self, day: int) -> bytes:
         if day not in self._cache:

@@ -347,3 +347,93 @@ def progress_bar(description: str = "Running") -> tuple[w.IntProgress, Callable[
             bar.bar_style = "success"
 
     return bar, step
+
+
+# ---------------------------------------------------------------------------- runs for the panels
+def runs(scenario: Scenario, reps: int, seed: Any = 0, progress: Callable[[int, int], None] | None = None) -> list:
+    """``reps`` replications as full runs (events and all): replication i is ``simulate(scenario, seed=(seed, i))``,
+    the same as replication i of ``iopsim.replicate``, so their KPIs agree."""
+    from .run import simulate
+
+    out = []
+    for i in range(reps):
+        out.append(simulate(scenario, seed=(seed, i)))
+        if progress is not None:
+            progress(i + 1, reps)
+    return out
+
+
+def compare_means(scenarios: dict[str, Scenario], kpis: Sequence[str], *, reps: int, seed: Any = 0,
+                  progress: Callable[[int, int], None] | None = None):
+    """Mean KPIs over ``reps`` replications of each scenario (same seeds for all): one row per scenario."""
+    import pandas as pd
+
+    from .comparison import run_scenarios
+
+    experiments = run_scenarios(list(scenarios.values()), reps=reps, seed=seed, workers=1, scheduler=None,
+                                progress=progress or False)
+    return pd.DataFrame([e.per_rep[list(kpis)].mean() for e in experiments], index=list(scenarios))
+
+
+# ---------------------------------------------------------------------------- small teaching widgets
+def level_of_care(hours_per_week: float, adult: bool = True) -> str:
+    """The ASAM level a weekly number of treatment hours falls in (adults: IOP 9-19 h, PHP 20 h or more)."""
+    iop_minimum = 9 if adult else 6
+    if hours_per_week >= 20:
+        return "partial hospitalisation (ASAM level 2.5)"
+    if hours_per_week >= iop_minimum:
+        return "intensive outpatient (ASAM level 2.1)"
+    return "standard outpatient (ASAM level 1)"
+
+
+def hours_calculator() -> w.VBox:
+    """Two sliders (days a week, hours a day) and the level of care they add up to: a first widget to try."""
+    days = w.IntSlider(value=3, min=1, max=5, description="Days a week", continuous_update=True, **_style())
+    hours = w.FloatSlider(value=3.0, min=1.0, max=6.0, step=0.5, description="Hours a day", continuous_update=True,
+                          readout_format=".1f", **_style())
+    answer = w.HTML()
+
+    def update(_change=None) -> None:
+        total = days.value * hours.value
+        answer.value = (f"<p style='font-size: 14pt'>{days.value} days x {hours.value:g} hours = <b>{total:g} hours a "
+                        f"week</b>: for an adult, {level_of_care(total)}.</p>")
+
+    days.observe(update, names="value")
+    hours.observe(update, names="value")
+    update()
+    return w.VBox([days, hours, answer])
+
+
+class ClientViewer:
+    """Pick a client from a run: their story in words and their journey as a chart (with its summary)."""
+
+    def __init__(self, run: Any) -> None:
+        from .teaching_charts import journey
+
+        self.run, self._journey = run, journey
+        events = run.events
+        admitted = events[events.event == "admitted"].client.unique()
+        codes = events[events.event == "iop_discharge"].groupby("client").detail.agg(
+            lambda d: ", ".join(str(x).replace("_", " ") for x in d))
+        episodes = events.groupby("client").episode.max()
+        options = [(f"client {c}: {episodes[c]} episode{'s' if episodes[c] > 1 else ''}; "
+                    f"{codes.get(c, 'still in IOP')}", int(c)) for c in sorted(admitted)]
+        self.picker = w.Dropdown(options=options, description="Client", **_style())
+        self.out = w.Output()
+        self.summary = w.HTML()
+        self.story = w.HTML()
+        self.picker.observe(lambda change: self.show(change["new"]), names="value")
+        self.widget = w.VBox([self.picker, self.out, self.summary, self.story])
+        if options:
+            self.show(options[0][1])
+
+    def show(self, client: int) -> None:
+        @self.out.capture(clear_output=True, wait=True)
+        def draw():
+            chart = self._journey(self.run.events, client)
+            show_charts([chart])
+            self.story.value = ("<pre style='font-size: 12pt; white-space: pre-wrap'>"
+                                f"{escape(self.run.story(client))}</pre>")
+            self.summary.value = summary_html([chart])
+
+        draw()
