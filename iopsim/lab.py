@@ -260,7 +260,8 @@ class ScenarioLab:
             try:
                 scenario = Scenario.from_file(path)
             except ScenarioError as err:
-                err.source = name
+                err.source = name  # the file's own name, not the temporary copy's path
+                err.problems = [p._replace(value=name) if p.value == str(path) else p for p in err.problems]
                 self._problems(err)
                 return
             finally:
@@ -401,16 +402,16 @@ class ScenarioLab:
         if cmp is None:
             return
         names = [k for k in self.kpis() if k in set(cmp.differences.index.get_level_values(-1))]
-        verdicts = getattr(cmp, "verdicts", {}) or {}
-        items = "".join(f"<li><b>{escape(str(n))}:</b> {escape(str(v))}</li>" for n, v in verdicts.items())
-        self.compare_text.value = (f"<p><b>Compared with '{escape(_baseline(cmp))}'</b> (same simulated clients, "
-                                   f"{_reps(cmp)} replications each):</p><ul>{items}</ul>")
         self.compare_table.value = comparison_table(cmp, names)
         options = [(_label(k), k) for k in names]
         current = self.compare_kpi.value
         self.compare_kpi.options = options
         self.compare_kpi.value = current if current in names else names[0]
         self._draw_comparison_chart()
+        verdicts = getattr(cmp, "verdicts", {}) or {}  # the words last: what a reader (or a test) waits for
+        items = "".join(f"<li><b>{escape(str(n))}:</b> {escape(str(v))}</li>" for n, v in verdicts.items())
+        self.compare_text.value = (f"<p><b>Compared with '{escape(_baseline(cmp))}'</b> (same simulated clients, "
+                                   f"{_reps(cmp)} replications each):</p><ul>{items}</ul>")
 
     def _draw_comparison_chart(self) -> None:
         from . import plots

@@ -259,6 +259,9 @@ def test_a_bad_file_lists_every_problem_and_leaves_the_form_alone(lab):
     assert lab.form.to_dict() == before
     upload(lab, "broken.yaml", b"staff: [1, 2\n")
     assert "broken.yaml" in lab.message.value and "valid YAML" in lab.message.value
+    upload(lab, "notes.txt", b"staff: {}\n")
+    assert "a file ending in .yaml" in lab.message.value
+    assert "got &#x27;notes.txt&#x27;" in lab.message.value and "iopsim-lab-" not in lab.message.value  # not the copy
 
 
 @pytest.mark.parametrize("name", ["../escape.yaml", "sub/dir.yaml", ".hidden.yaml", ""])
