@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from .calendar import WEEKDAYS
 from .errors import Problem, ScenarioError
 from .scenario import Scenario
 
@@ -54,7 +55,6 @@ DEBRIEF_KPIS = (
 Relapse is read at 6 months: with a one-year run, the 12-month Kaplan-Meier estimate rests on the
 few clients discharged early in the year and jumps from one replication to the next."""
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -96,9 +96,10 @@ class _Part(BaseModel):
 class Lever(_Part):
     """One parameter a team may change, and the range (or the options) it may take.
 
-    path: a dotted scenario path as ``iopsim.parameters`` writes it; the tracks by position
-    (``tracks.tracks[1].groups`` is the second track's number of groups).  Numbers take ``min``/``max`` (and ``step``, default 1
-    for whole numbers, a twentieth of the range otherwise); anything else takes ``options``.
+    path: a dotted scenario path as ``iopsim.parameters`` writes it, the tracks by position
+    (``tracks.tracks[1].groups`` is the second track's number of groups).  Numbers take
+    ``min``/``max`` (and ``step``, default 1 for whole numbers, a twentieth of the range
+    otherwise); anything else takes ``options``.
     A yes/no parameter without options may be switched either way.
     """
 
@@ -163,6 +164,7 @@ class Card(_Part):
     examples: tuple[Example, ...] = ()
 
     _start: Scenario | None = PrivateAttr(None)
+    _start_data: dict | None = PrivateAttr(None)  # the start as plain data, read lever by lever
 
     # -- building
     @classmethod
@@ -176,6 +178,7 @@ class Card(_Part):
         except ValidationError as exc:
             raise CardError([_card_problem(e) for e in exc.errors()], source) from None
         card._start = card._build_start(Path(folder) if folder is not None else cards_folder(), source)
+        card._start_data = card._start.to_dict()
         problems = card._problems()
         if problems:
             raise CardError(problems, source)
@@ -205,7 +208,7 @@ class Card(_Part):
         from .kpis import BY_NAME
 
         out: list[tuple[str, Any, str]] = []
-        data = self.start_scenario.to_dict()
+        data = self._start_data
         seen: set[str] = set()
         for i, lever in enumerate(self.levers):
             where = f"levers[{i}]"
@@ -256,7 +259,8 @@ class Card(_Part):
         return self.goal.better or BY_NAME[self.goal.kpi].better
 
     def start_value(self, path: str) -> Any:
-        return _get(self.start_scenario.to_dict(), path)
+        """A parameter's value in the starting program, as plain data (lists, not tuples)."""
+        return _get(self._start_data, path)
 
     def scenario_for(self, plan: Mapping[str, Any], name: str = "Team plan") -> Scenario:
         """The starting program with the plan's lever values (``{path: value}``), validated."""
@@ -378,10 +382,20 @@ class Limit:
 
 @dataclass(frozen=True)
 class PlanCheck:
-    """The result of checking a plan against a card: ``ok``, the limits, and every problem in words."""
+    """A plan checked against a card: each limit as the plan meets it, and the rules it breaks.
+
+    ``rules``: changes the card does not allow (a parameter that is no lever, a value out of a
+    lever's range); ``problems``: those and every broken limit, in words; ``ok``: none.
+    """
 
     limits: tuple[Limit, ...]
-    problems: tuple[str, ...]
+    rules: tuple[str, ...] = ()
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        broken = tuple(f"{lim.what}: {lim.value}, {'below' if lim.limit.startswith('at least') else 'over'} the limit "
+                       f"of {lim.limit}" for lim in self.limits if not lim.holds)
+        return self.rules + broken
 
     @property
     def ok(self) -> bool:
@@ -390,7 +404,7 @@ class PlanCheck:
     def text(self) -> str:
         lines = [f"{'OK  ' if lim.holds else 'OVER'}  {lim.what}: {lim.value} (limit {lim.limit})"
                  for lim in self.limits]
-        lines += [f"Problem: {p}" for p in self.problems if not any(p.startswith(lim.what) for lim in self.limits)]
+        lines += [f"Problem: {p}" for p in self.rules]
         return "\n".join(lines) if lines else "No limits on this card."
 
     def html(self) -> str:
@@ -399,11 +413,10 @@ class PlanCheck:
         rows = "".join(f"<tr><td>{'✔' if lim.holds else '✘'}</td><td>{escape(lim.what)}</td>"
                        f"<td style='text-align:right'>{escape(lim.value)}</td><td>limit {escape(lim.limit)}</td></tr>"
                        for lim in self.limits)
-        other = [p for p in self.problems if not any(p.startswith(lim.what) for lim in self.limits)]
         head = ("<p><strong>Your plan keeps every limit of the card.</strong></p>" if self.ok else
                 "<p><strong>Your plan breaks the card's rules:</strong></p>")
         return (head + (f"<table>{rows}</table>" if rows else "")
-                + "".join(f"<p>✘ {escape(p)}</p>" for p in other))
+                + "".join(f"<p>✘ {escape(p)}</p>" for p in self.rules))
 
 
 def staff_cost_per_week(scenario: Scenario) -> float:
@@ -435,20 +448,20 @@ def check_plan(card: Card, scenario: Scenario) -> PlanCheck:
     """Check a team's scenario against a card: only the card's levers changed, within range, limits kept."""
     from .report import format_value
 
-    problems: list[str] = []
+    rules: list[str] = []
     levers = card.lever_map
-    start, plan = _flat(card.start_scenario.to_dict()), _flat(scenario.to_dict())
+    data = scenario.to_dict()
+    start, plan = _flat(card._start_data), _flat(data)
     changed = [k for k in dict.fromkeys([*start, *plan]) if k != "name" and start.get(k) != plan.get(k)]
     outside = [k for k in changed if not any(k == p or k.startswith(p + ".") for p in levers)]
     if outside:
-        problems.append("changes parameters this card does not let teams change: "
+        rules.append("changes parameters this card does not let teams change: "
                         + ", ".join(f"{k} ({_show(start.get(k, 'absent'))} → {_show(plan.get(k, 'absent'))})"
                                     for k in outside))
-    data = scenario.to_dict()
     for path, lever in levers.items():
         value = _get(data, path)
         if not _allowed(lever, value):
-            problems.append(f"{lever.label} ({path}) is {_show(value)}; the card allows {_allowed_words(lever)}")
+            rules.append(f"{lever.label} ({path}) is {_show(value)}; the card allows {_allowed_words(lever)}")
 
     c = card.constraints
     limits: list[Limit] = []
@@ -469,9 +482,7 @@ def check_plan(card: Card, scenario: Scenario) -> PlanCheck:
         limits.append(Limit("IOP hours per week in every track that runs",
                             ", ".join(short) if short else "all tracks meet it",
                             f"at least {c.min_iop_hours_per_week:g} h (ASAM level 2.1)", not short))
-    problems += [f"{lim.what}: {lim.value}, over the limit of {lim.limit}" if "at least" not in lim.limit else
-                 f"{lim.what}: {lim.value}, below the limit of {lim.limit}" for lim in limits if not lim.holds]
-    return PlanCheck(tuple(limits), tuple(problems))
+    return PlanCheck(tuple(limits), tuple(rules))
 
 
 # ============================================================================ submissions
