@@ -622,8 +622,8 @@ def demo_submissions(card: Card, folder: Any) -> list[Path]:
 class WorkshopResult:
     """What ``run_workshop`` returns.
 
-    card; comparison (``iopsim.compare`` of the start and every valid team, or None when no
-    team could run); leaderboard (DataFrame, one row per valid team, best first); problems
+    card; comparison (``iopsim.compare`` of the start and every valid team: the start alone
+    when no team could run); leaderboard (DataFrame, one row per valid team, best first); problems
     (team -> why its plan was not run); submissions (team -> Submission); reps; seed.
     """
 
@@ -713,7 +713,6 @@ def leaderboard(card: Card, comparison: Any) -> Any:
         if not tied:
             rank, leader = position, team
         row["rank"] = rank
-        row["tied_with"] = ""
     for team in order:
         mates = [t for t in order if t != team and rows[t]["rank"] == rows[team]["rank"]]
         rows[team]["place"] = ("=" if mates else "") + str(rows[team]["rank"])
