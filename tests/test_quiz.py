@@ -1,0 +1,116 @@
+"""Self-check answers are checked by code: right passes, wrong fails, model answers come from the run."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+import iopsim
+from iopsim import monitors, parameters, quiz, widgets
+from iopsim import teaching_charts as tc
+from iopsim.scenario import Scenario
+
+NOTEBOOKS = ("00", "01", "02", "03", "04", "05")
+
+
+@pytest.fixture(scope="module")
+def contexts():
+    """What each notebook hands to quiz.show, built the same way, on small runs."""
+    s = Scenario().replace(**{"run.horizon_days": 365.0})
+    run = iopsim.simulate(s, seed=2)
+    followup = tc.pool([tc.relapse_followup(r.events, r.scenario) for r in widgets.runs(s, 2, seed=2)])
+    table = pd.DataFrame({"admissions_per_year": [190.0, 145.0, 130.0], "treatment_hours_mean": [52.0, 69.0, 78.0]},
+                         index=["short, high demand", "standard, high demand", "long, high demand"])
+    return {"00": None, "01": {"run": run}, "02": {"littles_law": tc.littles_law_numbers(run.events, s)},
+            "03": {"target_hours": 80, "attendance": s.treatment.attendance_mean},
+            "04": {"followup": followup}, "05": {"table": table}}
+
+
+def every_question():
+    return [(nb, i) for nb in NOTEBOOKS for i in range(len(quiz.QUESTIONS[nb]))]
+
+
+@pytest.mark.parametrize("nb, i", every_question())
+def test_the_right_answer_passes_and_wrong_ones_fail(contexts, nb, i):
+    q, context = quiz.QUESTIONS[nb][i], contexts[nb]
+    right = q.correct_answer(context)
+    assert q.check(right, context).correct
+    assert q.check(right, context).message.startswith("Right")
+    if q.numeric:
+        assert math.isfinite(right)
+        slack = q.allowed_error(context)
+        assert q.check(str(right + 0.99 * slack), context).correct  # typed text, inside the tolerance
+        assert not q.check(right + slack + max(1.0, abs(right) * 0.05), context).correct
+        assert not q.check(right - slack - max(1.0, abs(right) * 0.05), context).correct
+        assert not q.check("lots", context).correct
+    else:
+        choices = q.choices(context)
+        assert 2 <= len(choices) and 0 <= right < len(choices)
+        assert q.check(choices[right], context).correct  # by its text, as well as by its position
+        for wrong in range(len(choices)):
+            if wrong != right:
+                result = q.check(wrong, context)
+                assert not result.correct and result.message.startswith("Not quite")
+        assert not q.check(None, context).correct
+    assert q.right and q.wrong and q.text(context)
+
+
+def test_every_notebook_has_two_to_four_questions():
+    for nb in NOTEBOOKS:
+        assert 2 <= len(quiz.QUESTIONS[nb]) <= 4
+
+
+def test_model_answers_come_from_the_run(contexts):
+    run = contexts["01"]["run"]
+    counts = tc.outcome_counts(run.events, run.scenario)["IOP stays"]
+    ended = sum(counts.values()) - counts["still in IOP at the end"]
+    assert quiz.QUESTIONS["01"][0].correct_answer(contexts["01"]) == pytest.approx(100 * counts["completed"] / ended)
+    little = contexts["02"]["littles_law"]
+    assert quiz.QUESTIONS["02"][1].correct_answer(contexts["02"]) == pytest.approx(
+        little["admissions_per_day"] * little["mean_stay_days"])
+    duration, relapsed = contexts["04"]["followup"]["completed"]
+    assert quiz.QUESTIONS["04"][1].correct_answer(contexts["04"]) == pytest.approx(
+        100 * monitors.kaplan_meier_failure(duration, relapsed, 365.0))
+    assert quiz.QUESTIONS["05"][0].correct_answer(contexts["05"]) == 0  # short, high demand admits most
+    assert quiz.QUESTIONS["05"][1].correct_answer(contexts["05"]) == 2  # long gives the most hours
+    assert quiz.QUESTIONS["05"][0].choices(contexts["05"])[0] == "short, high demand"
+
+
+def test_the_assumption_question_reads_the_parameter_table():
+    q = quiz.QUESTIONS["00"][2]
+    assert q.correct_answer() == (1 if parameters.info("treatment.attendance_mean").is_assumption else 0) == 1
+
+
+def test_prompts_quote_the_numbers_their_answers_use(contexts):
+    q = quiz.QUESTIONS["03"][0]
+    assert "80 hours" in q.text(contexts["03"]) and "80%" in q.text(contexts["03"])
+    assert q.correct_answer(contexts["03"]) == pytest.approx(80 / (9 * 0.8))
+    other = {"target_hours": 90, "attendance": 0.75}
+    assert "90 hours" in q.text(other) and q.correct_answer(other) == pytest.approx(90 / (9 * 0.75))
+
+
+def test_relative_tolerance():
+    q = quiz.Question("How many?", 200.0, "yes", "no", tolerance=0.1, relative=True)
+    assert q.check(219, None).correct and not q.check(221, None).correct
+
+
+def test_widgets_check_the_answer_and_give_feedback(contexts):
+    box = quiz.show("02", contexts["02"])
+    first = box.children[1]  # after the heading
+    prompt, answer, button, feedback = first.children
+    assert "0.5 clients a day" in prompt.value
+    answer.value = "25"
+    button.click()
+    assert "Right" in feedback.value
+    answer.value = "50"
+    button.click()
+    assert "Not quite" in feedback.value
+    choice = box.children[3]
+    _, radio, button, feedback = choice.children
+    button.click()  # nothing picked yet
+    assert "Pick one" in feedback.value
+    radio.value = radio.options[quiz.QUESTIONS["02"][2].correct_answer()]
+    button.click()
+    assert "Right" in feedback.value
