@@ -67,7 +67,7 @@ def enter(page, css: str, value: str) -> None:
     page.press(f"{css} input", "Enter")
 
 
-def test_lab_change_a_field_run_and_load_a_bad_file(browser, lab_url, tmp_path):
+def test_lab_change_a_field_run_download_and_load_a_bad_file(browser, lab_url, tmp_path):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(lab_url, timeout=TIMEOUT_MS)
     page.wait_for_selector(".iop-run", timeout=TIMEOUT_MS)
@@ -93,6 +93,14 @@ def test_lab_change_a_field_run_and_load_a_bad_file(browser, lab_url, tmp_path):
     assert "IOP admissions per year" in after and "Staff cost per completed episode" in after
     assert page.get_attribute(".iop-results-chart img", "src") != chart_before
     page.locator(".iop-outputs").screenshot(path=ARTIFACTS / "lab-results.png")
+
+    page.click(".iop-report")
+    page.wait_for_selector(".iop-downloads a[download='report.html']", timeout=TIMEOUT_MS)
+    with page.expect_download() as download:
+        page.click(".iop-downloads a[download='results.xlsx']")
+    saved = tmp_path / "results.xlsx"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == "results.xlsx" and saved.read_bytes()[:2] == b"PK"
 
     bad = tmp_path / "bad_program.yaml"
     bad.write_bytes(BAD_FILE)
