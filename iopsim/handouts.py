@@ -368,12 +368,6 @@ def _kpi(summary: Any, name: str) -> str:
     return format_value(value, unit)
 
 
-def _label(name: str) -> str:
-    from .report import label
-
-    return label(name)
-
-
 def _show(value: Any) -> str:
     from .workshop import _show as show
 
