@@ -268,7 +268,9 @@ def widget(question: Question, context: Any = None, number: int | None = None):
         box = w.RadioButtons(options=list(question.choices(context)), value=None, layout=w.Layout(width="auto"))
     button = w.Button(description="Check", button_style="info")
     feedback = w.HTML("")
+    out = w.Output()  # where a failure would show (JupyterLab and Voila hide errors raised in callbacks)
 
+    @out.capture()
     def check(_button) -> None:
         response = box.value if question.numeric else (box.index if box.value is not None else None)
         result = question.check(response, context)
@@ -276,7 +278,7 @@ def widget(question: Question, context: Any = None, number: int | None = None):
         feedback.value = f"<p style='font-size: 13pt; color: {colour}'>{escape(result.message)}</p>"
 
     button.on_click(check)
-    return w.VBox([prompt, box, button, feedback], layout=w.Layout(margin="0 0 1em 0"))
+    return w.VBox([prompt, box, button, feedback, out], layout=w.Layout(margin="0 0 1em 0"))
 
 
 def show(notebook: str, context: Any = None):

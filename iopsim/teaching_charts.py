@@ -108,7 +108,7 @@ _MILESTONES = {  # event -> words in a journey's summary (None: the detail decid
 
 
 def journey_summary(rows: pd.DataFrame, stays: pd.DataFrame, log_end: float, client: int) -> str:
-    """Days in each place, then the milestones in the order they happened."""
+    """Days in each place, then the milestones in the order they happened (day numbers as in run.story)."""
     days: dict[str, float] = {}
     for place, start, end in zip(stays.place, stays.start, stays.end):
         days[place] = days.get(place, 0.0) + min(end, log_end) - start
@@ -118,11 +118,11 @@ def journey_summary(rows: pd.DataFrame, stays: pd.DataFrame, log_end: float, cli
     steps = []
     for t, event, episode, detail in zip(rows.time, rows.event.astype(str), rows.episode, rows.detail.astype(str)):
         if event == "referral":
-            steps.append(f"day {t:.0f} referred" + (" again" if episode > 1 else ""))
+            steps.append(f"day {int(t)} referred" + (" again" if episode > 1 else ""))
         elif event == "iop_discharge":
-            steps.append(f"day {t:.0f} IOP ended ({detail.replace('_', ' ')})")
+            steps.append(f"day {int(t)} IOP ended ({detail.replace('_', ' ')})")
         elif event in _MILESTONES:
-            steps.append(f"day {t:.0f} {_MILESTONES[event]}")
+            steps.append(f"day {int(t)} {_MILESTONES[event]}")
     if len(stays) and math.isinf(stays.end.iloc[-1]):
         steps.append(f"still in {place_label(stays.place.iloc[-1])} when the run ended")
     return f"{head}. " + ", ".join(steps) + "."

@@ -315,8 +315,9 @@ class TimeLapse:
         w.jslink((self.play, "value"), (self.slider, "value"))
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.summary = w.HTML()
-        self.slider.observe(lambda change: self.show(change["new"]), names="value")
-        self.widget = w.VBox([w.HBox([self.play, self.slider]), self.image, self.summary])
+        self.out = w.Output()  # where a failure would show (JupyterLab and Voila hide errors raised in callbacks)
+        self.slider.observe(self.out.capture()(lambda change: self.show(change["new"])), names="value")
+        self.widget = w.VBox([w.HBox([self.play, self.slider]), self.image, self.summary, self.out])
         self.show(start)
 
     def frame(self, day: int) -> bytes:

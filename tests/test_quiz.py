@@ -99,7 +99,7 @@ def test_relative_tolerance():
 def test_widgets_check_the_answer_and_give_feedback(contexts):
     box = quiz.show("02", contexts["02"])
     first = box.children[1]  # after the heading
-    prompt, answer, button, feedback = first.children
+    prompt, answer, button, feedback, _ = first.children
     assert "0.5 clients a day" in prompt.value
     answer.value = "25"
     button.click()
@@ -108,7 +108,7 @@ def test_widgets_check_the_answer_and_give_feedback(contexts):
     button.click()
     assert "Not quite" in feedback.value
     choice = box.children[3]
-    _, radio, button, feedback = choice.children
+    _, radio, button, feedback, _ = choice.children
     button.click()  # nothing picked yet
     assert "Pick one" in feedback.value
     radio.value = radio.options[quiz.QUESTIONS["02"][2].correct_answer()]
