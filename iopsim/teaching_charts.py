@@ -35,7 +35,6 @@ from .timelapse import place_label, places, segments
 C = OKABE_ITO
 PLACE_COLOURS = {"assessment": C["sky_blue"], "waitlist": C["orange"], "op": C["bluish_green"],
                  "aftercare": C["reddish_purple"]}
-IOP_COLOURS = (C["blue"], C["black"], C["yellow"])
 MONTH = 365.0 / 12
 
 
@@ -566,7 +565,3 @@ def kpi_bars(table: pd.DataFrame, kpis: Sequence[str], *, title: str) -> Chart:
         fig.suptitle(title, x=0.01, ha="left", fontsize=FONT + 2)
     return Chart(fig, f"{title}: " + "; ".join(parts) + ".")
 
-
-def means(runs_kpis: Sequence[Mapping[str, float]]) -> pd.Series:
-    """The mean of each KPI over replications (NaN-aware)."""
-    return pd.DataFrame(list(runs_kpis)).mean()

@@ -27,7 +27,6 @@ is saved as a PNG for an ``ipywidgets.Image``, cached, so playing and stepping b
 from __future__ import annotations
 
 import math
-from functools import cached_property
 from typing import Any
 
 import numpy as np

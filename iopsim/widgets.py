@@ -195,7 +195,8 @@ def capacity_form(base: Scenario | None = None) -> Form:
 def schedule_form(base: Scenario | None = None) -> Form:
     """Notebook 03: days, hours, evening track and admission policy."""
     scenario = Scenario() if base is None else base
-    evening_start = scenario.tracks.tracks[1].start_hour if len(scenario.tracks.tracks) > 1 else 18.0
+    evening = parameters.get(scenario, "tracks.tracks[1]")  # a program without a second track has no evening form
+    evening_start, evening_groups = evening.start_hour, evening.groups
     return Form([
         days_choice("tracks.tracks[0].days", "Day track meets", base=base, hint="5 days: more hours per week."),
         slider("tracks.tracks[0].hours", "Day track hours a day", base=base, min=1, max=6, step=0.5,
@@ -203,7 +204,7 @@ def schedule_form(base: Scenario | None = None) -> Form:
         days_choice("tracks.tracks[1].days", "Evening track meets", base=base, hint="match the day track?"),
         slider("tracks.tracks[1].hours", "Evening hours a day", base=base, min=1, max=min(6.0, 24 - evening_start),
                step=0.5, hint="evening sessions are often shorter."),
-        switch("tracks.tracks[1].groups", "Run an evening track", off=0, base=base,
+        switch("tracks.tracks[1].groups", "Run an evening track", off=0, on=max(evening_groups, 1), base=base,
                hint="untick it and compare the losses among clients who work."),
         choice("tracks.admission", "Admission", base=base, hint="cohort: a new group starts every few weeks."),
         slider("tracks.cohort_interval_weeks", "Weeks between cohorts", base=base, max=8, unit="weeks",

@@ -104,6 +104,11 @@ def test_forms_start_from_the_scenario_they_are_given():
     assert form["referrals.per_week"].widget.value == 9.0
     assert form["staff.iop_counsellors"].widget.value == 3
     assert form.scenario() == base
+    closed = parameters.replace(None, {"tracks.tracks[1].groups": 0})  # evening track unticked, ticking opens 1 group
+    switch = widgets.schedule_form(closed)["tracks.tracks[1].groups"]
+    assert switch.widget.value is False
+    switch.widget.value = True
+    assert switch.value == 1
     no_evening = Scenario().replace(**{"tracks.tracks": [Scenario().to_dict()["tracks"]["tracks"][0]]})
     with pytest.raises(ScenarioError):  # the evening-track widgets name a track this program lacks
         widgets.schedule_form(no_evening)
