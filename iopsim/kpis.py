@@ -39,7 +39,8 @@ CATALOGUE = tuple(KPI(*row) for row in (
     ("wait_to_start_mean_days", "days", "mean days on the IOP waitlist, for clients admitted"),
     ("lost_no_show", "clients", "clients lost before assessment because they did not show up"),
     ("lost_reneged", "clients", "clients who left the IOP waitlist before a seat came free"),
-    ("lost_before_treatment_share", "share", "clients lost (no-show or left the waitlist) per referral"),
+    ("lost_before_treatment_share", "share", "clients lost before treatment (no-show or left the waitlist), as a "
+                                             "share of those whose road to treatment ended in the window"),
     ("admissions", "clients", "IOP admissions"),
     ("admissions_per_year", "clients/year", "IOP admissions, per year"),
     ("waitlist_mean", "clients", "time-weighted mean number of clients on the IOP waitlist"),
@@ -136,7 +137,11 @@ def compute(events, scenario) -> dict[str, float]:
     exits = inside("exit")
     k["lost_no_show"] = int((detail[exits] == "no_show").sum())
     k["lost_reneged"] = int((detail[exits] == "reneged").sum())
-    k["lost_before_treatment_share"] = _share(k["lost_no_show"] + k["lost_reneged"], len(referrals))
+    # among referrals whose road to treatment has ended either way (those still waiting at the end are censored)
+    placed = inside("placed")
+    started_elsewhere = int((detail[placed] != "iop").sum())  # standard outpatient or a higher level of care
+    resolved = k["lost_no_show"] + k["lost_reneged"] + len(admitted) + started_elsewhere
+    k["lost_before_treatment_share"] = _share(k["lost_no_show"] + k["lost_reneged"], resolved)
 
     k["admissions"] = len(admitted)
     k["admissions_per_year"] = len(admitted) / years
@@ -195,10 +200,7 @@ def compute(events, scenario) -> dict[str, float]:
     k["in_system_end"] = sum(in_system_at_end(log, end).values())
 
     c = scenario.costs
-    counsellor_hours = (staff.iop_counsellors + staff.op_counsellors) * staff.counsellor_hours_per_week
-    staff_cost = weeks * (c.counsellor_hourly * counsellor_hours
-                          + c.assessor_hourly * intake.assessors * intake.assessor_hours_per_week
-                          + c.prescriber_hourly * staff.prescribers * staff.prescriber_hours_per_week)
+    staff_cost = weeks * staff_cost_per_week(scenario)
     individual_hours = float(value[inside("individual_session")].sum() + value[inside("op_session")].sum())
     revenue = (c.assessment_fee * k["assessed"] + c.group_fee * len(inside("group_attended"))
                + c.individual_fee_per_15_min * 4 * individual_hours)
@@ -207,6 +209,15 @@ def compute(events, scenario) -> dict[str, float]:
     k["cost_per_admission"] = _share(staff_cost, k["admissions"])
     k["cost_per_completed_episode"] = _share(staff_cost, k["share_completed"] * k["discharges"])
     return {name: float(v) for name, v in k.items()}
+
+
+def staff_cost_per_week(scenario) -> float:
+    """Contracted hours of every role times its hourly cost: a property of the staffing, not of the run."""
+    staff, intake, c = scenario.staff, scenario.intake, scenario.costs
+    counsellor_hours = (staff.iop_counsellors + staff.op_counsellors) * staff.counsellor_hours_per_week
+    return (c.counsellor_hourly * counsellor_hours
+            + c.assessor_hourly * intake.assessors * intake.assessor_hours_per_week
+            + c.prescriber_hourly * staff.prescribers * staff.prescriber_hours_per_week)
 
 
 def in_system_at_end(events, end: float) -> dict[str, int]:

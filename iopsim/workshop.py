@@ -421,11 +421,9 @@ class PlanCheck:
 
 def staff_cost_per_week(scenario: Scenario) -> float:
     """Contracted staff cost per week ($), exactly as the KPI ``staff_cost_per_week`` counts it."""
-    from .eventlog import Columns
-    from .kpis import compute
+    from .kpis import staff_cost_per_week as cost
 
-    # the staff cost depends on the scenario only: the KPI of an empty log is the same formula
-    return round(compute(Columns.from_rows([]), scenario)["staff_cost_per_week"], 2)
+    return round(cost(scenario), 2)
 
 
 def groups_at_once(scenario: Scenario) -> int:
