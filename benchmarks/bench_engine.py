@@ -33,15 +33,18 @@ MMC = {"arrivals_per_day": 20.0, "mean_service_hours": 4.0, "servers": 4}  # uti
 TIME, EVENT, VALUE = (COLUMNS.index(c) for c in ("time", "event", "value"))
 
 
-def machine() -> list[tuple[str, str]]:
-    """What the figures were measured on: timings mean little without it."""
-    cpu = platform.processor() or platform.machine()
+def cpu_name() -> str:
+    """The processor's model name, where the system tells it."""
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
-        pass
-    return [("CPU", cpu), ("cores", str(os.cpu_count())), ("Python", platform.python_version()),
+        return platform.processor() or platform.machine()
+
+
+def machine() -> list[tuple[str, str]]:
+    """What the figures were measured on: timings mean little without it."""
+    return [("CPU", cpu_name()), ("cores", str(os.cpu_count())), ("Python", platform.python_version()),
             ("simpy / numpy", f"{simpy.__version__} / {np.__version__}"), ("platform", platform.platform())]
 
 

@@ -44,15 +44,11 @@ def machine() -> list[tuple[str, str]]:
 
     import iopsim
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    from bench_engine import cpu_name  # the script beside this one
+
     from iopsim.runner import cpu_count
 
-    return [("CPU", cpu), ("cores usable / os.cpu_count", f"{cpu_count()} / {os.cpu_count()}"),
+    return [("CPU", cpu_name()), ("cores usable / os.cpu_count", f"{cpu_count()} / {os.cpu_count()}"),
             ("Python", platform.python_version()),
             ("iopsim / numpy / pandas", f"{iopsim.__version__} / {np.__version__} / {pd.__version__}"),
             ("platform", platform.platform())]
