@@ -30,7 +30,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 TARGET_EFFICIENCY = 0.90     # on 2 cores

@@ -392,7 +392,6 @@ def test_guard_sign_follows_the_kpi_direction(card):
 # ------------------------------------------------------------------------ in a browser
 def test_team_notebook_in_voila_checks_and_submits(tmp_path):
     """The team notebook served by Voila (no code shown): a team names itself, checks its plan and submits."""
-    import shutil
     import sys as _sys
 
     import nbformat
