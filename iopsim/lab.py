@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import traceback
+import typing
 from html import escape
 from pathlib import Path
 from typing import Any, Callable
@@ -158,7 +159,7 @@ class ScenarioLab:
         self.result_chart = _html("iop-results-chart")
         self.result_files = _html("iop-downloads")
         report = self._button("Report and tables", "iop-report", self._on_report, icon="download",
-                         tooltip="an HTML report to share, and the tables as CSV and Excel")
+                              tooltip="an HTML report to share, and the tables as CSV and Excel")
         results = w.VBox([self.result_text, self.result_table, self.result_chart, w.HBox([report, self.result_files])])
 
         # comparison
@@ -166,17 +167,18 @@ class ScenarioLab:
                                    layout=w.Layout(width="360px"))
         self.compare_name.add_class("iop-compare-name")
         add = self._button("Add the scenario on the form", "iop-compare-add", self._on_add, icon="plus",
-                      layout=w.Layout(width="250px"))
+                           layout=w.Layout(width="250px"))
         self.shelf_box = w.VBox()
         self.compare_button = self._button("Compare", "iop-compare", self._on_compare, icon="balance-scale",
-                                      style="primary")
+                                           style="primary")
         self.compare_kpi = w.Dropdown(description="Chart of", layout=w.Layout(width="460px"))
         self.compare_kpi.observe(self._guard(lambda _: self._draw_comparison_chart()), "value")
         self.compare_text = _html("iop-compare-text")
         self.compare_table = _html("iop-compare-table")
         self.compare_chart = _html("iop-compare-chart")
         self.compare_files = _html("iop-downloads")
-        compare_report = self._button("Report and tables", "iop-compare-report", self._on_compare_report, icon="download")
+        compare_report = self._button("Report and tables", "iop-compare-report", self._on_compare_report,
+                                      icon="download")
         comparing = w.VBox([
             w.HTML("<p>Add each version of the program under a name: the first is the <b>baseline</b>, up to "
                    f"{MAX_ALTERNATIVES} others are compared with it, replication by replication, with the same "
@@ -193,7 +195,8 @@ class ScenarioLab:
         self.sweep_to = w.BoundedIntText(value=4, min=0, max=100, description="to", layout=w.Layout(width="150px"))
         self.sweep_from.add_class("iop-sweep-from")
         self.sweep_to.add_class("iop-sweep-to")
-        sweep_button = self._button("Run the sweep", "iop-sweep", self._on_sweep, icon="line-chart", style="primary")
+        sweep_button = self._button("Run the sweep", "iop-sweep", self._on_sweep, icon="line-chart",
+                                    style="primary")
         self.sweep_text = _html("iop-sweep-text")
         self.sweep_table = _html("iop-sweep-table")
         self.sweep_chart = _html("iop-sweep-chart")
@@ -305,7 +308,7 @@ class ScenarioLab:
         reps = self.reps.value
         self._start(reps, f"running {reps} replications...")
         self.experiment = iopsim.replicate(scenario, reps=reps, seed=self.seed.value, workers=self.workers,
-                                           progress=self._progress_callback(0))
+                                           progress=self._progress)
         self.result_files.value = ""
         self._draw_results()
         self.outputs.selected_index = 0
@@ -356,11 +359,11 @@ class ScenarioLab:
         rows = []
         for i, name in enumerate(self.shelf):
             show = self._button("show on the form", "iop-shelf-show", functools.partial(self._on_show, name),
-                           layout=w.Layout(width="150px"))
+                                layout=w.Layout(width="150px"))
             first = self._button("make baseline", "iop-shelf-baseline", functools.partial(self._on_baseline, name),
-                            layout=w.Layout(width="130px"), disabled=i == 0)
+                                 layout=w.Layout(width="130px"), disabled=i == 0)
             remove = self._button("remove", "iop-shelf-remove", functools.partial(self._on_remove, name),
-                             layout=w.Layout(width="90px"))
+                                  layout=w.Layout(width="90px"))
             role = "baseline" if i == 0 else f"alternative {i}"
             rows.append(w.HBox([w.HTML(f"<b>{escape(name)}</b> ({role})", layout=w.Layout(width="360px")),
                                 show, first, remove]))
@@ -391,7 +394,7 @@ class ScenarioLab:
         reps = self.reps.value
         self._start(reps * len(names), f"comparing {len(names)} scenarios, {reps} replications each...")
         self.comparison = iopsim.compare(*self.shelf.values(), reps=reps, seed=self.seed.value, names=names,
-                                         workers=self.workers, progress=self._progress_callback(0))
+                                         workers=self.workers, progress=self._progress)
         self.compare_files.value = ""
         self._draw_comparison()
         self.outputs.selected_index = 1
@@ -482,9 +485,8 @@ class ScenarioLab:
         reps = self.reps.value
         self._start(reps * len(values), f"running {len(values)} values x {reps} replications...")
         experiments = run_scenarios(scenarios, reps=reps, seed=self.seed.value, workers=self.workers,
-                                    scheduler=None, progress=self._progress_callback(0))
-        self.sweep = {"lever": lever, "words": dict((v, k) for k, v in self.levers()).get(lever, lever),
-                      "values": values, "experiments": experiments}
+                                    scheduler=None, progress=self._progress)
+        self.sweep = {"lever": lever, "words": self.lever.label, "values": values, "experiments": experiments}
         self._draw_sweep()
         self.outputs.selected_index = 2
         self._done(f"{len(values)} values x {reps} replications in {time.perf_counter() - started:.1f} s")
@@ -545,10 +547,9 @@ class ScenarioLab:
         self.progress.bar_style = "success"
         self.status.value = escape(f"Done: {words}.")
 
-    def _progress_callback(self, offset: int) -> Callable[[int, int], None]:
-        def progress(done: int, total: int) -> None:
-            self.progress.value = min(self.progress.max, offset + done)
-        return progress
+    def _progress(self, done: int, total: int) -> None:
+        """Called by iopsim after each replication (the page's bar moves while the kernel works)."""
+        self.progress.max, self.progress.value = max(total, 1), min(done, total)
 
     def _files(self, write: Callable[[Path], dict[str, Path]]) -> str:
         """Write files into a temporary folder and return download links to them."""
@@ -590,29 +591,30 @@ class ScenarioLab:
 
 
 # ------------------------------------------------------------------------ sweep levers
+def _slot(data: dict[str, Any], path: str) -> tuple[Any, Any]:
+    """(container, key) of a path such as 'tracks.tracks[1].groups' in a scenario dict."""
+    parts = [int(p[1:-1]) if p.startswith("[") else p for p in re.findall(r"\w+|\[\d+\]", path)]
+    node: Any = data
+    for part in parts[:-1]:
+        node = node[part]
+    return node, parts[-1]
+
+
 def lever_value(data: dict[str, Any], lever: str) -> int:
     """The lever's value in a scenario dict (the first track's group cap for 'group_cap')."""
-    if lever == "group_cap":
-        return int(data["tracks"]["tracks"][0]["group_cap"])
-    node: Any = data
-    for part in re.findall(r"\w+|\[\d+\]", lever):
-        node = node[int(part[1:-1])] if part.startswith("[") else node[part]
-    return int(node)
+    node, key = _slot(data, "tracks.tracks[0].group_cap" if lever == "group_cap" else lever)
+    return int(node[key])
 
 
 def lever_limits(lever: str) -> tuple[int, int]:
     """The allowed range of the field a lever sets."""
-    from .lab_form import limits
+    from .lab_form import is_group, limits
 
-    path = "tracks.tracks.group_cap" if lever == "group_cap" else generic_path(lever)
     model: Any = Scenario
-    info = None
-    for part in path.split("."):
+    for part in generic_path("tracks.tracks.group_cap" if lever == "group_cap" else lever).split("."):
         info = model.model_fields[part]
-        model = info.annotation
-        args = getattr(model, "__args__", ())
-        if args and isinstance(args[0], type) and hasattr(args[0], "model_fields"):
-            model = args[0]
+        args = typing.get_args(info.annotation)
+        model = args[0] if args and is_group(args[0]) else info.annotation  # into a list of tracks
     low, high = limits(info.metadata)
     return int(low), int(high)
 
@@ -620,15 +622,11 @@ def lever_limits(lever: str) -> tuple[int, int]:
 def with_lever(scenario: Scenario, lever: str, value: int) -> Scenario:
     """`scenario` with the lever set to `value` (validated: a ScenarioError says what is wrong)."""
     data = scenario.to_dict()
-    if lever == "group_cap":
-        for track in data["tracks"]["tracks"]:
-            track["group_cap"] = value
-    else:
-        parts = re.findall(r"\w+|\[\d+\]", lever)
-        node: Any = data
-        for part in parts[:-1]:
-            node = node[int(part[1:-1])] if part.startswith("[") else node[part]
-        node[parts[-1]] = value
+    paths = ([f"tracks.tracks[{i}].group_cap" for i in range(len(scenario.tracks.tracks))]
+             if lever == "group_cap" else [lever])
+    for path in paths:
+        node, key = _slot(data, path)
+        node[key] = value
     return Scenario.from_dict(data)
 
 
@@ -657,7 +655,9 @@ def _sweep_panels(costs: bool) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def sweep_chart(sweep: dict[str, Any], costs: bool) -> Any:
     """Panels of the swept KPIs against the lever, each point with its 95% interval, and a summary line."""
+    import matplotlib as mpl
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
     from . import plots
     from .kpis import BY_NAME
@@ -669,8 +669,6 @@ def sweep_chart(sweep: dict[str, Any], costs: bool) -> Any:
     colours = [plots.OKABE_ITO[c] for c in ("blue", "orange")]
     markers = ("o", "s")
     parts = []
-    import matplotlib as mpl
-
     with mpl.rc_context(plots.STYLE):
         fig = Figure(figsize=(plots.WIDTH, 3.2 * math.ceil(len(panels) / 2)), dpi=plots.DPI, layout="constrained")
         axes = fig.subplots(math.ceil(len(panels) / 2), 2, squeeze=False).ravel()
@@ -692,6 +690,8 @@ def sweep_chart(sweep: dict[str, Any], costs: bool) -> Any:
             ax.set_xticks(values)
             if BY_NAME[names[0]].unit == "share":
                 ax.set_ylabel("%")
+            elif BY_NAME[names[0]].unit.startswith("$"):
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"${v:,.0f}"))
             if len(names) > 1:
                 ax.legend(frameon=False, fontsize=plots.SMALL - 2)
         for ax in axes[len(panels):]:
