@@ -16,6 +16,7 @@ This module imports ipywidgets; `import iopsim` never imports it.
 
 from __future__ import annotations
 
+import re
 import typing
 from html import escape
 from typing import Any, Iterator, Literal
@@ -326,7 +327,7 @@ class ModelListField(Field):
             for f in fields:
                 name = f.path.rsplit(".", 1)[1]
                 f.set(data[name] if name in data else f.default)
-            remove = w.Button(description="remove this track" if self.model.__name__ == "Track" else "remove",
+            remove = w.Button(description=f"remove this {self.model.__name__.lower()}",
                               layout=w.Layout(width="160px"), disabled=len(value) <= self.min_items)
             remove.add_class("iop-remove-item")
             remove.on_click(lambda _, i=i: self._remove(i))
@@ -552,8 +553,6 @@ def _about(path: str, info: Any) -> tuple[str, str, str]:
 
 def generic_path(path: str) -> str:
     """'tracks.tracks[1].days' -> 'tracks.tracks.days' (the field, whatever the item)."""
-    import re
-
     return re.sub(r"\[\d+\]", "", path)
 
 
