@@ -145,11 +145,9 @@ def compute(events, scenario) -> dict[str, float]:
 
     k["admissions"] = len(admitted)
     k["admissions_per_year"] = len(admitted) / years
-    waitlist = monitors.level(time[rows("waitlist_join")],
-                              np.concatenate([time[rows("admitted")], time[rows("reneged")]]))
+    waitlist, census, op = (step := levels(log))["waitlist"], step["census"], step["op"]
     k["waitlist_mean"] = monitors.time_average(waitlist, warm_up, end)
     k["waitlist_max"] = monitors.maximum(waitlist, warm_up, end)
-    census = monitors.level(time[rows("admitted")], time[rows("iop_discharge")])
     k["census_mean"] = monitors.time_average(census, warm_up, end)
     k["seats"] = sum(t.groups * t.group_cap for t in tracks.tracks)
     k["seat_utilisation"] = _share(k["census_mean"], k["seats"])
@@ -168,7 +166,6 @@ def compute(events, scenario) -> dict[str, float]:
 
     op_start = inside("op_start")
     k["op_wait_median_days"] = _quantile(time[op_start] - log.last_time("op_waitlist_join").at(key[op_start]), 0.5)
-    op = monitors.level(time[rows("op_start")], time[rows("op_end")])
     k["op_census_mean"] = monitors.time_average(op, warm_up, end)
     op_hours = float(value[inside("op_session")].sum() + value[inside("op_no_show")].sum())
     k["op_counsellor_utilisation"] = _share(op_hours, staff.op_counsellors * staff.counsellor_hours_per_week * weeks)
@@ -189,7 +186,7 @@ def compute(events, scenario) -> dict[str, float]:
         if len(discharges) else math.nan
     k["relapse_in_treatment_share"] = _share(len(inside("relapse_in_treatment")), len(discharges))
 
-    duration, relapsed, followed_outcome = _followed_after_discharge(log, discharges, end)
+    duration, relapsed, followed_outcome = followed_after_discharge(log, discharges, end)
     for months, days in ((3, 91.25), (6, 182.5), (12, 365.0)):
         k[f"relapse_{months}m_after_discharge"] = monitors.kaplan_meier_failure(duration, relapsed, days)
     completed = followed_outcome == "completed"
@@ -209,6 +206,15 @@ def compute(events, scenario) -> dict[str, float]:
     k["cost_per_admission"] = _share(staff_cost, k["admissions"])
     k["cost_per_completed_episode"] = _share(staff_cost, k["share_completed"] * k["discharges"])
     return {name: float(v) for name, v in k.items()}
+
+
+def levels(log: Columns) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The waitlist, IOP census and standard outpatient census as step functions over the run."""
+    time, rows = log.time, log.rows_of
+    return {"waitlist": monitors.level(time[rows("waitlist_join")],
+                                       np.concatenate([time[rows("admitted")], time[rows("reneged")]])),
+            "census": monitors.level(time[rows("admitted")], time[rows("iop_discharge")]),
+            "op": monitors.level(time[rows("op_start")], time[rows("op_end")])}
 
 
 def staff_cost_per_week(scenario) -> float:
@@ -262,7 +268,7 @@ def _group_sessions(log: Columns, attended: np.ndarray, tracks) -> tuple[np.ndar
             np.array([t.group_cap for t in track], float), np.array([t.hours for t in track], float))
 
 
-def _followed_after_discharge(log: Columns, discharges: np.ndarray, end: float):
+def followed_after_discharge(log: Columns, discharges: np.ndarray, end: float):
     """Per IOP discharge not stepped up: days to the first relapse after it (or to the end), and its code."""
     exits = log.rows_of("exit")
     stepped_up = np.unique(log.key[exits[log.detail[exits] == "stepped_up"]])

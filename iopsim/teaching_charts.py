@@ -227,12 +227,10 @@ def outcome_flow(events: pd.DataFrame, scenario) -> Chart:
 # --------------------------------------------------------------------------- waitlist and seats
 def levels(events: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The waitlist and IOP census as step functions (monitors.level), from the log."""
-    log = Columns.from_frame(events)
-    t = log.time
-    waitlist = monitors.level(t[log.rows_of("waitlist_join")],
-                              np.concatenate([t[log.rows_of("admitted")], t[log.rows_of("reneged")]]))
-    census = monitors.level(t[log.rows_of("admitted")], t[log.rows_of("iop_discharge")])
-    return {"waitlist": waitlist, "census": census}
+    from .kpis import levels as kpi_levels
+
+    step = kpi_levels(Columns.from_frame(events))
+    return {"waitlist": step["waitlist"], "census": step["census"]}
 
 
 def waitlist_and_census(events: pd.DataFrame, scenario) -> Chart:
@@ -460,13 +458,13 @@ def relapse_followup(events: pd.DataFrame, scenario, *, by_outcome: bool = True)
     The same follow-up as the relapse KPIs (``kpis``): from discharge to the first relapse, or
     to the end of the run.  Grouped by discharge code when `by_outcome`, else one group 'all'.
     """
-    from .kpis import _followed_after_discharge
+    from .kpis import followed_after_discharge
 
     start, end = _window(scenario)
     log = Columns.from_frame(events)
     d = log.rows_of("iop_discharge")
     d = d[(log.time[d] >= start) & (log.time[d] < end)]
-    duration, relapsed, code = _followed_after_discharge(log, d, float(end))
+    duration, relapsed, code = followed_after_discharge(log, d, float(end))
     if not by_outcome:
         return {"all": (duration, relapsed)}
     return {OUTCOME_NAMES[c]: (duration[code == c], relapsed[code == c]) for c in OUTCOME_NAMES if (code == c).any()}

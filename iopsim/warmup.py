@@ -85,7 +85,9 @@ def warmup_curve(scenario: Scenario | None = None, *, reps: int = 5, seed: Any =
     "warm_up_days" (the scenario's current setting, for comparison), "reps", "seed", "window"
     and "bin_days".
     """
+    from .eventlog import Columns
     from .experiment import _check_reps, replication_seed
+    from .kpis import levels
     from .run import simulate
 
     scenario = Scenario() if scenario is None else scenario
@@ -101,15 +103,9 @@ def warmup_curve(scenario: Scenario | None = None, *, reps: int = 5, seed: Any =
     edges = np.arange(n_bins + 1) * float(bin_days)
     totals = {name: np.zeros(n_bins) for name in SERIES}
     for i in range(reps):
-        events = simulate(run_scenario, seed=replication_seed(seed, i)).events
-        time = events["time"].to_numpy(dtype=float)
-        event = events["event"].astype(str).to_numpy()
-
-        def at(*names: str) -> np.ndarray:
-            return time[np.isin(event, names)]
-
-        totals["waitlist"] += _binned(monitors.level(at("waitlist_join"), at("admitted", "reneged")), edges)
-        totals["census"] += _binned(monitors.level(at("admitted"), at("iop_discharge")), edges)
+        step = levels(Columns.from_rows(simulate(run_scenario, seed=replication_seed(seed, i)).rows))
+        totals["waitlist"] += _binned(step["waitlist"], edges)
+        totals["census"] += _binned(step["census"], edges)
     frame = pd.DataFrame({"bin": np.arange(n_bins), "start_day": edges[:-1], "end_day": edges[1:]})
     settled_day = {}
     for name in SERIES:
