@@ -446,11 +446,11 @@ class ScenarioLab:
                 ("outpatient counsellors", "staff.op_counsellors")]
 
     def _refresh_levers(self) -> None:
+        """The sweep's levers for the tracks on the form, keeping the lever chosen if it is still there."""
         current = self.lever.value
         options = self.levers()
         self.lever.options = options
-        if current in [v for _, v in options]:
-            self.lever.value = current
+        self.lever.value = current if current in [v for _, v in options] else options[0][1]
 
     def _on_lever(self, change: Any) -> None:
         lever = change["new"]

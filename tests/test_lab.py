@@ -330,6 +330,14 @@ def test_compare_up_to_four_alternatives_with_a_baseline(lab):
     assert {"report.html", "differences.csv", "results.xlsx"} <= set(links(lab.compare_files.value))
 
 
+def test_capacity_sweep_is_ready_to_run_as_the_page_opens(lab):
+    assert lab.lever.value == "staff.iop_counsellors"  # 2 on the form: 1 to 4
+    assert (lab.sweep_from.value, lab.sweep_to.value) == (1, 4)
+    click(lab, "iop-sweep")
+    assert [e.scenario.staff.iop_counsellors for e in lab.sweep["experiments"]] == [1, 2, 3, 4]
+    assert "IOP counsellors from 1 to 4 (2 replications each)" in text(lab.sweep_text.value)
+
+
 def test_capacity_sweep_of_seats_in_one_track(lab):
     lab.lever.value = "tracks.tracks[1].groups"
     lab.sweep_from.value, lab.sweep_to.value = 1, 2
