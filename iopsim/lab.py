@@ -753,8 +753,8 @@ def comparison_table(cmp: Any, names: Any) -> str:
                          f"({escape(format_interval(d['ci_low'], d['ci_high'], unit, signed=True, with_unit=False))})"
                          f" <span class='{css}'>{escape(words)}</span></td>")
         rows.append(f"<tr><td>{escape(_label(name))}</td>{''.join(cells)}</tr>")
-    return (f"<table class='iop-table'><thead><tr><th>Measure</th>{head}</tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+    return (f"<div style='overflow-x:auto'><table class='iop-table'><thead><tr><th>Measure</th>{head}</tr></thead>"
+            "<tbody>" + "".join(rows) + "</tbody></table></div>")
 
 
 def sweep_table(table: Any, words: str) -> str:
