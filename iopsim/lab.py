@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 import traceback
-import typing
 from html import escape
 from pathlib import Path
 from typing import Any, Callable
@@ -35,7 +34,7 @@ import ipywidgets as w
 import iopsim
 
 from .errors import ScenarioError
-from .lab_form import ScenarioForm, generic_path, label_of
+from .lab_form import ScenarioForm, label_of
 from .scenario import Scenario
 
 RESULT_KPIS = (
@@ -457,7 +456,7 @@ class ScenarioLab:
         if lever is None:
             return
         low, high = lever_limits(lever)
-        now = lever_value(self.form.to_dict(), lever)
+        now = self.form.leaves()[lever_paths(lever, 1)[0]].get()
         for box in (self.sweep_from, self.sweep_to):
             box.min, box.max = min(low, box.min), max(high, box.max)  # widen first: min never above max
             box.min, box.max = low, high
@@ -591,43 +590,24 @@ class ScenarioLab:
 
 
 # ------------------------------------------------------------------------ sweep levers
-def _slot(data: dict[str, Any], path: str) -> tuple[Any, Any]:
-    """(container, key) of a path such as 'tracks.tracks[1].groups' in a scenario dict."""
-    parts = [int(p[1:-1]) if p.startswith("[") else p for p in re.findall(r"\w+|\[\d+\]", path)]
-    node: Any = data
-    for part in parts[:-1]:
-        node = node[part]
-    return node, parts[-1]
-
-
-def lever_value(data: dict[str, Any], lever: str) -> int:
-    """The lever's value in a scenario dict (the first track's group cap for 'group_cap')."""
-    node, key = _slot(data, "tracks.tracks[0].group_cap" if lever == "group_cap" else lever)
-    return int(node[key])
+def lever_paths(lever: str, tracks: int) -> list[str]:
+    """The parameters a lever sets: 'group_cap' is every track's group cap, others are one path."""
+    return [f"tracks.tracks[{i}].group_cap" for i in range(tracks)] if lever == "group_cap" else [lever]
 
 
 def lever_limits(lever: str) -> tuple[int, int]:
     """The allowed range of the field a lever sets."""
-    from .lab_form import is_group, limits
+    from . import parameters
 
-    model: Any = Scenario
-    for part in generic_path("tracks.tracks.group_cap" if lever == "group_cap" else lever).split("."):
-        info = model.model_fields[part]
-        args = typing.get_args(info.annotation)
-        model = args[0] if args and is_group(args[0]) else info.annotation  # into a list of tracks
-    low, high = limits(info.metadata)
-    return int(low), int(high)
+    p = parameters.info(lever_paths(lever, 1)[0])
+    return int(p.low), int(p.high)
 
 
 def with_lever(scenario: Scenario, lever: str, value: int) -> Scenario:
     """`scenario` with the lever set to `value` (validated: a ScenarioError says what is wrong)."""
-    data = scenario.to_dict()
-    paths = ([f"tracks.tracks[{i}].group_cap" for i in range(len(scenario.tracks.tracks))]
-             if lever == "group_cap" else [lever])
-    for path in paths:
-        node, key = _slot(data, path)
-        node[key] = value
-    return Scenario.from_dict(data)
+    from . import parameters
+
+    return parameters.replace(scenario, dict.fromkeys(lever_paths(lever, len(scenario.tracks.tracks)), value))
 
 
 def sweep_frame(sweep: dict[str, Any], costs: bool) -> Any:
