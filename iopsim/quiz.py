@@ -248,7 +248,8 @@ QUESTIONS: dict[str, list[Question]] = {
                  "Look at the treatment hours column.", options_from=_rows, needs="table: KPI means by program"),
         Question("Is there a program length that is best on every measure?", 1,
                  "No: a longer program gives each client who gets in more treatment (and those who finish "
-                 "relapse less) but admits fewer and makes others wait longer; which matters more depends on demand.", "Compare admissions and waits with treatment "
+                 "relapse less) but admits fewer and makes others wait longer; which matters more depends "
+                 "on demand.", "Compare admissions and waits with treatment "
                  "hours and relapse: does one row win every column?", options=YES_NO),
     ],
 }
