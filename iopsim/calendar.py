@@ -51,9 +51,9 @@ class OpeningHours:
         self.length = max(hours.values(), default=0.0) * HOUR  # the longest window
         self.always_open = (len(self.weekdays) == 7 and not calendar.holidays
                             and open_hour == 0 and min(hours.values()) >= 24)
-        # every window well past the run's end, for look-ups by bisection
+        # every window to a few weeks past the run's end (nothing later is ever seen), for bisection
         weekdays, holidays = self.weekdays, calendar.holidays
-        days_open = [d for d in range(int(math.ceil(until)) + 400)
+        days_open = [d for d in range(int(math.ceil(until)) + 35)
                      if d % 7 in weekdays and d % 365 not in holidays and hours.get(d % 7, 0) > 0]
         self.openings = [d + self.open for d in days_open]
         self.closings = [d + self.open + hours[d % 7] * HOUR for d in days_open]

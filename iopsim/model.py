@@ -289,6 +289,8 @@ class Program:
             t.dropout_weekly_hazard, t.dropout_missed_multiplier, t.dropout_decline)
         relapse_base, halving, absences = t.relapse_weekly_hazard, t.relapse_halving_hours, t.terminate_after_absences
         while outcome is None:
+            if now >= self.end:  # still in treatment when the run ends: the rest would never be seen
+                return Course(None, admitted, math.inf, last_attended, False)
             week_end = admitted + WEEK * (week + 1)
             dropout = dropout_base * missed_factor ** missed_last_week * (week + 1) ** -decline
             relapse = relapse_base * 0.5 ** (hours / halving)
@@ -515,9 +517,12 @@ class Arrival(simpy.Process):
 
 @dataclass(slots=True)
 class Course:
-    """How a course of IOP treatment went: outcome and the times that define its length."""
+    """How a course of IOP treatment went: outcome and the times that define its length.
 
-    outcome: str
+    A course still running when the run ends has no outcome and is discharged at infinity.
+    """
+
+    outcome: str | None
     admitted: float
     discharged: float
     last_attended: float
