@@ -29,7 +29,7 @@ WEEK = 7.0
 EPS = 1e-9  # times computed by different sums may differ by rounding: compare with this slack
 STAGES = ("assessment", "waitlist", "iop", "op", "aftercare")
 ATTEMPTS = ("attempt 1", "attempt 2")  # an assessment may be rebooked once
-# IOP discharge codes (TEDS), and how each ends the episode for relapse purposes
+# IOP discharge codes, as TEDS records them
 COMPLETED, TRANSFERRED, DROPPED_OUT, TERMINATED, OTHER = (
     "completed", "transferred", "dropped_out", "terminated", "other")
 IOP_OUTCOMES = (COMPLETED, TRANSFERRED, DROPPED_OUT, TERMINATED, OTHER)
