@@ -144,7 +144,7 @@ class Program:
                 placement = self.place(c) if assessed else "lost"
             in_system["assessment"] -= 1
             if placement == "lost":
-                comes_back = yield from self.community(c, "assessment", "no_show", self.after_dropout)
+                comes_back = yield from self.community(c, "assessment", "no_show")
                 continue
             log((c.id, c.episode, self.env.now, "placed", "assessment", "", placement, math.nan))
             if placement == "higher":
@@ -208,14 +208,14 @@ class Program:
         """Waitlist, IOP, and what follows the IOP discharge."""
         admission = yield from self.waitlist(c)
         if admission is None:
-            return (yield from self.community(c, "waitlist", "reneged", self.after_dropout))
+            return (yield from self.community(c, "waitlist", "reneged"))
         outcome, retained, early_step_down = yield from self.iop(c, admission)
         if outcome == TRANSFERRED and not early_step_down:
             self.note(c, "exit", "iop", detail="stepped_up")
             return self.returns_from_higher_level() and (yield from self.higher_level(c))
         if outcome in (COMPLETED, TRANSFERRED):
             return (yield from self.outpatient(c, days_in_iop=retained))
-        return (yield from self.community(c, "iop", outcome, self.after_dropout, retained))
+        return (yield from self.community(c, "iop", outcome, retained))
 
     def waitlist(self, c: Client) -> Generator:
         """Wait for a seat in a track the client can attend, unless patience runs out first."""
@@ -370,12 +370,13 @@ class Program:
     def outpatient(self, c: Client, days_in_iop: float) -> Generator:
         """Standard outpatient (waiting while caseloads are full), then aftercare, then discharge.
 
-        Relapse risk from here on follows the completers' curve, lowered by the IOP dose received
-        and, while it lasts, by continuing care (standard outpatient, then aftercare).
+        Relapse risk from here on follows the curve of a client who finished, set by the IOP days
+        received, lowered by the dose and, while it lasts, by continuing care (standard outpatient,
+        then aftercare).
         """
         so, ac = self.s.step_down, self.s.aftercare
         dose = self.dose_effect(days_in_iop)
-        clock = RelapseClock(self.after_completion, c.relapse_threshold, self.env.now)
+        clock = RelapseClock(self.relapse_curve(days_in_iop, finished=True), c.relapse_threshold, self.env.now)
         uptake = self.streams["step_down"]
         if self.op is not None and uptake.chance(so.uptake):
             self.enter(c, "op")
@@ -420,11 +421,26 @@ class Program:
                 self.note(c, "op_session", "op", "op counsellor", "", so.session_hours, when)
             when += gap
 
-    def community(self, c: Client, stage: str, reason: str, curve: Weibull, days_in_iop: float = 0.0) -> Generator:
-        """Leave care now; relapse may follow, and with it a new referral."""
+    def community(self, c: Client, stage: str, reason: str, days_in_iop: float = 0.0) -> Generator:
+        """Leave care before finishing it (or untreated); relapse may follow, and with it a new referral."""
         self.note(c, "exit", stage, detail=reason)
-        clock = RelapseClock(curve, c.relapse_threshold, self.env.now)
+        clock = RelapseClock(self.relapse_curve(days_in_iop, finished=False), c.relapse_threshold, self.env.now)
         return (yield from self.relapse_and_return(c, clock, self.dose_effect(days_in_iop)))
+
+    def relapse_curve(self, days_in_iop: float, finished: bool) -> Weibull:
+        """The relapse curve after IOP, from the dropouts' (untreated) to the completers' (full dose).
+
+        Time in treatment counts for everyone, whether or not they finished: the days retained move a
+        client along, all the way at dose_days, and finishing the plan earns completion_credit of the
+        way at once.  Between the ends, shape and log-scale move in a straight line.
+        """
+        rel = self.s.relapse
+        retained = min(days_in_iop / rel.dose_days, 1.0)
+        w = rel.completion_credit + (1.0 - rel.completion_credit) * retained if finished else retained
+        a, b = self.after_dropout, self.after_completion
+        if w == 0 or w == 1:
+            return b if w else a
+        return Weibull(a.shape + w * (b.shape - a.shape), a.scale ** (1.0 - w) * b.scale ** w)
 
     def dose_effect(self, days_in_iop: float) -> float:
         """Relapse hazard multiplier for the treatment received: full effect from dose_days on,

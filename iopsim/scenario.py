@@ -84,7 +84,7 @@ class Intake(Group):
     mode: Literal["booked", "walk_in"] = param(
         "booked", "assumption: booked appointments; walk_in queues clients on arrival instead")
     assessors: int = param(1, "assumption", "people", ge=0, le=50)
-    assessor_hours_per_week: float = param(15.0, "assumption: with booking_lead_days, gives the 6-day median wait of Loveland & Driscoll 2014",
+    assessor_hours_per_week: float = param(20.0, "assumption: with booking_lead_days, gives the 6-day median wait of Loveland & Driscoll 2014",
                                            "hours/week each", ge=0, le=168)
     assessment_hours: float = param(1.0, "assumption", "hours", gt=0, le=8)
     assessment_duration: Literal["fixed", "exponential"] = param(
@@ -277,10 +277,18 @@ class Relapse(Group):
         Weibull(shape=0.39, scale_days=930),
         "fitted to 33% at 90 days and 50% at 1 year (McLellan et al. 2000; Hunt, Barnett & Branch 1971)")
     after_dropout: Weibull = param(
-        Weibull(shape=0.46, scale_days=85),
-        "Hunt, Barnett & Branch 1971: about 70% using again within 6 months (scale set so 6 months gives 76% "
-        "before the dose effect of the days treated, about 65% after it; MODEL.md's 243 days gives 58%)")
+        Weibull(shape=0.46, scale_days=20),
+        "Hunt, Barnett & Branch 1971: about 70% of dropouts using again within 6 months. This is the curve of a "
+        "client with no treatment (94% by 6 months); dropouts, moved towards the completers' curve by their days "
+        "in IOP (see completion_credit) and by the dose, come out at about 64% (calibrated; MODEL.md's 243 days "
+        "gives far fewer)")
     dose_days: int = param(90, "NIDA Principles: about 3 months", "days in IOP", ge=1, le=730)
+    completion_credit: float = param(
+        0.5, "assumption: DATOS ties outcome to the time retained in treatment (Simpson, Joe & Brown 1997); how "
+        "much finishing the plan adds beyond that is not published",
+        "share of the way from the dropouts' relapse curve to the completers' that finishing the plan earns at "
+        "once; the days retained move every leaver the rest of the way, all of it at dose_days (1 = completers "
+        "get the completers' curve whatever their stay)", ge=0, le=1)
     dose_multiplier: float = param(
         0.47, "DATOS outpatient drug-free (25% vs 14% weekly use): a relapse risk ratio of about 0.56, which for "
         "completers at 12 months is a hazard multiplier of about 0.47",

@@ -111,16 +111,17 @@ def discharged_without_care(plan_weeks: int, **changes):
                          "referrals.per_week": 10.0, **changes})
 
 
-def time_to_relapse(s, reason: str, seeds=(0, 1, 2)):
-    """Days from the exit (with `reason`) of an IOP episode to relapse in the community, for exits
-    followed FOLLOW_UP days; NaN where no relapse came within the follow-up."""
+def time_to_relapse(s, reason: str, seeds=(0, 1, 2), treated: bool = True):
+    """Days from the exit (with `reason`) of an IOP episode (or, not `treated`, of an episode that never
+    reached IOP) to relapse in the community, for exits followed FOLLOW_UP days; NaN where no relapse came
+    within the follow-up."""
     out = []
     for seed in seeds:
         ev = run(s, seed).events
         exits = rows(ev, "exit")
         exits = exits[(exits.detail == reason) & (exits.time < HORIZON - FOLLOW_UP)].set_index(["client", "episode"])
-        treated = rows(ev, "iop_discharge").set_index(["client", "episode"]).index
-        exits = exits[exits.index.isin(treated)]  # not clients placed straight in standard OP
+        in_iop = exits.index.isin(rows(ev, "iop_discharge").set_index(["client", "episode"]).index)
+        exits = exits[in_iop if treated else ~in_iop]  # not clients placed straight in standard OP
         relapses = rows(ev, "relapse")
         relapses = relapses[relapses.stage == "community"].set_index(["client", "episode"]).time
         t = relapses.reindex(exits.index).to_numpy() - exits.time.to_numpy()
@@ -144,13 +145,24 @@ def dosed_scale(curve, multiplier: float) -> float:
 
 
 def test_relapse_after_completion_follows_its_weibull_curve():
-    s = discharged_without_care(4, **{"relapse.dose_multiplier": 1.0})  # no dose effect
+    # no dose effect, and finishing alone earns the completers' curve
+    s = discharged_without_care(4, **{"relapse.dose_multiplier": 1.0, "relapse.completion_credit": 1.0})
     rel = s.relapse.after_completion
     check_weibull(time_to_relapse(s, "discharged"), rel.shape, rel.scale_days)
 
 
+def test_a_short_stay_completer_is_part_of_the_way_from_the_dropouts_curve_to_the_completers():
+    s = discharged_without_care(4, **{"relapse.dose_multiplier": 1.0})
+    rel = s.relapse
+    w = rel.completion_credit + (1 - rel.completion_credit) * 28 / rel.dose_days  # credit, then 28 of 90 days
+    a, b = rel.after_dropout, rel.after_completion
+    assert 0 < w < 1
+    check_weibull(time_to_relapse(s, "discharged"), a.shape + w * (b.shape - a.shape),
+                  a.scale_days ** (1 - w) * b.scale_days ** w)
+
+
 def test_part_of_the_dose_scales_the_relapse_hazard_in_proportion():
-    s = discharged_without_care(4)  # 28 of the 90 days of full dose
+    s = discharged_without_care(4, **{"relapse.completion_credit": 1.0})  # 28 of the 90 days of full dose
     rel = s.relapse
     multiplier = rel.dose_multiplier ** (28 / rel.dose_days)
     check_weibull(time_to_relapse(s, "discharged"), rel.after_completion.shape,
@@ -164,11 +176,32 @@ def test_ninety_days_of_treatment_scale_the_relapse_hazard_by_the_dose_multiplie
                   dosed_scale(rel.after_completion, rel.dose_multiplier))
 
 
-def test_relapse_after_dropout_follows_its_own_curve():
-    s = discharged_without_care(30, **{"treatment.dropout_weekly_hazard": 0.4, "relapse.dose_multiplier": 1.0})
+def test_relapse_without_treatment_follows_the_dropouts_curve():
+    """Clients lost before assessment had no days in IOP: theirs is the dropouts' curve itself."""
+    s = discharged_without_care(4, **{"intake.show_curve": [[0, 0.5]], "intake.rebook_probability": 0.0,
+                                      "relapse.after_dropout.scale_days": 200.0})  # slow enough to see the shape
     rel = s.relapse.after_dropout
-    t = time_to_relapse(s, "dropped_out")
-    check_weibull(t, rel.shape, rel.scale_days)
+    check_weibull(time_to_relapse(s, "no_show", treated=False), rel.shape, rel.scale_days)
+
+
+def test_days_in_iop_move_a_dropout_towards_the_completers_curve():
+    """Dropouts who stayed longer relapse later: the 6-month share falls with the days they were retained."""
+    s = discharged_without_care(30, **{"treatment.dropout_weekly_hazard": 0.15, "relapse.dose_multiplier": 1.0,
+                                       "referrals.per_week": 12.0})
+    t = []
+    for seed in (0, 1, 2):
+        ev = run(s, seed).events
+        out = rows(ev, "iop_discharge")
+        out = out[(out.detail == "dropped_out") & (out.time < HORIZON - 182.5)].set_index(["client", "episode"])
+        admitted = rows(ev, "admitted").set_index(["client", "episode"]).time.reindex(out.index)
+        relapses = rows(ev, "relapse")
+        relapses = relapses[relapses.stage == "community"].set_index(["client", "episode"]).time
+        t.append(np.column_stack([out.time - admitted, relapses.reindex(out.index).to_numpy() - out.time]))
+    retained, to_relapse = np.concatenate(t).T
+    early, late = retained < 30, retained >= 60
+    assert early.sum() > 50 and late.sum() > 50
+    share = lambda m: np.mean(to_relapse[m] <= 182.5)  # noqa: E731  (NaN, no relapse, compares False)
+    assert share(early) > share(late) + 0.1, (share(early), share(late))
 
 
 def test_a_relapse_brings_the_client_back_with_the_set_probability_and_delay():

@@ -92,4 +92,4 @@ def test_more_relapse_after_discharge_never_means_fewer_readmissions():
         shares.append(np.array([r.kpis["readmission_share"] for r in rs]))
     not_worse([-c for c in counts], floor=2.0)
     not_worse([-s for s in shares], floor=0.01)
-    assert counts[-1].mean() > 1.5 * counts[0].mean()
+    assert counts[-1].mean() > 1.3 * counts[0].mean()  # most who leave untreated relapse even at the base scales

@@ -79,7 +79,7 @@ def test_valid_teams_are_ranked_by_the_goal(played, card):
 def test_invalid_submissions_are_reported_by_team_with_the_reason(played):
     problems = played.result.problems
     assert set(problems) == {"Team Crimson", "dusk", "Team Typo", "Team Elsewhere", "Team Sneaky"}
-    assert "Staff cost per week" in problems["Team Crimson"] and "$8,300" in problems["Team Crimson"]
+    assert "Staff cost per week" in problems["Team Crimson"] and "$8,500" in problems["Team Crimson"]
     assert "$8,950" in problems["Team Crimson"]
     assert "dusk.yaml" in problems["dusk"] and "YAML" in problems["dusk"]
     assert "iop_counselors" in problems["Team Typo"] and "iop_counsellors" in problems["Team Typo"]
@@ -336,7 +336,7 @@ def test_team_form_is_bounded_by_the_card_and_submits(card, tmp_path):
     assert not form.check().ok and "breaks a limit" in form.status.value
     assert form.submit() is None and "Not submitted" in form.status.value
     form.levers["tracks.tracks[1].groups"].value = 1
-    form.levers["intake.assessor_hours_per_week"].value = 15
+    form.levers["intake.assessor_hours_per_week"].value = card.start_value("intake.assessor_hours_per_week")
     assert form.check().ok and "One-run preview" in form.status.value
     path = form.submit()
     assert path == tmp_path / "team-form.yaml" and "Submitted" in form.status.value
