@@ -247,9 +247,9 @@ QUESTIONS: dict[str, list[Question]] = {
                  _best_row("treatment_hours_mean", True), "Longer plans give each client more treatment.",
                  "Look at the treatment hours column.", options_from=_rows, needs="table: KPI means by program"),
         Question("Is there a program length that is best on every measure?", 1,
-                 "No: a longer program gives each client who gets in more treatment (and those who finish "
-                 "relapse less) but admits fewer and makes others wait longer; which matters more depends "
-                 "on demand.", "Compare admissions and waits with treatment "
+                 "No: a longer program gives each client who gets in more treatment and a lower chance of "
+                 "relapse, but admits fewer and makes others wait longer; which matters more depends on "
+                 "demand.", "Compare admissions and waits with treatment "
                  "hours and relapse: does one row win every column?", options=YES_NO),
     ],
 }
