@@ -9,6 +9,7 @@ their own modules; every draw comes from a named stream (see streams.py).
 from __future__ import annotations
 
 import bisect
+import gc
 import math
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -96,8 +97,16 @@ class Program:
 
     # ------------------------------------------------------------------ running
     def run(self) -> "Program":
+        """Run to the end.  The log's tuples would set off the cyclic garbage collector every few
+        hundred rows, each pass walking the whole growing log: it waits until the run is over."""
         self.env.process(self.referrals())
-        self.env.run(until=self.end)
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=self.end)
+        finally:
+            if collecting:
+                gc.enable()
         return self
 
     def referrals(self) -> Generator:
