@@ -230,3 +230,15 @@ def test_admission_is_at_the_session_even_with_hours_that_are_not_binary_fractio
         first_adm = order[order.event == "admitted"]["index"]
         first_session = order[order.event.isin(["group_attended", "group_missed"])].groupby(key)["index"].min()
         assert (first_session.reindex(first_adm.index).fillna(np.inf) > first_adm).all()
+
+
+def test_an_error_inside_a_clients_journey_stops_the_run(monkeypatch):
+    """Finished journeys are not scheduled as events (model.Clock); a failed one still is, so its error shows."""
+    from iopsim.model import Program
+
+    def broken(self, c):
+        raise RuntimeError(f"placement failed for client {c.id}")
+
+    monkeypatch.setattr(Program, "place", broken)
+    with pytest.raises(RuntimeError, match="placement failed for client"):
+        Program(scenario(), 0).run()
