@@ -448,8 +448,10 @@ class Program:
         retained = min(days_in_iop / rel.dose_days, 1.0)
         w = rel.completion_credit + (1.0 - rel.completion_credit) * retained if finished else retained
         a, b = self.after_dropout, self.after_completion
-        if w == 0 or w == 1:
-            return b if w else a
+        if w == 0:
+            return a
+        if w == 1:
+            return b
         return Weibull(a.shape + w * (b.shape - a.shape), a.scale ** (1.0 - w) * b.scale ** w)
 
     def dose_effect(self, days_in_iop: float) -> float:

@@ -84,7 +84,7 @@ class Intake(Group):
     mode: Literal["booked", "walk_in"] = param(
         "booked", "assumption: booked appointments; walk_in queues clients on arrival instead")
     assessors: int = param(1, "assumption", "people", ge=0, le=50)
-    assessor_hours_per_week: float = param(20.0, "assumption: with booking_lead_days, gives the 6-day median wait of Loveland & Driscoll 2014",
+    assessor_hours_per_week: float = param(20.0, "assumption: with booking_lead_days, gives a 5-day median wait (Loveland & Driscoll 2014: 6 days)",
                                            "hours/week each", ge=0, le=168)
     assessment_hours: float = param(1.0, "assumption", "hours", gt=0, le=8)
     assessment_duration: Literal["fixed", "exponential"] = param(
