@@ -532,7 +532,8 @@ class Clock(simpy.Environment):
     """SimPy's environment, less one event per client.
 
     SimPy schedules the end of every process as an event, so that others can wait for it; nobody
-    waits for a client's journey to end, and in a long run those events are a third of the whole.
+    waits for a client's journey to end, and those events are a tenth of a default run's (a third
+    of the M/M/c configuration's, where clients leave after assessment).
     A journey that failed is still scheduled, so that its error is raised.
     """
 
