@@ -24,10 +24,10 @@ import numpy as np
 import simpy
 
 from iopsim import Scenario
-from iopsim.eventlog import COLUMNS
-from iopsim.model import Program
-from iopsim.queueing import erlang_c_wait, mmc_scenario
-from iopsim.run import SimulationRun
+from iopsim.core.eventlog import COLUMNS
+from iopsim.core.model import Program
+from iopsim.analysis.queueing import erlang_c_wait, mmc_scenario
+from iopsim.analysis.run import SimulationRun
 
 MMC = {"arrivals_per_day": 20.0, "mean_service_hours": 4.0, "servers": 4}  # utilisation 0.83
 TIME, EVENT, VALUE = (COLUMNS.index(c) for c in ("time", "event", "value"))

@@ -45,7 +45,7 @@ def machine() -> list[tuple[str, str]]:
 
     from bench_engine import cpu_name  # the script beside this one
 
-    from iopsim.runner import cpu_count
+    from iopsim.analysis.runner import cpu_count
 
     return [("CPU", cpu_name()), ("cores usable / os.cpu_count", f"{cpu_count()} / {os.cpu_count()}"),
             ("Python", platform.python_version()),
@@ -67,7 +67,7 @@ def cpu_seconds() -> float:
 
 def throughput(reps_seq: int, reps_par: int, repeats: int) -> dict:
     from iopsim import replicate
-    from iopsim.runner import cpu_count
+    from iopsim.analysis.runner import cpu_count
 
     cores = cpu_count()
     replicate(reps=2, workers=1, progress=False)  # first-call caches, lazy imports
@@ -150,7 +150,7 @@ stop.set()
 scale = 1024 if sys.platform != "darwin" else 1  # ru_maxrss: KiB on Linux, bytes on macOS
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
 child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
-from iopsim.runner import cpu_count
+from iopsim.analysis.runner import cpu_count
 workers = cpu_count()
 print(json.dumps({"wall": wall, "files": files, "own": own, "child": child, "workers": workers,
                   "bound": own + workers * child, "psutil": psutil is not None, **peak}))

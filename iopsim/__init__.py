@@ -5,9 +5,9 @@
     run.kpis, run.events, run.story(client_id)
 """
 
-from .errors import ScenarioError
-from .run import SimulationRun, simulate
-from .scenario import Scenario
+from iopsim.core.errors import ScenarioError
+from iopsim.analysis.run import SimulationRun, simulate
+from iopsim.core.scenario import Scenario
 
 __all__ = ["Scenario", "ScenarioError", "SimulationRun", "simulate",
            "replicate", "compare", "grid", "sensitivity", "warmup_curve", "suggested_warm_up", "Experiment",
@@ -15,9 +15,9 @@ __all__ = ["Scenario", "ScenarioError", "SimulationRun", "simulate",
 __version__ = "0.1.0"
 
 # experiments load pandas/scipy, so they are imported on first use, keeping `import iopsim` light
-_LAZY = {"replicate": "experiment", "Experiment": "experiment", "compare": "comparison", "grid": "comparison",
-         "sensitivity": "comparison", "Comparison": "comparison", "warmup_curve": "warmup",
-         "suggested_warm_up": "warmup"}
+_LAZY = {"replicate": "analysis.experiment", "Experiment": "analysis.experiment", "compare": "analysis.comparison",
+         "grid": "analysis.comparison", "sensitivity": "analysis.comparison", "Comparison": "analysis.comparison",
+         "warmup_curve": "analysis.warmup", "suggested_warm_up": "analysis.warmup"}
 
 
 def __getattr__(name: str):

@@ -116,7 +116,7 @@ def _fraction(text: str) -> float:
 def _kpi_list(text: str) -> list[str]:
     import difflib
 
-    from .kpis import NAMES
+    from iopsim.analysis.kpis import NAMES
 
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
@@ -153,7 +153,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from iopsim import __version__
 
     fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="iopsim", description=DESCRIPTION, epilog=MAIN_EPILOG, formatter_class=fmt)
@@ -205,8 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------------------- commands
 def _defaults(args: argparse.Namespace) -> int:
-    from .scenario import Scenario
-    from .scenario_file import scenario_to_yaml
+    from iopsim.core.scenario import Scenario
+    from iopsim.core.scenario_file import scenario_to_yaml
 
     scenario = Scenario()
     if args.output is None:
@@ -225,8 +225,8 @@ def _defaults(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .errors import ScenarioError
-    from .scenario import Scenario
+    from iopsim.core.errors import ScenarioError
+    from iopsim.core.scenario import Scenario
 
     bad = 0
     for file in args.files:
@@ -245,7 +245,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import iopsim
 
-    from .report import experiment_report, export_tables, summary_text
+    from iopsim.present.report import experiment_report, export_tables, summary_text
 
     if args.kpis and args.precision is None:
         raise CommandError("--kpis chooses the KPIs that must reach --precision; give --precision too", USAGE_ERROR)
@@ -278,7 +278,7 @@ def _run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     import iopsim
 
-    from .report import KEY_KPIS, comparison_report, differences_text, export_tables
+    from iopsim.present.report import KEY_KPIS, comparison_report, differences_text, export_tables
 
     files = [args.baseline, *args.alternatives]
     scenarios = [_load(f) for f in files]  # every file checked before anything runs
@@ -308,7 +308,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------- helpers
 def _load(file: str):
-    from .scenario import Scenario
+    from iopsim.core.scenario import Scenario
 
     return Scenario.from_file(file)  # a ScenarioError names the file and lists every problem
 
@@ -418,7 +418,7 @@ def _written(out: Path, paths: list[Path]) -> str:
 
 
 def _horizon(scenario: Any) -> str:
-    from .report import _horizon
+    from iopsim.present.report import _horizon
 
     return _horizon(scenario)
 
@@ -475,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place every error becomes a message
         if os.environ.get("IOPSIM_DEBUG"):
             raise
-        from .errors import ScenarioError
+        from iopsim.core.errors import ScenarioError
 
         if isinstance(exc, ScenarioError):
             _err(str(exc))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 import iopsim
-from iopsim.scenario import Scenario
+from iopsim.core.scenario import Scenario
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HOUR = 1 / 24

@@ -1,4 +1,4 @@
-"""Behaviour of the weekly calendar, opening hours and appointment books (iopsim.calendar, iopsim.clinic).
+"""Behaviour of the weekly calendar, opening hours and appointment books (iopsim.core.calendar, iopsim.core.clinic).
 
 Expected values come from the rules themselves (day 0 is a Monday, holidays are days of the
 year modulo 365, first come first served), computed here independently of the code under test.
@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from iopsim.calendar import HOUR, WEEKDAYS, Calendar, OpeningHours
-from iopsim.clinic import AppointmentBook, Clinic
+from iopsim.core.calendar import HOUR, WEEKDAYS, Calendar, OpeningHours
+from iopsim.core.clinic import AppointmentBook, Clinic
 
 EPS = 1e-9
 WEEKDAYS_MON_FRI = ("Mon", "Tue", "Wed", "Thu", "Fri")

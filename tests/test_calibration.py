@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from iopsim import calibration
+from iopsim.analysis import calibration
 
 pytestmark = pytest.mark.slow
 

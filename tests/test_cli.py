@@ -18,8 +18,8 @@ import yaml
 
 import iopsim
 from iopsim.cli import main
-from iopsim.report import label
-from iopsim.scenario import Scenario
+from iopsim.present.report import label
+from iopsim.core.scenario import Scenario
 
 TINY = {"run.horizon_days": 60, "run.warm_up_days": 7}
 FAST = ["--reps", "2", "--workers", "1", "--no-progress"]
@@ -270,7 +270,7 @@ def _table(printed: str) -> list[str]:
 
 def test_help_and_import_stay_light():
     code = ("import sys, iopsim, iopsim.cli; heavy = [m for m in ('matplotlib', 'pandas', 'scipy', 'dask', "
-            "'openpyxl', 'iopsim.plots', 'iopsim.report') if m in sys.modules]; print(heavy)")
+            "'openpyxl', 'iopsim.present.plots', 'iopsim.present.report') if m in sys.modules]; print(heavy)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

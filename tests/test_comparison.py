@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from iopsim import runner as runner_module
-from iopsim.comparison import Comparison, compare, grid, sensitivity, unique_names
-from iopsim.scenario import Scenario
-from iopsim.stats import DIFFERENCE_COLUMNS
+from iopsim.analysis import runner as runner_module
+from iopsim.analysis.comparison import Comparison, compare, grid, sensitivity, unique_names
+from iopsim.core.scenario import Scenario
+from iopsim.analysis.stats import DIFFERENCE_COLUMNS
 
 SHORT = Scenario().replace(**{"run.horizon_days": 90, "run.warm_up_days": 14})
 WAIT = "wait_referral_to_assessment_median_days"

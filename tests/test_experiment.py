@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 import iopsim
-from iopsim import runner as runner_module
-from iopsim.experiment import Experiment, replicate
-from iopsim.kpis import NAMES
-from iopsim.scenario import Scenario
-from iopsim.stats import SUMMARY_COLUMNS
-from iopsim.warmup import settled_from, suggested_warm_up, warmup_curve, welch_moving_average
+from iopsim.analysis import runner as runner_module
+from iopsim.analysis.experiment import Experiment, replicate
+from iopsim.analysis.kpis import NAMES
+from iopsim.core.scenario import Scenario
+from iopsim.analysis.stats import SUMMARY_COLUMNS
+from iopsim.analysis.warmup import settled_from, suggested_warm_up, warmup_curve, welch_moving_average
 
 SHORT = Scenario().replace(**{"run.horizon_days": 90, "run.warm_up_days": 14})
 

@@ -13,8 +13,9 @@ import nbformat
 import pytest
 
 import iopsim
-from iopsim import handouts, workshop
-from iopsim.report import format_value
+from iopsim.workshop import handouts
+from iopsim import workshop
+from iopsim.present.report import format_value
 
 
 class Page(HTMLParser):

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 import iopsim
-from iopsim import kpis
-from iopsim.calendar import WEEKDAYS
-from iopsim.model import IOP_OUTCOMES
-from iopsim.scenario import Scenario
-from iopsim.story import _IOP_CODES
+from iopsim.analysis import kpis
+from iopsim.core.calendar import WEEKDAYS
+from iopsim.core.model import IOP_OUTCOMES
+from iopsim.core.scenario import Scenario
+from iopsim.analysis.story import _IOP_CODES
 
 WARM_UP, HORIZON = 30.0, 120.0
 END = WARM_UP + HORIZON

@@ -21,9 +21,9 @@ import pytest
 import iopsim
 from browser_helpers import ROOT, isolated_env
 from iopsim.lab import ScenarioLab
-from iopsim.lab_form import (HIDDEN, ITEM_LIMITS, TABS, NumberField, ScenarioForm, generic_path, is_group,
+from iopsim.lab.form import (HIDDEN, ITEM_LIMITS, TABS, NumberField, ScenarioForm, generic_path, is_group,
                              limits, value_at)
-from iopsim.scenario import Scenario, Track
+from iopsim.core.scenario import Scenario, Track
 
 TINY = {"run.horizon_days": 60.0, "run.warm_up_days": 14.0}  # a couple of seconds per run at most
 

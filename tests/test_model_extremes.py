@@ -11,9 +11,9 @@ import math
 import numpy as np
 import pytest
 
-from iopsim.eventlog import COLUMNS
-from iopsim.kpis import CATALOGUE, in_system_at_end
-from iopsim.model import IOP_OUTCOMES
+from iopsim.core.eventlog import COLUMNS
+from iopsim.analysis.kpis import CATALOGUE, in_system_at_end
+from iopsim.core.model import IOP_OUTCOMES
 
 from conftest import HOUR, TIME_EPS, WEEKDAYS, first_time, rows, run, scenario, track_of
 
@@ -234,7 +234,7 @@ def test_admission_is_at_the_session_even_with_hours_that_are_not_binary_fractio
 
 def test_an_error_inside_a_clients_journey_stops_the_run(monkeypatch):
     """Finished journeys are not scheduled as events (model.Clock); a failed one still is, so its error shows."""
-    from iopsim.model import Program
+    from iopsim.core.model import Program
 
     def broken(self, c):
         raise RuntimeError(f"placement failed for client {c.id}")

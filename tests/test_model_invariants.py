@@ -13,10 +13,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iopsim.eventlog import COLUMNS
-from iopsim.kpis import in_system_at_end
-from iopsim.model import IOP_OUTCOMES
-from iopsim.scenario import Scenario
+from iopsim.core.eventlog import COLUMNS
+from iopsim.analysis.kpis import in_system_at_end
+from iopsim.core.model import IOP_OUTCOMES
+from iopsim.core.scenario import Scenario
 
 from conftest import HOUR, WEEKDAYS, rows, run, step_level_max, track_of
 

@@ -1,4 +1,4 @@
-"""Time-weighted levels and Kaplan-Meier curves (iopsim.monitors), against hand-computed answers."""
+"""Time-weighted levels and Kaplan-Meier curves (iopsim.analysis.monitors), against hand-computed answers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from iopsim import monitors
+from iopsim.analysis import monitors
 
 # joins at 1, 2, 6 and leaves at 4, 8: the level is
 #   0 on [0,1), 1 on [1,2), 2 on [2,4), 1 on [4,6), 2 on [6,8), 1 from 8 on (one never leaves)

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from iopsim import parameters
-from iopsim.errors import ScenarioError
-from iopsim.scenario import Scenario
+from iopsim.core import parameters
+from iopsim.core.errors import ScenarioError
+from iopsim.core.scenario import Scenario
 
 
 def leaf_paths(data, prefix=""):

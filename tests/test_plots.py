@@ -15,8 +15,8 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from iopsim import plots
-from iopsim.kpis import BY_NAME
+from iopsim.present import plots
+from iopsim.analysis.kpis import BY_NAME
 
 
 def summary_frame() -> pd.DataFrame:

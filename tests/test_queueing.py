@@ -12,10 +12,10 @@ import pytest
 from scipy import stats
 
 import iopsim
-from iopsim import monitors
-from iopsim.kpis import compute
-from iopsim.queueing import erlang_c_wait, mmc_scenario
-from iopsim.scenario import Scenario
+from iopsim.analysis import monitors
+from iopsim.analysis.kpis import compute
+from iopsim.analysis.queueing import erlang_c_wait, mmc_scenario
+from iopsim.core.scenario import Scenario
 
 from conftest import first_time, rows, time_on
 

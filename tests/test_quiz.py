@@ -8,9 +8,11 @@ import pandas as pd
 import pytest
 
 import iopsim
-from iopsim import monitors, parameters, quiz, widgets
-from iopsim import teaching_charts as tc
-from iopsim.scenario import Scenario
+from iopsim.analysis import monitors
+from iopsim.core import parameters
+from iopsim.course import quiz, widgets
+from iopsim.course import teaching_charts as tc
+from iopsim.core.scenario import Scenario
 
 NOTEBOOKS = ("00", "01", "02", "03", "04", "05")
 

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 import iopsim
-from iopsim import report
-from iopsim.kpis import CATALOGUE, NAMES
-from iopsim.scenario import Scenario
+from iopsim.present import report
+from iopsim.analysis.kpis import CATALOGUE, NAMES
+from iopsim.core.scenario import Scenario
 
 
 # ------------------------------------------------------------------------ hand-made results

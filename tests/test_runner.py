@@ -7,11 +7,11 @@ import os
 
 import pytest
 
-from iopsim import runner as runner_module
-from iopsim.experiment import replicate
-from iopsim.kpis import NAMES
-from iopsim.runner import Runner, Task, WorkerCrashed, run_tasks, show_progress
-from iopsim.scenario import Scenario
+from iopsim.analysis import runner as runner_module
+from iopsim.analysis.experiment import replicate
+from iopsim.analysis.kpis import NAMES
+from iopsim.analysis.runner import Runner, Task, WorkerCrashed, run_tasks, show_progress
+from iopsim.core.scenario import Scenario
 
 SHORT = Scenario().replace(**{"run.horizon_days": 90, "run.warm_up_days": 14})
 

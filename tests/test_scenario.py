@@ -9,9 +9,9 @@ import typing
 import pydantic
 import pytest
 
-from iopsim.errors import ScenarioError
-from iopsim.scenario import Scenario, Weibull
-from iopsim.scenario_file import read_scenario_file, scenario_to_yaml, write_scenario_file
+from iopsim.core.errors import ScenarioError
+from iopsim.core.scenario import Scenario, Weibull
+from iopsim.core.scenario_file import read_scenario_file, scenario_to_yaml, write_scenario_file
 
 
 def modified() -> Scenario:

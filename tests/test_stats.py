@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from iopsim.kpis import BY_NAME
-from iopsim.stats import (DIFFERENCE_COLUMNS, SUMMARY_COLUMNS, format_amount, judgement, paired_differences,
+from iopsim.analysis.kpis import BY_NAME
+from iopsim.analysis.stats import (DIFFERENCE_COLUMNS, SUMMARY_COLUMNS, format_amount, judgement, paired_differences,
                           summarise, t_interval, verdict)
 
 

@@ -1,4 +1,4 @@
-"""Behaviour of the named random streams and the distributions drawn from them (iopsim.streams).
+"""Behaviour of the named random streams and the distributions drawn from them (iopsim.core.streams).
 
 Statistical checks use ~100,000 draws from a fixed seed and a tolerance of Z standard errors,
 where each standard error comes from the distribution's own moments (the variance for a sample
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from iopsim.streams import AttendanceBeta, Exponential, Fixed, Stream, Streams, Weibull, cumulative
+from iopsim.core.streams import AttendanceBeta, Exponential, Fixed, Stream, Streams, Weibull, cumulative
 
 N = 100_000
 Z = 5.0  # standard errors allowed

@@ -11,9 +11,9 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 import iopsim
-from iopsim import teaching_charts as tc
-from iopsim.plots import OKABE_ITO
-from iopsim.scenario import Scenario
+from iopsim.course import teaching_charts as tc
+from iopsim.present.plots import OKABE_ITO
+from iopsim.core.scenario import Scenario
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import iopsim
-from iopsim.eventlog import Columns
+from iopsim.core.eventlog import Columns
 
 REPS = 6
 BASE = iopsim.Scenario().replace(**{"run.warm_up_days": 91.0, "run.horizon_days": 2 * 365.0})

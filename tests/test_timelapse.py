@@ -9,9 +9,10 @@ import pytest
 from matplotlib.figure import Figure
 
 import iopsim
-from iopsim import monitors, timelapse
-from iopsim.kpis import in_system_at_end
-from iopsim.scenario import Scenario
+from iopsim.analysis import monitors
+from iopsim.present import timelapse
+from iopsim.analysis.kpis import in_system_at_end
+from iopsim.core.scenario import Scenario
 
 OUT_EVENTS = {"exit", "reneged"}
 

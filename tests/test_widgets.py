@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import iopsim
-from iopsim import parameters, widgets
-from iopsim.errors import ScenarioError
-from iopsim.scenario import Scenario
+from iopsim.core import parameters
+from iopsim.course import widgets
+from iopsim.core.errors import ScenarioError
+from iopsim.core.scenario import Scenario
 
 FORMS = sorted(widgets.FORMS)
 

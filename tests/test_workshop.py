@@ -18,9 +18,9 @@ import pytest
 
 import iopsim
 from iopsim import workshop
-from iopsim.comparison import Comparison
-from iopsim.experiment import Experiment, replicate
-from iopsim.kpis import NAMES
+from iopsim.analysis.comparison import Comparison
+from iopsim.analysis.experiment import Experiment, replicate
+from iopsim.analysis.kpis import NAMES
 from iopsim.workshop import START, CardError, load_card
 
 REPS, SEED = 3, 7
@@ -369,7 +369,7 @@ def test_charts_have_summaries(played, card):
 
 
 def test_import_stays_light():
-    code = ("import sys, iopsim, iopsim.workshop, iopsim.handouts; "
+    code = ("import sys, iopsim, iopsim.workshop, iopsim.workshop.handouts; "
             "print(sorted(m for m in ('ipywidgets', 'matplotlib', 'pandas', 'nbconvert') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
