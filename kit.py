@@ -7,11 +7,14 @@
 
 Only Python 3.11+ and pip are needed (no make, no conda): the trainees and administrators
 who meet this first may have nothing else. Each command first makes sure `.venv` holds the
-project and its test tools; it reinstalls only when pyproject.toml has changed since the last
-install. Delete `.venv` to start from scratch. Paths given to `test` are relative to the
+project and what that command needs (pyproject.toml's extras: `lab` the notebooks, `app` the
+web page, `test` everything and the test tools), so a trainee never waits for the test tools.
+It installs again only when pyproject.toml has changed or the command needs an extra not yet
+installed. Delete `.venv` to start from scratch. Paths given to `test` are relative to the
 project folder.
 """
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -21,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-STAMP = VENV / "kit-installed.sha256"  # hash of the pyproject.toml last installed into .venv
+STAMP = VENV / "kit-installed.json"  # what was last installed: pyproject.toml's hash and the extras
 NOTEBOOKS = ROOT / "notebooks"
 PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
@@ -37,25 +40,31 @@ def call(cmd, env=None):
             pass
 
 
-def setup():
-    """Create .venv and install the project editable with its test extras, if needed.
+def setup(extra):
+    """Create .venv and install the project editable with `extra` (and what it had), if needed.
 
     The stamp is written only after pip succeeds, so an interrupted install is retried."""
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if PY.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+    try:
+        stamp = json.loads(STAMP.read_text())
+    except (OSError, ValueError):
+        stamp = {}
+    had = set(stamp.get("extras", [])) if stamp.get("pyproject") == wanted else set()
+    if PY.exists() and extra in had:
         return
     if not PY.exists():
-        print("Setting up .venv (first run takes a minute)...", flush=True)
+        print("Setting up .venv (the first run takes a minute or two)...", flush=True)
         if call([sys.executable, "-m", "venv", VENV]):
             shutil.rmtree(VENV, ignore_errors=True)  # a .venv without pip would fail next time
             sys.exit("Could not create .venv (on Debian/Ubuntu: apt install python3-venv).")
-    else:
+    elif stamp.get("pyproject") not in (None, wanted):
         print("pyproject.toml changed since the last install: updating .venv...", flush=True)
-    print("Installing iopsim and its dependencies with pip...", flush=True)
+    extras = sorted(had | {extra})
+    print(f"Installing iopsim with {', '.join(extras)} using pip...", flush=True)
     pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
-    if call(pip + ["--editable", ".[test]"]):
+    if call(pip + ["--editable", f".[{','.join(extras)}]"]):
         sys.exit("pip install failed (see above): fix the cause, or delete .venv, and retry.")
-    STAMP.write_text(wanted + "\n")
+    STAMP.write_text(json.dumps({"pyproject": wanted, "extras": extras}) + "\n")
     print(".venv is ready.", flush=True)
 
 
@@ -121,13 +130,14 @@ def test(args):
 def main():
     if sys.version_info < (3, 11):
         sys.exit("iopsim needs Python 3.11 or newer; this is " + sys.version.split()[0])
-    commands = {"lab": lab, "app": app, "test": test}
+    commands = {"lab": (lab, "notebooks"), "app": (app, "app"), "test": (test, "test")}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2
+    command, extra = commands[sys.argv[1]]
     os.chdir(ROOT)
-    setup()
-    return commands[sys.argv[1]](sys.argv[2:])
+    setup(extra)
+    return command(sys.argv[2:])
 
 
 if __name__ == "__main__":
