@@ -52,16 +52,22 @@ def setup(extra):
     had = set(stamp.get("extras", [])) if stamp.get("pyproject") == wanted else set()
     if PY.exists() and extra in had:
         return
+    # This Python's own pip installs into .venv (pip's --python), so .venv needs no pip of its own;
+    # a Python without pip gets one inside .venv instead.
+    own_pip = subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode == 0
     if not PY.exists():
         print("Setting up .venv (the first run takes a minute or two)...", flush=True)
-        if call([sys.executable, "-m", "venv", VENV]):
-            shutil.rmtree(VENV, ignore_errors=True)  # a .venv without pip would fail next time
+        if call([sys.executable, "-m", "venv", *(["--without-pip"] if own_pip else []), VENV]):
+            shutil.rmtree(VENV, ignore_errors=True)  # a half-made .venv would fail next time
             sys.exit("Could not create .venv (on Debian/Ubuntu: apt install python3-venv).")
     elif stamp.get("pyproject") not in (None, wanted):
         print("pyproject.toml changed since the last install: updating .venv...", flush=True)
     extras = sorted(had | {extra})
     print(f"Installing iopsim with {', '.join(extras)} using pip...", flush=True)
-    pip = [PY, "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
+    # --no-compile leaves bytecode to be written for the modules actually used: 160 MB less in
+    # .venv and less time; with no pip inside, 24 MB more.
+    pip = [sys.executable, "-m", "pip", "--python", PY] if own_pip else [PY, "-m", "pip"]
+    pip += ["install", "--disable-pip-version-check", "--quiet", "--no-compile"]
     if call(pip + ["--editable", f".[{','.join(extras)}]"]):
         sys.exit("pip install failed (see above): fix the cause, or delete .venv, and retry.")
     STAMP.write_text(json.dumps({"pyproject": wanted, "extras": extras}) + "\n")
