@@ -102,7 +102,7 @@ def test_every_form_field_is_a_scenario_field(form):
 def test_every_scenario_field_is_on_the_form_or_listed_as_hidden(form):
     on_form = {generic_path(p) for p in form.leaves()}
     missing = [p for p in model_paths() if p not in on_form and p not in HIDDEN]
-    assert not missing, f"scenario parameters neither on the form nor in lab_form.HIDDEN: {missing}"
+    assert not missing, f"scenario parameters neither on the form nor in iopsim.lab.fields.HIDDEN: {missing}"
     assert not on_form & set(HIDDEN), "a field is both on the form and hidden"
     assert all(p in model_paths() and reason.strip() for p, reason in HIDDEN.items())
 
