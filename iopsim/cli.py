@@ -11,16 +11,27 @@ Every error is one clear message on stderr and a non-zero exit status, never a t
 experiment), 130 when stopped with Ctrl-C.  Set ``IOPSIM_DEBUG=1`` to see the traceback of an
 unexpected error.
 
-Nothing heavy is imported until a command needs it, so ``iopsim --help`` answers at once.
+Nothing heavy is imported until a command needs it, so ``iopsim --help`` answers at once: the
+experiments load through the ``iopsim`` facade on first use, and the report (pandas, matplotlib)
+is imported by the commands that write it (``tests/test_cli.py`` holds this).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
+
+import iopsim
+from iopsim.analysis.kpis import NAMES
+from iopsim.core.errors import ScenarioError
+from iopsim.core.scenario import Scenario
+from iopsim.core.scenario_file import scenario_to_yaml
 
 USAGE_ERROR = 2
 INVALID_INPUT = 1
@@ -114,10 +125,6 @@ def _fraction(text: str) -> float:
 
 
 def _kpi_list(text: str) -> list[str]:
-    import difflib
-
-    from iopsim.analysis.kpis import NAMES
-
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
         raise argparse.ArgumentTypeError("give at least one KPI name, separated by commas")
@@ -153,11 +160,9 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from iopsim import __version__
-
     fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="iopsim", description=DESCRIPTION, epilog=MAIN_EPILOG, formatter_class=fmt)
-    parser.add_argument("--version", action="version", version=f"iopsim {__version__}")
+    parser.add_argument("--version", action="version", version=f"iopsim {iopsim.__version__}")
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
 
     p = commands.add_parser("defaults", help="write the default scenario as a commented YAML file",
@@ -205,9 +210,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------------------- commands
 def _defaults(args: argparse.Namespace) -> int:
-    from iopsim.core.scenario import Scenario
-    from iopsim.core.scenario_file import scenario_to_yaml
-
     scenario = Scenario()
     if args.output is None:
         _out(scenario_to_yaml(scenario, "my_program.yaml"), end="")
@@ -225,9 +227,6 @@ def _defaults(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from iopsim.core.errors import ScenarioError
-    from iopsim.core.scenario import Scenario
-
     bad = 0
     for file in args.files:
         try:
@@ -243,9 +242,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import iopsim
-
-    from iopsim.present.report import experiment_report, export_tables, summary_text
+    # lazy: the report loads pandas and matplotlib, which `iopsim --help` must not wait for
+    from iopsim.present.report import _horizon, experiment_report, export_tables, summary_text
 
     if args.kpis and args.precision is None:
         raise CommandError("--kpis chooses the KPIs that must reach --precision; give --precision too", USAGE_ERROR)
@@ -276,8 +274,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    import iopsim
-
+    # lazy: the report loads pandas and matplotlib, which `iopsim --help` must not wait for
     from iopsim.present.report import KEY_KPIS, comparison_report, differences_text, export_tables
 
     files = [args.baseline, *args.alternatives]
@@ -307,9 +304,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------- helpers
-def _load(file: str):
-    from iopsim.core.scenario import Scenario
-
+def _load(file: str) -> Scenario:
     return Scenario.from_file(file)  # a ScenarioError names the file and lists every problem
 
 
@@ -361,8 +356,6 @@ def _out_folder(out: Path | None, holds: str, names: list[str] | None = None) ->
 
 def _interruptible(out: Path | None, work: Any) -> Any:
     """Run the replications; Ctrl-C becomes one message, library warnings become plain notes."""
-    import warnings
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -384,8 +377,6 @@ def _worth_telling(w: Any) -> bool:
 
 
 def _read_json(path: Path) -> dict | None:
-    import json
-
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -415,12 +406,6 @@ def _progress(args: argparse.Namespace) -> bool:
 def _written(out: Path, paths: list[Path]) -> str:
     shown = ", ".join(Path(p).name for p in paths)
     return f"\nSaved in {out}: {shown} (and the scenario and each replication's KPIs)."
-
-
-def _horizon(scenario: Any) -> str:
-    from iopsim.present.report import _horizon
-
-    return _horizon(scenario)
 
 
 def _scenario_message(err: Exception, file: str) -> str:
@@ -475,8 +460,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place every error becomes a message
         if os.environ.get("IOPSIM_DEBUG"):
             raise
-        from iopsim.core.errors import ScenarioError
-
         if isinstance(exc, ScenarioError):
             _err(str(exc))
             return INVALID_INPUT

@@ -21,8 +21,10 @@ import pytest
 import iopsim
 from browser_helpers import ROOT, isolated_env
 from iopsim.lab import ScenarioLab
-from iopsim.lab.form import (HIDDEN, ITEM_LIMITS, TABS, NumberField, ScenarioForm, generic_path, is_group,
-                             limits, value_at)
+from iopsim.lab import results_tab
+from iopsim.lab.fields import HIDDEN, NumberField, limits
+from iopsim.lab.form import TABS, ScenarioForm, value_at
+from iopsim.lab.hints import ITEM_LIMITS, generic_path, is_group
 from iopsim.core.scenario import Scenario, Track
 
 TINY = {"run.horizon_days": 60.0, "run.warm_up_days": 14.0}  # a couple of seconds per run at most
@@ -71,7 +73,7 @@ def _widgets(widget):
 
 
 def upload(lab: ScenarioLab, name: str, content: bytes) -> None:
-    lab.upload.value = ({"name": name, "type": "", "size": len(content), "content": memoryview(content),
+    lab.files.upload.value = ({"name": name, "type": "", "size": len(content), "content": memoryview(content),
                          "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
 
 
@@ -100,7 +102,7 @@ def test_every_form_field_is_a_scenario_field(form):
 def test_every_scenario_field_is_on_the_form_or_listed_as_hidden(form):
     on_form = {generic_path(p) for p in form.leaves()}
     missing = [p for p in model_paths() if p not in on_form and p not in HIDDEN]
-    assert not missing, f"scenario parameters neither on the form nor in lab_form.HIDDEN: {missing}"
+    assert not missing, f"scenario parameters neither on the form nor in iopsim.lab.fields.HIDDEN: {missing}"
     assert not on_form & set(HIDDEN), "a field is both on the form and hidden"
     assert all(p in model_paths() and reason.strip() for p, reason in HIDDEN.items())
 
@@ -222,17 +224,17 @@ def test_invalid_values_set_on_the_form_are_all_listed_on_the_page(lab):
                   "Intake > Show curve", "days ascending", "Scenario name"):
         assert words in page, words
     assert "Traceback" not in lab.message.value
-    assert lab.experiment is None and lab.result_table.value == ""
+    assert lab.results.experiment is None and lab.results.table.value == ""
 
 
 def test_a_failure_inside_a_run_is_reported_on_the_page(lab, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(iopsim, "replicate", broken, raising=False)
+    monkeypatch.setattr(results_tab, "replicate", broken)
     click(lab, "iop-run")
     assert "Something went wrong: RuntimeError: disk full" in lab.message.value
-    assert not lab.run_button.disabled
+    assert not lab.results.run_button.disabled
 
 
 # ----------------------------------------------------------------- files
@@ -242,7 +244,7 @@ def test_load_change_nothing_and_save_gives_an_equal_scenario(lab, tmp_path):
     original.to_file(source)
     upload(lab, "source.yaml", source.read_bytes())
     assert "Loaded source.yaml" in lab.message.value
-    lab.save_name.value = "copy.yaml"
+    lab.files.save_name.value = "copy.yaml"
     click(lab, "iop-save")
     assert Scenario.from_file(tmp_path / "copy.yaml") == original
     assert links(lab.message.value)["copy.yaml"] == (tmp_path / "copy.yaml").read_bytes()
@@ -266,14 +268,14 @@ def test_a_bad_file_lists_every_problem_and_leaves_the_form_alone(lab):
 
 @pytest.mark.parametrize("name", ["../escape.yaml", "sub/dir.yaml", ".hidden.yaml", ""])
 def test_save_refuses_names_outside_the_working_folder(lab, tmp_path, name):
-    lab.save_name.value = name
+    lab.files.save_name.value = name
     click(lab, "iop-save")
     assert "cannot be a file name here" in lab.message.value
     assert list(tmp_path.iterdir()) == []
 
 
 def test_save_adds_yaml_to_a_plain_name(lab, tmp_path):
-    lab.save_name.value = "evening plan"
+    lab.files.save_name.value = "evening plan"
     click(lab, "iop-save")
     assert Scenario.from_file(tmp_path / "evening plan.yaml") == lab.form.to_scenario()
 
@@ -290,68 +292,68 @@ def test_a_bad_scenario_file_given_at_start_is_shown_on_the_page(tmp_path):
 # ----------------------------------------------------------------- run, compare, sweep
 def test_run_shows_key_results_with_intervals_and_costs_on_request(lab):
     click(lab, "iop-run")
-    table = text(lab.result_table.value)
+    table = text(lab.results.table.value)
     for words in ("Wait from referral to assessment (median)", "Referrals lost before treatment",
                   "IOP admissions per year", "Discharges: completed", "Seats in use", "95% interval",
                   "Staff cost per completed episode"):
         assert words in table
-    assert "<img" in lab.result_chart.value and "Results for 'Default adult SUD IOP': 2 replications" in text(
-        lab.result_text.value)
-    assert lab.progress.value == lab.progress.max == 2 and "Done" in lab.status.value
-    lab.show_costs.value = False
-    caption = lab.result_chart.value.split("<figcaption>")[1]
-    assert "Staff cost" not in lab.result_table.value and "cost" not in caption
-    lab.show_costs.value = True
-    assert "Staff cost per completed episode" in lab.result_table.value
+    assert "<img" in lab.results.chart.value and "Results for 'Default adult SUD IOP': 2 replications" in text(
+        lab.results.text.value)
+    assert lab.page.progress.value == lab.page.progress.max == 2 and "Done" in lab.page.status.value
+    lab.page.show_costs.value = False
+    caption = lab.results.chart.value.split("<figcaption>")[1]
+    assert "Staff cost" not in lab.results.table.value and "cost" not in caption
+    lab.page.show_costs.value = True
+    assert "Staff cost per completed episode" in lab.results.table.value
     click(lab, "iop-report")
-    files = links(lab.result_files.value)
+    files = links(lab.results.files.value)
     assert set(files) == {"report.html", "results.xlsx", "summary.csv", "replications.csv"}
     assert files["report.html"].startswith(b"<!DOCTYPE html>") and files["results.xlsx"][:2] == b"PK"
 
 
 def test_compare_up_to_four_alternatives_with_a_baseline(lab):
     counsellors = lab.form.fields["staff.iop_counsellors"]
-    lab.compare_name.value = "now"
+    lab.compare.name.value = "now"
     click(lab, "iop-compare-add")
     for n in (3, 4, 5, 6):
         counsellors.set(n)
-        lab.compare_name.value = f"{n} counsellors"
+        lab.compare.name.value = f"{n} counsellors"
         click(lab, "iop-compare-add")
     counsellors.set(7)
-    lab.compare_name.value = "too many"
+    lab.compare.name.value = "too many"
     click(lab, "iop-compare-add")
-    assert "up to 4 alternatives" in lab.message.value and list(lab.shelf)[-1] == "6 counsellors"
+    assert "up to 4 alternatives" in lab.message.value and list(lab.compare.shelf)[-1] == "6 counsellors"
     click(lab, "iop-compare")
-    assert list(lab.comparison.experiments) == ["now", "3 counsellors", "4 counsellors", "5 counsellors",
+    assert list(lab.compare.comparison.experiments) == ["now", "3 counsellors", "4 counsellors", "5 counsellors",
                                                 "6 counsellors"]
-    assert all(name in lab.compare_text.value for name in ("3 counsellors:", "6 counsellors:"))
-    assert "minus now" in lab.compare_table.value and "<img" in lab.compare_chart.value
+    assert all(name in lab.compare.text.value for name in ("3 counsellors:", "6 counsellors:"))
+    assert "minus now" in lab.compare.table.value and "<img" in lab.compare.chart.value
     click(lab, "iop-compare-report")
-    assert {"report.html", "differences.csv", "results.xlsx"} <= set(links(lab.compare_files.value))
+    assert {"report.html", "differences.csv", "results.xlsx"} <= set(links(lab.compare.files.value))
 
 
 def test_capacity_sweep_is_ready_to_run_as_the_page_opens(lab):
-    assert lab.lever.value == "staff.iop_counsellors"  # 2 on the form: 1 to 4
-    assert (lab.sweep_from.value, lab.sweep_to.value) == (1, 4)
+    assert lab.sweep.lever.value == "staff.iop_counsellors"  # 2 on the form: 1 to 4
+    assert (lab.sweep.first.value, lab.sweep.last.value) == (1, 4)
     click(lab, "iop-sweep")
-    assert [e.scenario.staff.iop_counsellors for e in lab.sweep["experiments"]] == [1, 2, 3, 4]
-    assert "IOP counsellors from 1 to 4 (2 replications each)" in text(lab.sweep_text.value)
+    assert [e.scenario.staff.iop_counsellors for e in lab.sweep.result["experiments"]] == [1, 2, 3, 4]
+    assert "IOP counsellors from 1 to 4 (2 replications each)" in text(lab.sweep.text.value)
 
 
 def test_capacity_sweep_of_seats_in_one_track(lab):
-    lab.lever.value = "tracks.tracks[1].groups"
-    lab.sweep_from.value, lab.sweep_to.value = 1, 2
+    lab.sweep.lever.value = "tracks.tracks[1].groups"
+    lab.sweep.first.value, lab.sweep.last.value = 1, 2
     click(lab, "iop-sweep")
-    table = text(lab.sweep_table.value)
+    table = text(lab.sweep.table.value)
     assert "groups in the 'evening' track" in table and "Seats" in table
-    assert [e.scenario.tracks.tracks[1].groups for e in lab.sweep["experiments"]] == [1, 2]
-    assert "Staff cost per completed episode" in table and "<img" in lab.sweep_chart.value
-    assert "capacity_sweep.csv" in links(lab.sweep_files.value)
-    lab.sweep_from.value, lab.sweep_to.value = 0, 20
+    assert [e.scenario.tracks.tracks[1].groups for e in lab.sweep.result["experiments"]] == [1, 2]
+    assert "Staff cost per completed episode" in table and "<img" in lab.sweep.chart.value
+    assert "capacity_sweep.csv" in links(lab.sweep.files.value)
+    lab.sweep.first.value, lab.sweep.last.value = 0, 20
     click(lab, "iop-sweep")
     assert "at most 12 values" in lab.message.value
-    lab.lever.value = "group_cap"  # the range follows the lever: seats per group from 1 to 30
-    assert (lab.sweep_from.min, lab.sweep_to.max, lab.sweep_from.value, lab.sweep_to.value) == (1, 30, 11, 14)
+    lab.sweep.lever.value = "group_cap"  # the range follows the lever: seats per group from 1 to 30
+    assert (lab.sweep.first.min, lab.sweep.last.max, lab.sweep.first.value, lab.sweep.last.value) == (1, 30, 11, 14)
 
 
 # ----------------------------------------------------------------- batch use

@@ -10,8 +10,7 @@ import pytest
 import iopsim
 from iopsim.analysis import monitors
 from iopsim.core import parameters
-from iopsim.course import quiz, widgets
-from iopsim.course import teaching_charts as tc
+from iopsim.course import capacity_charts, journey_charts, quiz, relapse_charts, widgets
 from iopsim.core.scenario import Scenario
 
 NOTEBOOKS = ("00", "01", "02", "03", "04", "05")
@@ -22,10 +21,11 @@ def contexts():
     """What each notebook hands to quiz.show, built the same way, on small runs."""
     s = Scenario().replace(**{"run.horizon_days": 365.0})
     run = iopsim.simulate(s, seed=2)
-    followup = tc.pool([tc.relapse_followup(r.events, r.scenario) for r in widgets.runs(s, 2, seed=2)])
+    followup = relapse_charts.pool([relapse_charts.relapse_followup(r.events, r.scenario)
+                                    for r in widgets.runs(s, 2, seed=2)])
     table = pd.DataFrame({"admissions_per_year": [190.0, 145.0, 130.0], "treatment_hours_mean": [52.0, 69.0, 78.0]},
                          index=["short, high demand", "standard, high demand", "long, high demand"])
-    return {"00": None, "01": {"run": run}, "02": {"littles_law": tc.littles_law_numbers(run.events, s)},
+    return {"00": None, "01": {"run": run}, "02": {"littles_law": capacity_charts.littles_law_numbers(run.events, s)},
             "03": {"target_hours": 80, "attendance": s.treatment.attendance_mean},
             "04": {"followup": followup}, "05": {"table": table}}
 
@@ -66,7 +66,7 @@ def test_every_notebook_has_two_to_four_questions():
 
 def test_model_answers_come_from_the_run(contexts):
     run = contexts["01"]["run"]
-    counts = tc.outcome_counts(run.events, run.scenario)["IOP stays"]
+    counts = journey_charts.outcome_counts(run.events, run.scenario)["IOP stays"]
     ended = sum(counts.values()) - counts["still in IOP at the end"]
     assert quiz.QUESTIONS["01"][0].correct_answer(contexts["01"]) == pytest.approx(100 * counts["completed"] / ended)
     little = contexts["02"]["littles_law"]

@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 import iopsim
-from iopsim.course import teaching_charts as tc
+from iopsim.course import capacity_charts, journey_charts, program_charts, relapse_charts, schedule_charts
+from iopsim.present import timelapse
 from iopsim.present.plots import OKABE_ITO
 from iopsim.core.scenario import Scenario
 
@@ -38,17 +39,17 @@ def test_journey_of_one_client(run):
     events = run.events
     adm = events[events.event == "admitted"].client
     client = int(events[events.client.isin(adm)].groupby("client").episode.max().idxmax())
-    summary = check(tc.journey(events, client), f"Client {client}", "episodes", "referred again")
-    stays = tc.segments(events[events.client == client])
+    summary = check(journey_charts.journey(events, client), f"Client {client}", "episodes", "referred again")
+    stays = timelapse.segments(events[events.client == client])
     waited = stays.loc[stays.place == "waitlist", "end"] - stays.loc[stays.place == "waitlist", "start"]
     assert f"Waitlist {waited.sum():.0f}" in summary
     with pytest.raises(KeyError):
-        tc.journey(events, 10**9)
+        journey_charts.journey(events, 10**9)
 
 
 def test_outcome_counts_add_up_and_match_the_log(run):
     s, events = run.scenario, run.events
-    counts = tc.outcome_counts(events, s)
+    counts = journey_charts.outcome_counts(events, s)
     start, end = s.run.warm_up_days, s.run.warm_up_days + s.run.horizon_days
     referred = events[(events.event == "referral") & (events.time >= start) & (events.time < end)]
     assert sum(counts["Referrals"].values()) == len(referred) == run.kpis["referrals"]
@@ -62,89 +63,94 @@ def test_outcome_counts_add_up_and_match_the_log(run):
     assert counts["IOP stays"]["completed"] == (codes.detail == "completed").sum()
     assert counts["IOP stays"]["dropped out"] == (codes.detail == "dropped_out").sum()
     numbers = [n for bar in counts.values() for n in bar.values() if n]
-    check(tc.outcome_flow(events, s), *numbers)
+    check(journey_charts.outcome_flow(events, s), *numbers)
 
 
 def test_waitlist_and_census_numbers_are_the_kpis(run):
     k = run.kpis
-    summary = check(tc.waitlist_and_census(run.events, run.scenario), f"{k['waitlist_max']:.0f}",
+    summary = check(capacity_charts.waitlist_and_census(run.events, run.scenario), f"{k['waitlist_max']:.0f}",
                     f"in {k['seats']:.0f} seats", f"{100 * k['seat_utilisation']:.0f}% full")
     assert f"{k['waitlist_mean']:.1f}" in summary and f"{k['census_mean']:.1f}" in summary
 
 
 def test_littles_law_holds_with_the_runs_own_numbers(run):
-    n = tc.littles_law_numbers(run.events, run.scenario)
+    n = capacity_charts.littles_law_numbers(run.events, run.scenario)
     assert n["census"] == pytest.approx(run.kpis["census_mean"])
     assert n["admissions_per_day"] == pytest.approx(run.kpis["admissions_per_year"] / 365)
     assert n["predicted"] == pytest.approx(n["census"], rel=0.12)
-    check(tc.littles_law(run.events, run.scenario), f"{n['admissions_per_day']:.2f}", f"{n['mean_stay_days']:.1f}",
+    check(capacity_charts.littles_law(run.events, run.scenario), f"{n['admissions_per_day']:.2f}",
+          f"{n['mean_stay_days']:.1f}",
           f"{n['predicted']:.1f}", f"{n['census']:.1f}")
 
 
 def test_hockey_stick_writes_the_ends_of_the_sweep():
     frame = pd.DataFrame({"referrals.per_week": [4, 6, 8], "seat_utilisation_mean": [0.6, 0.8, 0.95],
                           "wait_to_start_mean_days_mean": [2.0, 4.5, 12.0], "lost_reneged_mean": [5.0, 12.0, 40.0]})
-    summary = check(tc.hockey_stick(frame), "from 4 to 8 a week", "60% to 95%", "from 2 to 12 days", "from 5 to 40",
+    summary = check(capacity_charts.hockey_stick(frame), "from 4 to 8 a week", "60% to 95%", "from 2 to 12 days",
+                    "from 5 to 40",
                     "the last step added 7.5 days", "the first 2.5")
-    half = tc.hockey_stick(frame, horizon_days=182.5)[1]
+    half = capacity_charts.hockey_stick(frame, horizon_days=182.5)[1]
     assert "from 10 to 80 a year" in half and summary != half
 
 
 def test_relapse_curves_are_the_relapse_kpis(run):
-    everyone = tc.relapse_followup(run.events, run.scenario, by_outcome=False)["all"]
-    curve = tc.relapse_curve(*everyone, np.array([91.25, 182.5, 365.0]))
+    everyone = relapse_charts.relapse_followup(run.events, run.scenario, by_outcome=False)["all"]
+    curve = relapse_charts.relapse_curve(*everyone, np.array([91.25, 182.5, 365.0]))
     k = run.kpis
     assert curve == pytest.approx([k["relapse_3m_after_discharge"], k["relapse_6m_after_discharge"],
                                    k["relapse_12m_after_discharge"]])
-    groups = tc.relapse_followup(run.events, run.scenario)
-    completed = tc.relapse_curve(*groups["completed"], np.array([365.0]))[0]
+    groups = relapse_charts.relapse_followup(run.events, run.scenario)
+    completed = relapse_charts.relapse_curve(*groups["completed"], np.array([365.0]))[0]
     assert completed == pytest.approx(k["relapse_12m_after_completion"])
     assert sum(len(d) for d, _ in groups.values()) == len(everyone[0])
-    pooled = tc.pool([groups, groups])
+    pooled = relapse_charts.pool([groups, groups])
     assert len(pooled["completed"][0]) == 2 * len(groups["completed"][0])
-    check(tc.relapse_curves(groups), f"{100 * completed:.0f}% by 12", f"completed (n={len(groups['completed'][0])})")
+    check(relapse_charts.relapse_curves(groups), f"{100 * completed:.0f}% by 12",
+          f"completed (n={len(groups['completed'][0])})")
 
 
 def test_schedule_arithmetic():
-    table = tc.schedule_arithmetic({"3x3": (3, 3), "5x3": (5, 3)}, target_hours=90, attendance=0.8, seats=24)
+    table = schedule_charts.schedule_arithmetic({"3x3": (3, 3), "5x3": (5, 3)}, target_hours=90, attendance=0.8,
+                                                seats=24)
     assert table.loc["3x3", "hours_per_week"] == 9
     assert table.loc["3x3", "weeks_needed"] == pytest.approx(12.5)
     assert table.loc["5x3", "weeks_needed"] == pytest.approx(7.5)
     assert table.loc["3x3", "clients_per_year"] == pytest.approx(24 * 52 / 12.5)
-    check(tc.schedule_chart(table, target_hours=90), "90 hours", "12.5 weeks", "7.5 weeks", "100 clients a year",
+    check(schedule_charts.schedule_chart(table, target_hours=90), "90 hours", "12.5 weeks", "7.5 weeks",
+          "100 clients a year",
           "166 clients a year")
 
 
 def test_work_losses_and_the_evening_track(run):
     s = run.scenario
-    losses = tc.work_losses(run.events, s)
+    losses = schedule_charts.work_losses(run.events, s)
     start, end = s.run.warm_up_days, s.run.warm_up_days + s.run.horizon_days
     joins = run.events[(run.events.event == "waitlist_join") & (run.events.time >= start) & (run.events.time < end)]
     assert losses.joined.sum() == len(joins)
     assert losses.loc["works or studies by day", "joined"] == (joins.resource == "evening").sum()
     assert (losses.admitted + losses.gave_up + losses.still_waiting == losses.joined).all()
-    total = tc.sum_losses([losses, losses])
+    total = schedule_charts.sum_losses([losses, losses])
     assert (total.joined == 2 * losses.joined).all()
     assert total.gave_up_share.to_numpy() == pytest.approx(losses.gave_up_share.to_numpy())
     g = losses.loc["works or studies by day"]
-    check(tc.evening_track({"with": losses, "again": losses}), f"({int(g.gave_up)} of {int(g.joined)})")
+    check(schedule_charts.evening_track({"with": losses, "again": losses}), f"({int(g.gave_up)} of {int(g.joined)})")
 
 
 def test_kpi_bars_one_and_two_factors():
     table = pd.DataFrame({"admissions_per_year": [150.0, 120.0], "share_completed": [0.38, 0.45]},
                          index=["short", "long"])
-    summary = check(tc.kpi_bars(table, list(table.columns), title="Two programs"), "short 150", "long 120",
+    summary = check(program_charts.kpi_bars(table, list(table.columns), title="Two programs"), "short 150", "long 120",
                     "short 38%", "long 45%")
     assert summary.startswith("Two programs:")
     two = pd.DataFrame({"admissions_per_year": [150.0, 190.0, 120.0, 130.0]},
                        index=pd.MultiIndex.from_product([["short", "long"], ["low", "high"]]))
-    chart = tc.kpi_bars(two, ["admissions_per_year"], title="Dose")
+    chart = program_charts.kpi_bars(two, ["admissions_per_year"], title="Dose")
     check(chart, "short, high 190", "long, low 120")
     assert chart.figure.legends  # the second factor is told by a legend (and hatching), not colour alone
 
 
 def test_charts_use_the_okabe_ito_palette(run):
-    fig, _ = tc.outcome_flow(run.events, run.scenario)
+    fig, _ = journey_charts.outcome_flow(run.events, run.scenario)
     allowed = {c.lower() for c in OKABE_ITO.values()} | {"#7f7f7f"}
     from matplotlib.colors import to_hex
 
@@ -153,5 +159,6 @@ def test_charts_use_the_okabe_ito_palette(run):
 
 
 def test_summaries_are_plain_sentences(run):
-    for chart in (tc.outcome_flow(run.events, run.scenario), tc.littles_law(run.events, run.scenario)):
+    for chart in (journey_charts.outcome_flow(run.events, run.scenario),
+                  capacity_charts.littles_law(run.events, run.scenario)):
         assert not re.search(r"nan|None|\{|\}", chart.summary)

@@ -23,6 +23,11 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Callable, NamedTuple, Sequence
 
+from iopsim.analysis.monitors import kaplan_meier_failure
+from iopsim.core import parameters
+from iopsim.course.chart_basics import MONTH
+from iopsim.course.journey_charts import outcome_counts
+
 
 class Feedback(NamedTuple):
     correct: bool
@@ -102,8 +107,6 @@ def _assumption_index(path: str) -> Callable[[Any], int]:
     """Option 1 ('an assumption') if the parameter's source is an assumption, else option 0 ('a published study')."""
 
     def answer(_context: Any) -> int:
-        from iopsim.core import parameters
-
         return 1 if parameters.info(path).is_assumption else 0
 
     return answer
@@ -111,8 +114,6 @@ def _assumption_index(path: str) -> Callable[[Any], int]:
 
 def _completed_percent(context: Any) -> float:
     """Completed IOP stays as a percentage of the stays that ended, as the outcome flow chart counts them."""
-    from iopsim.course.teaching_charts import outcome_counts
-
     run = context["run"]
     stays = outcome_counts(run.events, run.scenario)["IOP stays"]
     ended = sum(stays.values()) - stays["still in IOP at the end"]
@@ -123,9 +124,6 @@ def _relapsed_by_12_months(group: str) -> Callable[[Any], float]:
     """Kaplan-Meier percentage relapsed by 12 months in one group of the notebook's follow-up."""
 
     def answer(context: Any) -> float:
-        from iopsim.analysis.monitors import kaplan_meier_failure
-        from iopsim.course.teaching_charts import MONTH
-
         duration, relapsed = context["followup"][group]
         return 100.0 * kaplan_meier_failure(duration, relapsed, 12 * MONTH)
 
@@ -202,7 +200,7 @@ QUESTIONS: dict[str, list[Question]] = {
         Question("Using the numbers under the Little's law chart of your run: admissions a day x mean stay gives "
                  "how many clients? (Within 10% counts.)", _littles_law, "The run's own numbers obey Little's law: "
                  "the census is admissions a day x mean stay.", "Multiply the two numbers printed under the chart.",
-                 tolerance=0.1, relative=True, unit="clients", needs="littles_law: teaching_charts.littles_law_numbers"),
+                 tolerance=0.1, relative=True, unit="clients", needs="littles_law: capacity_charts.littles_law_numbers"),
         Question("Seats are 90% full on average and referrals rise by 10%. What happens to the mean wait for a "
                  "seat?", 1, "Near full use waits grow far faster than demand: the hockey stick.",
                  "Look at the hockey-stick chart: the last steps towards full seats cost the most waiting.",
@@ -233,7 +231,7 @@ QUESTIONS: dict[str, list[Question]] = {
                  "curves or their summary; within 5 points counts.)", _relapsed_by_12_months("completed"),
                  "Completers relapse less than those who drop out, but many still relapse: relapse is common "
                  "in a chronic condition.", "Read the completers' curve at 12 months.", tolerance=5.0, unit="%",
-                 needs="followup: teaching_charts.relapse_followup (pooled)"),
+                 needs="followup: relapse_charts.relapse_followup (pooled)"),
         Question("Relapse rises. What happens to waits for a seat, other things equal?", 0,
                  "More relapse means more readmissions, more demand and longer waits: the feedback loop.",
                  "Relapsed clients come back as referrals; where do they go?",
@@ -258,7 +256,7 @@ QUESTIONS: dict[str, list[Question]] = {
 # --------------------------------------------------------------------------- widgets
 def widget(question: Question, context: Any = None, number: int | None = None):
     """One question as a widget: prompt, answer box (radio buttons or a number), Check button, feedback."""
-    import ipywidgets as w
+    import ipywidgets as w  # optional dependency, lazy: the questions and their checks work without it
 
     head = f"{number}. " if number is not None else ""
     prompt = w.HTML(f"<p style='font-size: 13pt; margin-bottom: 0.2em'><b>{head}</b>{escape(question.text(context))}</p>")
@@ -284,7 +282,7 @@ def widget(question: Question, context: Any = None, number: int | None = None):
 
 def show(notebook: str, context: Any = None):
     """The notebook's self-check questions, one under another."""
-    import ipywidgets as w
+    import ipywidgets as w  # optional dependency, lazy: the questions and their checks work without it
 
     questions = QUESTIONS[notebook]
     return w.VBox([w.HTML("<h3>Check yourself</h3>")] +

@@ -19,7 +19,7 @@ Following JUPYTER.md: a run is started by a button, never by a live slider
 with ``wait=True``; the callback is wrapped with ``Output.capture`` so errors show; and the
 summary line under the charts (their text alternative) is written at the end of every redraw.
 
-This module imports ipywidgets; ``import iopsim`` never imports it.
+This module imports ipywidgets and IPython; ``import iopsim`` never imports it.
 """
 
 from __future__ import annotations
@@ -30,10 +30,16 @@ from html import escape
 from typing import Any, Callable, Sequence
 
 import ipywidgets as w
+import pandas as pd
+from IPython.display import HTML, display
 
+from iopsim.analysis.comparison import run_scenarios
+from iopsim.analysis.run import simulate
 from iopsim.core import parameters
 from iopsim.core.errors import ScenarioError
 from iopsim.core.scenario import Scenario
+from iopsim.course.journey_charts import journey
+from iopsim.present.plots import Chart
 
 LABEL_WIDTH = "19em"
 WIDGET_WIDTH = "40em"
@@ -313,8 +319,6 @@ class RunPanel:
 
 def chart_html(chart) -> str:
     """A chart's image with its summary as alt text (the summary itself goes under it, as a line)."""
-    from iopsim.present.plots import Chart
-
     chart = Chart(*chart)
     return (f'<img src="{chart.data_uri()}" alt="{escape(chart.summary)}" '
             f'style="max-width: 100%; height: auto;">')
@@ -326,8 +330,6 @@ def summary_html(charts: Sequence) -> str:
 
 def show_charts(charts: Sequence) -> None:
     """Display charts as images (inside an Output when called from its capture)."""
-    from IPython.display import HTML, display
-
     for chart in charts:
         display(HTML(chart_html(chart)))
 
@@ -354,8 +356,6 @@ def progress_bar(description: str = "Running") -> tuple[w.IntProgress, Callable[
 def runs(scenario: Scenario, reps: int, seed: Any = 0, progress: Callable[[int, int], None] | None = None) -> list:
     """``reps`` replications as full runs (events and all): replication i is ``simulate(scenario, seed=(seed, i))``,
     the same as replication i of ``iopsim.replicate``, so their KPIs agree."""
-    from iopsim.analysis.run import simulate
-
     out = []
     for i in range(reps):
         out.append(simulate(scenario, seed=(seed, i)))
@@ -367,10 +367,6 @@ def runs(scenario: Scenario, reps: int, seed: Any = 0, progress: Callable[[int, 
 def compare_means(scenarios: dict[str, Scenario], kpis: Sequence[str], *, reps: int, seed: Any = 0,
                   progress: Callable[[int, int], None] | None = None):
     """Mean KPIs over ``reps`` replications of each scenario (same seeds for all): one row per scenario."""
-    import pandas as pd
-
-    from iopsim.analysis.comparison import run_scenarios
-
     experiments = run_scenarios(list(scenarios.values()), reps=reps, seed=seed, workers=1, scheduler=None,
                                 progress=progress or False)
     return pd.DataFrame([e.per_rep[list(kpis)].mean() for e in experiments], index=list(scenarios))
@@ -409,9 +405,7 @@ class ClientViewer:
     """Pick a client from a run: their story in words and their journey as a chart (with its summary)."""
 
     def __init__(self, run: Any) -> None:
-        from iopsim.course.teaching_charts import journey
-
-        self.run, self._journey = run, journey
+        self.run = run
         events = run.events
         admitted = events[events.event == "admitted"].client.unique()
         codes = events[events.event == "iop_discharge"].groupby("client").detail.agg(
@@ -431,7 +425,7 @@ class ClientViewer:
     def show(self, client: int) -> None:
         @self.out.capture(clear_output=True, wait=True)
         def draw():
-            chart = self._journey(self.run.events, client)
+            chart = journey(self.run.events, client)
             show_charts([chart])
             self.story.value = ("<pre style='font-size: 12pt; white-space: pre-wrap'>"
                                 f"{escape(self.run.story(client))}</pre>")

@@ -1,0 +1,118 @@
+"""Schedule arithmetic and who an evening track keeps: designing the week (notebook 03).
+
+See ``iopsim.course.chart_basics`` for what every chart returns.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+
+from iopsim.core.eventlog import Columns
+from iopsim.course.chart_basics import new_figure, percent, reporting_window
+from iopsim.present.plots import OKABE_ITO as C, STYLE, Chart
+
+
+# --------------------------------------------------------------------------- schedule arithmetic
+def schedule_arithmetic(schedules: Mapping[str, tuple[int, float]], *, target_hours: float, attendance: float,
+                        seats: int) -> pd.DataFrame:
+    """For each schedule (days a week, hours a day): hours a week, weeks to reach `target_hours`
+    of group treatment at the given attendance, seats turned over a year and clients a year.
+
+    Plain arithmetic (no simulation): a client attending a share `attendance` of sessions gets
+    days x hours x attendance hours a week; a seat held for W weeks serves 52 / W clients a year.
+    """
+    rows = []
+    for name, (days, hours) in schedules.items():
+        weekly = days * hours
+        weeks = target_hours / (weekly * attendance)
+        rows.append({"schedule": name, "days_per_week": days, "hours_per_day": hours, "hours_per_week": weekly,
+                     "weeks_needed": weeks, "turnover_per_seat_per_year": 52 / weeks,
+                     "clients_per_year": seats * 52 / weeks})
+    return pd.DataFrame(rows).set_index("schedule")
+
+
+def schedule_chart(table: pd.DataFrame, *, target_hours: float) -> Chart:
+    """Weeks needed to reach a dose, and clients a year the seats can then serve, per schedule."""
+    names = list(table.index)
+    with mpl.rc_context(STYLE):
+        fig = new_figure(4.2)
+        left, right = fig.subplots(1, 2)
+        for ax, column, colour, title, fmt in (
+                (left, "weeks_needed", C["blue"], f"Weeks to reach {target_hours:g} hours", "{:.1f}"),
+                (right, "clients_per_year", C["bluish_green"], "Clients a year the seats serve", "{:.0f}")):
+            values = table[column].to_numpy(float)
+            ax.barh(names, values, color=colour, height=0.6)
+            for y, v in enumerate(values):
+                ax.text(v, y, " " + fmt.format(v), va="center", ha="left", fontsize=13)
+            ax.invert_yaxis()
+            ax.set_xlim(0, values.max() * 1.25)
+            ax.set_title(title, loc="left")
+        right.set_yticks(range(len(names)), [""] * len(names))
+    parts = [f"{name} ({row.hours_per_week:g} h/week): {row.weeks_needed:.1f} weeks, {row.clients_per_year:.0f} clients a year"
+             for name, row in table.iterrows()]
+    return Chart(fig, f"To give each client {target_hours:g} hours of groups: " + "; ".join(parts) + ".")
+
+
+# --------------------------------------------------------------------------- who the evening track keeps
+def work_losses(events: pd.DataFrame, scenario) -> pd.DataFrame:
+    """Clients who joined the IOP waitlist in the window, by whether they work or study by day.
+
+    Rows 'works or studies by day' (waiting for an evening seat) and 'free in the day'; columns
+    joined, admitted, gave_up, still_waiting, and gave_up_share.
+    """
+    start, end = reporting_window(scenario)
+    log = Columns.from_frame(events)
+    j = log.rows_of("waitlist_join")
+    j = j[(log.time[j] >= start) & (log.time[j] < end)]
+    evening = log.resource[j] == "evening"
+    admitted = np.isin(log.key[j], log.key[log.rows_of("admitted")])
+    gave_up = np.isin(log.key[j], log.key[log.rows_of("reneged")])
+    rows = {}
+    for name, mask in (("works or studies by day", evening), ("free in the day", ~evening)):
+        joined = int(mask.sum())
+        rows[name] = {"joined": joined, "admitted": int((admitted & mask).sum()), "gave_up": int((gave_up & mask).sum()),
+                      "still_waiting": int((mask & ~admitted & ~gave_up).sum())}
+        rows[name]["gave_up_share"] = rows[name]["gave_up"] / joined if joined else math.nan
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def sum_losses(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``work_losses`` of several replications added up (the shares recomputed from the sums)."""
+    total = sum(t[["joined", "admitted", "gave_up", "still_waiting"]] for t in tables)
+    total["gave_up_share"] = total["gave_up"] / total["joined"].where(total["joined"] > 0)
+    return total
+
+
+def evening_track(tables: Mapping[str, pd.DataFrame]) -> Chart:
+    """Share of waitlisted clients who gave up waiting, by work status, for each program (e.g. with/without evening track)."""
+    programs = list(tables)
+    groups = list(next(iter(tables.values())).index)
+    colours = [C["blue"], C["orange"], C["bluish_green"], C["vermillion"]]
+    with mpl.rc_context(STYLE):
+        fig = new_figure(4.4)
+        ax = fig.subplots()
+        width = 0.8 / len(programs)
+        for i, program in enumerate(programs):
+            shares = tables[program].loc[groups, "gave_up_share"].to_numpy(float)
+            x = np.arange(len(groups)) + (i - (len(programs) - 1) / 2) * width
+            ax.bar(x, shares, width * 0.95, color=colours[i % len(colours)], label=program,
+                   hatch=("", "//", "..", "xx")[i % 4], edgecolor="white")
+            for xi, s in zip(x, shares):
+                ax.text(xi, s, percent(s), ha="center", va="bottom", fontsize=13)
+        ax.set_xticks(range(len(groups)), groups)
+        ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+        ax.set_ylabel("gave up waiting")
+        ax.set_ylim(0, 1.1)
+        ax.legend(frameon=False, loc="upper right")
+        ax.set_title("Share of waitlisted clients who gave up waiting", loc="left")
+    parts = []
+    for program in programs:
+        t = tables[program]
+        parts.append(f"{program}: " + ", ".join(
+            f"{g} {percent(t.loc[g, 'gave_up_share'])} ({t.loc[g, 'gave_up']} of {t.loc[g, 'joined']})" for g in groups))
+    return Chart(fig, "Gave up waiting for a seat: " + "; ".join(parts) + ".")

@@ -1,0 +1,135 @@
+"""What the form says about each field: its label, and a hint with unit, allowed values, default and source.
+
+Read from the pydantic model (units and sources live in each field's ``json_schema_extra``);
+the few rules the model checks in validators (shares between 0 and 1, ...) are listed here
+(`ITEM_LIMITS`, `NOTES`) because the field's own limits do not carry them.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from html import escape
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from iopsim.core.errors import describe
+
+ITEM_LIMITS: dict[str, tuple[Any, ...]] = {
+    "referrals.weekday_weights": (0, 1e9),
+    "referrals.source_shares": (0, 1),
+    "referrals.severity_shares": (0, 1),
+    "intake.show_curve": ((0, 36_500), (0, 1)),
+    "placement.iop_share": (0, 1),
+    "placement.higher_level_share": (0, 1),
+    "treatment.planned_weeks": (1, 52),
+    "treatment.relapse_outcome_shares": (0, 1),
+    "calendar.holidays": (0, 364),
+}
+"""Bounds for the items of lists and mappings, which the model checks in its validators
+(shares between 0 and 1, ...) rather than in the field's own limits: (low, high) for each item,
+or one (low, high) per position for a list of pairs."""
+
+NOTES: dict[str, str] = {
+    "referrals.source_shares": "the shares add up to 1",
+    "referrals.severity_shares": "the shares add up to 1",
+    "treatment.relapse_outcome_shares": "the shares add up to 1",
+    "placement.iop_share": "IOP + higher level at most 1 for each severity; the rest go to standard outpatient",
+    "placement.higher_level_share": "IOP + higher level at most 1 for each severity",
+    "intake.show_curve": "days ascending; the chance stays flat after the last point",
+    "treatment.planned_weeks": "each at most max_weeks",
+    "calendar.holidays": "day 0 is Monday 1 January",
+}
+"""Rules the model checks across items or fields, shown in the field's hint."""
+
+LABELS = {"name": "Scenario name"}
+"""Labels that the field name alone would not make clear."""
+WORDS = {"iop": "IOP", "op": "OP", "p90": "90th percentile", "co": "co-"}
+
+
+def label_of(path: str) -> str:
+    """'staff.iop_counsellors' -> 'IOP counsellors'; 'relapse.after_completion' -> 'After completion'."""
+    if path in LABELS:
+        return LABELS[path]
+    name = path.rsplit(".", 1)[-1].split("[")[0]
+    words = [WORDS.get(word, word) for word in name.split("_")]
+    text = " ".join(words).replace("co- ", "co-")
+    return text[0].upper() + text[1:]
+
+
+def hint_of(path: str, info: Any, default: Any) -> str:
+    """HTML beside a field: unit, allowed values and default; the source on hover and after an (i)."""
+    unit, allowed, source = about(path, info)
+    shown = "; ".join(p for p in (unit, allowed, f"default {show(default)}" if default is not None else "") if p)
+    tip = escape(f"Source: {source}" if source else "No source recorded", quote=True)
+    mark = (f" <span style='cursor:help;color:#0072B2;border-bottom:1px dotted #0072B2' title='{tip}'>source</span>"
+            if source else "")
+    return f"<span title='{tip}'>{escape(shown)}</span>{mark}"
+
+
+def plain_hint(path: str, info: Any, default: Any) -> str:
+    """The same hint as plain text, for the widget's own tooltip."""
+    unit, allowed, source = about(path, info)
+    parts = [unit, allowed, f"default {show(default)}" if default is not None else "",
+             f"source: {source}" if source else ""]
+    return "; ".join(p for p in parts if p)
+
+
+def about(path: str, info: Any) -> tuple[str, str, str]:
+    extra = info.json_schema_extra or {}
+    key = generic_path(path)
+    if key in ITEM_LIMITS and typing.get_origin(info.annotation) in (dict, tuple):
+        bounds = ITEM_LIMITS[key]
+        pairs = bounds if isinstance(bounds[0], tuple) else (bounds,)
+        allowed = "each " + " and ".join(f"{show(a)} to {show(b)}" for a, b in pairs)
+        if bounds[1] == 1e9:
+            allowed = "each at least 0"
+    else:
+        allowed = describe(info.annotation, info.metadata)
+        args = typing.get_args(info.annotation)
+        if info.annotation is bool:
+            allowed = "ticked for yes"
+        elif allowed.startswith("one of "):
+            allowed = "one of " + ", ".join(str(a) for a in args)
+        elif typing.get_origin(info.annotation) is tuple and args and is_group(args[0]):
+            low, high = (next((getattr(m, n) for m in info.metadata if hasattr(m, n)), None)
+                         for n in ("min_length", "max_length"))
+            allowed = f"{low} to {high} {args[0].__name__.lower()}s"
+        elif typing.get_origin(info.annotation) is tuple and args and typing.get_origin(args[0]) is Literal:
+            allowed = "choose at least one"
+    if key in NOTES:
+        allowed += "; " + NOTES[key]
+    return extra.get("unit", ""), allowed, extra.get("source", "")
+
+
+def generic_path(path: str) -> str:
+    """'tracks.tracks[1].days' -> 'tracks.tracks.days' (the field, whatever the item)."""
+    return re.sub(r"\[\d+\]", "", path)
+
+
+def show(value: Any) -> str:
+    """A default as a reader sees it: 7, 0.8, Mon Wed Fri, low 0.3 / moderate 0.5, (1, 0.72) ..."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict):
+        return ", ".join(f"{k.replace('_', ' ')} {show(v)}" for k, v in value.items())
+    if isinstance(value, (tuple, list)):
+        if value and isinstance(value[0], BaseModel):
+            return ", ".join(getattr(v, "name", type(v).__name__) for v in value)
+        if value and isinstance(value[0], (tuple, list)):
+            return ", ".join("(" + ", ".join(show(x) for x in v) + ")" for v in value)
+        return " ".join(show(v) for v in value)
+    return str(value)
+
+
+def is_group(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def first_line(text: str | None) -> str:
+    return (text or "").strip().split("\n")[0]
+
+

@@ -1,0 +1,111 @@
+"""The capacity sweep's arithmetic and chart: one lever (counsellors, seats per group, groups in a
+track, assessors) set to each value in a range, and the swept KPIs against it.
+
+`sweep` is a dict: lever (its path or 'group_cap'), words (the lever in words), values, and the
+experiments run at each value.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import matplotlib as mpl
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from iopsim.analysis.kpis import BY_NAME
+from iopsim.core import parameters
+from iopsim.core.scenario import Scenario
+from iopsim.present import plots
+from iopsim.present.report import format_value, label
+
+SWEEP_KPIS = (
+    ("Waits (median days)", ("wait_referral_to_assessment_median_days", "wait_assessment_to_start_median_days")),
+    ("Referrals lost before treatment", ("lost_before_treatment_share",)),
+    ("Utilisation", ("seat_utilisation", "counsellor_utilisation")),
+    ("Cost per completed episode", ("cost_per_completed_episode",)),
+)
+"""The capacity sweep's chart panels (the cost panel only with "show costs")."""
+
+
+
+def lever_paths(lever: str, tracks: int) -> list[str]:
+    """The parameters a lever sets: 'group_cap' is every track's group cap, others are one path."""
+    return [f"tracks.tracks[{i}].group_cap" for i in range(tracks)] if lever == "group_cap" else [lever]
+
+
+def lever_limits(lever: str) -> tuple[int, int]:
+    """The allowed range of the field a lever sets."""
+    p = parameters.info(lever_paths(lever, 1)[0])
+    return int(p.low), int(p.high)
+
+
+def with_lever(scenario: Scenario, lever: str, value: int) -> Scenario:
+    """`scenario` with the lever set to `value` (validated: a ScenarioError says what is wrong)."""
+    return parameters.replace(scenario, dict.fromkeys(lever_paths(lever, len(scenario.tracks.tracks)), value))
+
+
+def sweep_frame(sweep: dict[str, Any], costs: bool) -> pd.DataFrame:
+    """One row per lever value: seats, then each swept KPI's mean and 95% interval (columns named as
+    `iopsim.grid` names them: <kpi>_mean, <kpi>_ci_low, <kpi>_ci_high)."""
+    rows = []
+    for value, exp in zip(sweep["values"], sweep["experiments"]):
+        row: dict[str, Any] = {sweep["words"]: value,
+                               "seats": sum(t.groups * t.group_cap for t in exp.scenario.tracks.tracks)}
+        for _, names in _sweep_panels(costs):
+            for name in names:
+                r = exp.summary.loc[name]
+                row[f"{name}_mean"] = r["mean"]
+                row[f"{name}_ci_low"] = r["ci_low"]
+                row[f"{name}_ci_high"] = r["ci_high"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _sweep_panels(costs: bool) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return SWEEP_KPIS if costs else tuple(p for p in SWEEP_KPIS if "cost_per_completed_episode" not in p[1])
+
+
+def sweep_chart(sweep: dict[str, Any], costs: bool) -> plots.Chart:
+    """Panels of the swept KPIs against the lever, each point with its 95% interval, and a summary line."""
+    table = sweep_frame(sweep, costs)
+    words, values = sweep["words"], sweep["values"]
+    panels = _sweep_panels(costs)
+    colours = [plots.OKABE_ITO[c] for c in ("blue", "orange")]
+    markers = ("o", "s")
+    parts = []
+    with mpl.rc_context(plots.STYLE):
+        fig = Figure(figsize=(plots.WIDTH, 3.2 * math.ceil(len(panels) / 2)), dpi=plots.DPI, layout="constrained")
+        axes = fig.subplots(math.ceil(len(panels) / 2), 2, squeeze=False).ravel()
+        for ax, (title, names) in zip(axes, panels):
+            for j, name in enumerate(names):
+                unit = BY_NAME[name].unit
+                scale = 100 if unit == "share" else 1
+                mean = table[f"{name}_mean"].to_numpy(dtype=float) * scale
+                low = table[f"{name}_ci_low"].to_numpy(dtype=float) * scale
+                high = table[f"{name}_ci_high"].to_numpy(dtype=float) * scale
+                err = [mean - low, high - mean]
+                ax.errorbar(values, mean, yerr=err, marker=markers[j], color=colours[j], capsize=5, linewidth=2,
+                            label=label(name))
+                first, last = table[f"{name}_mean"].iloc[0], table[f"{name}_mean"].iloc[-1]
+                parts.append(f"{label(name)} {format_value(first, unit)} at {values[0]} and "
+                             f"{format_value(last, unit)} at {values[-1]}")
+            ax.set_title(title, loc="left")
+            ax.set_xlabel(words)
+            ax.set_xticks(values)
+            if BY_NAME[names[0]].unit == "share":
+                ax.set_ylabel("%")
+            elif BY_NAME[names[0]].unit.startswith("$"):
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"${v:,.0f}"))
+            if len(names) > 1:
+                ax.legend(frameon=False, fontsize=plots.SMALL - 2)
+        for ax in axes[len(panels):]:
+            ax.set_visible(False)
+        n = sweep["experiments"][0].reps
+        fig.suptitle(f"{words} from {values[0]} to {values[-1]}: mean and 95% interval over {n} replications",
+                     x=0.01, ha="left")
+    summary = (f"{words[0].upper()}{words[1:]} from {values[0]} to {values[-1]} ({n} replications each): "
+               + "; ".join(parts) + ".")
+    return plots.Chart(fig, summary)
