@@ -32,6 +32,7 @@ def get_path(data: Any, path: str) -> Any:
 
 
 def has_path(data: Any, path: str) -> bool:
+    """Whether a path leads to a value (a card's lever or change must name a real parameter)."""
     try:
         get_path(data, path)
     except KeyError:
