@@ -13,8 +13,7 @@ import nbformat
 import pytest
 
 import iopsim
-from iopsim.workshop import handouts
-from iopsim import workshop
+from iopsim.workshop import cards, handouts, submissions, tournament
 from iopsim.present.report import format_value
 
 
@@ -94,10 +93,10 @@ def assert_self_contained(page: Page) -> None:
 # -------------------------------------------------------------------------- team results
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
-    card = workshop.load_card("hospital-closes")
+    card = cards.load_card("hospital-closes")
     folder = tmp_path_factory.mktemp("plans")
-    workshop.demo_submissions(card, folder)
-    return workshop.run_workshop(card, folder, reps=3, seed=5, workers=1)
+    submissions.demo_submissions(card, folder)
+    return tournament.run_workshop(card, folder, reps=3, seed=5, workers=1)
 
 
 def test_team_handout_has_every_section(result, tmp_path):
@@ -119,11 +118,11 @@ def test_team_handout_has_every_section(result, tmp_path):
     # KPIs with intervals: the goal, its guards and the debrief KPIs, start and team
     results = {row[0]: row for row in page.rows if len(row) == 6}
     goal = next(k for k in results if k.endswith("(goal)"))
-    start_mean = result.comparison.experiments[workshop.START].summary.loc[result.card.goal.kpi, "mean"]
+    start_mean = result.comparison.experiments[cards.START].summary.loc[result.card.goal.kpi, "mean"]
     assert results[goal][1].startswith(format_value(start_mean, "days", with_unit=False))
     assert " to " in results[goal][1] and " to " in results[goal][2]  # 95% intervals under the means
     assert sum(k.endswith("(guard)") for k in results) == len(result.card.goal.guards)
-    assert len(results) >= len(workshop.DEBRIEF_KPIS)
+    assert len(results) >= len(cards.DEBRIEF_KPIS)
     assert all(q in page.text("For the debrief") for q in result.card.questions)
     assert page.images and all(src.startswith("data:image/png;base64,") for src in page.images)
 

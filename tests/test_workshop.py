@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 
 import iopsim
-from iopsim import workshop
 from iopsim.analysis.comparison import Comparison
 from iopsim.analysis.experiment import Experiment, replicate
 from iopsim.analysis.kpis import NAMES
-from iopsim.workshop import START, CardError, load_card
+from iopsim.workshop import cards, charts, forms, rules, submissions, tournament, values
+from iopsim.workshop.cards import START, CardError, load_card
 
 REPS, SEED = 3, 7
 VALID_A = {"staff.iop_counsellors": 3, "tracks.tracks[0].groups": 2}
@@ -36,7 +36,7 @@ def card():
 
 
 def submit(folder, card, team, plan):
-    return workshop.write_submission(folder, team, card, card.scenario_for(plan, team))
+    return submissions.write_submission(folder, team, card, card.scenario_for(plan, team))
 
 
 @pytest.fixture(scope="module")
@@ -51,17 +51,17 @@ def played(card, tmp_path_factory):
     (folder / "team-typo.yaml").write_text("team: Team Typo\ncard: hospital-closes\nscenario:\n  staff:\n"
                                            "    iop_counselors: 3\n", encoding="utf-8")
     other = load_card("evening-room")
-    workshop.write_submission(folder, "Team Elsewhere", other, other.scenario_for({}, "Team Elsewhere"))
+    submissions.write_submission(folder, "Team Elsewhere", other, other.scenario_for({}, "Team Elsewhere"))
     sneaky = card.scenario_for(VALID_A, "Team Sneaky").replace(**{"staff.iop_caseload_cap": 20})
-    workshop.write_submission(folder, "Team Sneaky", card, sneaky)
-    result = workshop.run_workshop(card, folder, reps=REPS, seed=SEED, workers=1)
+    submissions.write_submission(folder, "Team Sneaky", card, sneaky)
+    result = tournament.run_workshop(card, folder, reps=REPS, seed=SEED, workers=1)
     return SimpleNamespace(folder=folder, result=result)
 
 
 # ------------------------------------------------------------------------ the workshop run
 def test_valid_teams_are_ranked_by_the_goal(played, card):
     board = played.result.leaderboard
-    assert list(board.columns) == list(workshop.LEADERBOARD_COLUMNS)
+    assert list(board.columns) == list(tournament.LEADERBOARD_COLUMNS)
     assert set(board.index) == {"Team Amber", "Team Blue"}
     assert board.attrs == {"kpi": "wait_assessment_to_start_median_days", "better": "lower"}
     holding = board[board.guards_hold]
@@ -99,7 +99,7 @@ def test_every_team_meets_the_same_clients(played, card):
     solo_folder = played.folder.parent / "solo"
     solo_folder.mkdir(exist_ok=True)
     submit(solo_folder, card, "Team Amber", VALID_A)
-    solo = workshop.run_workshop(card, solo_folder, reps=REPS, seed=SEED, workers=1)
+    solo = tournament.run_workshop(card, solo_folder, reps=REPS, seed=SEED, workers=1)
     for name in (START, "Team Amber"):
         pd.testing.assert_frame_equal(solo.comparison.experiments[name].per_rep, experiments[name].per_rep)
     # and replication 1 of a team is simulate(plan, seed=(SEED, 1))
@@ -111,23 +111,23 @@ def test_every_team_meets_the_same_clients(played, card):
 def test_identical_plans_tie_within_noise(card, tmp_path):
     for team in ("Twin One", "Twin Two"):
         submit(tmp_path, card, team, VALID_A)
-    board = workshop.run_workshop(card, tmp_path, reps=REPS, seed=SEED, workers=1).leaderboard
+    board = tournament.run_workshop(card, tmp_path, reps=REPS, seed=SEED, workers=1).leaderboard
     assert list(board.place) == ["=1", "=1"]
     assert board.loc["Twin One", "tied_with"] == "Twin Two"
 
 
 def test_no_valid_team_still_runs_the_start(card, tmp_path):
     submit(tmp_path, card, "Team Crimson", OVER_BUDGET)
-    result = workshop.run_workshop(card, tmp_path, reps=2, seed=SEED, workers=1)
+    result = tournament.run_workshop(card, tmp_path, reps=2, seed=SEED, workers=1)
     assert result.leaderboard.empty and list(result.problems) == ["Team Crimson"]
     assert list(result.comparison.experiments) == [START]
-    assert workshop.debrief_charts(result) == []
+    assert charts.debrief_charts(result) == []
 
 
 def test_demo_submissions_play_the_card(card, tmp_path):
-    paths = workshop.demo_submissions(card, tmp_path)
+    paths = submissions.demo_submissions(card, tmp_path)
     assert len(paths) == len(card.examples) + 1
-    valid, problems = workshop.load_submissions(card, tmp_path)
+    valid, problems = submissions.load_submissions(card, tmp_path)
     assert len(valid) >= 2 and "Team Typo" in problems
 
 
@@ -159,7 +159,7 @@ def test_ranking_ties_and_broken_guards(card):
          "Steady": [0.40, 0.41, 0.39, 0.40],
          "Steady too": [0.40, 0.41, 0.40, 0.40],
          "Slow": [0.41, 0.41, 0.39, 0.40]})
-    board = workshop.leaderboard(card, comparison)
+    board = tournament.leaderboard(card, comparison)
     assert list(board.index) == ["Steady", "Steady too", "Slow", "Quick but careless"]
     assert list(board.place) == ["=1", "=1", "3", "4"]
     assert board.loc["Steady", "tied_with"] == "Steady too"
@@ -171,9 +171,9 @@ def test_ranking_ties_and_broken_guards(card):
 
 # ----------------------------------------------------------------------------- the cards
 def test_every_shipped_card_loads_and_is_playable():
-    cards = workshop.load_cards()
-    assert len(cards) >= 4
-    for card in cards.values():
+    shipped = cards.load_cards()
+    assert len(shipped) >= 4
+    for card in shipped.values():
         assert load_card(card.id) is not card and load_card(card.id) == card
         assert card.better in ("lower", "higher")
         playable = [ex for ex in card.examples if card.check(card.scenario_for(ex.plan, ex.team)).ok]
@@ -197,12 +197,12 @@ def card_data(**changes):
 
 def problems_of(data) -> dict[str, str]:
     with pytest.raises(CardError) as info:
-        workshop.Card.from_dict(data)
+        cards.Card.from_dict(data)
     return {p.path: p.allowed for p in info.value.problems}
 
 
 def test_a_good_card_validates():
-    card = workshop.Card.from_dict(card_data())
+    card = cards.Card.from_dict(card_data())
     assert card.start_scenario.staff.iop_counsellors == 2 and card.better == "higher"
 
 
@@ -266,7 +266,7 @@ def test_card_errors_list_every_problem_and_the_file(tmp_path):
 
 def test_a_card_may_start_from_a_scenario_file(tmp_path):
     iopsim.Scenario().replace(**{"referrals.per_week": 8.0}).to_file(tmp_path / "program.yaml")
-    card = workshop.Card.from_dict(card_data(start={"file": "program.yaml", "changes": {"staff.prescribers": 2}}),
+    card = cards.Card.from_dict(card_data(start={"file": "program.yaml", "changes": {"staff.prescribers": 2}}),
                                    tmp_path)
     assert card.start_scenario.referrals.per_week == 8.0 and card.start_scenario.staff.prescribers == 2
 
@@ -286,40 +286,40 @@ def test_plan_checks(card):
 
 def test_staff_cost_matches_the_kpi_and_rooms_count_overlaps():
     s = iopsim.Scenario().replace(**{"staff.iop_counsellors": 3, "intake.assessor_hours_per_week": 20})
-    assert workshop.staff_cost_per_week(s) == pytest.approx(iopsim.simulate(s, seed=1).kpis["staff_cost_per_week"])
+    assert rules.staff_cost_per_week(s) == pytest.approx(iopsim.simulate(s, seed=1).kpis["staff_cost_per_week"])
     tracks = s.to_dict()["tracks"]["tracks"]
-    assert workshop.groups_at_once(s) == 1  # day and evening never overlap
+    assert rules.groups_at_once(s) == 1  # day and evening never overlap
     late_day = [{**tracks[0], "groups": 2, "start_hour": 16.0}, {**tracks[1], "groups": 2}]
-    assert workshop.groups_at_once(s.replace(**{"tracks.tracks": late_day})) == 4  # Mon 16-19 meets 18-21
-    assert workshop.counsellors(s) == 4
+    assert rules.groups_at_once(s.replace(**{"tracks.tracks": late_day})) == 4  # Mon 16-19 meets 18-21
+    assert rules.counsellors(s) == 4
 
 
 # ------------------------------------------------------------------------- submissions
 def test_submission_round_trip(card, tmp_path):
     scenario = card.scenario_for(VALID_B, "Team Blue")
-    path = workshop.write_submission(tmp_path, "  Team Blue ", card, scenario)
+    path = submissions.write_submission(tmp_path, "  Team Blue ", card, scenario)
     assert path.name == "team-blue.yaml"
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# iopsim workshop plan of team 'Team Blue'") and "Assessment booked → walk_in" in text
-    sub = workshop.read_submission(path)
+    sub = submissions.read_submission(path)
     assert (sub.team, sub.card) == ("Team Blue", card.id)
     assert sub.scenario == scenario
     with pytest.raises(ValueError, match="name"):
-        workshop.write_submission(tmp_path, " ", card, scenario)
+        submissions.write_submission(tmp_path, " ", card, scenario)
     with pytest.raises(ValueError, match="starting program"):
-        workshop.write_submission(tmp_path, START, card, scenario)
+        submissions.write_submission(tmp_path, START, card, scenario)
 
 
 def test_unreadable_submissions(tmp_path):
     (tmp_path / "plain.yaml").write_text("staff:\n  iop_counsellors: 3\n", encoding="utf-8")
-    with pytest.raises(workshop.SubmissionError, match="not a team plan") as info:
-        workshop.read_submission(tmp_path / "plain.yaml")
+    with pytest.raises(submissions.SubmissionError, match="not a team plan") as info:
+        submissions.read_submission(tmp_path / "plain.yaml")
     assert info.value.team == "plain"
 
 
 # ---------------------------------------------------------------------------- the form
 def test_team_form_is_bounded_by_the_card_and_submits(card, tmp_path):
-    form = workshop.team_form(card.id, folder=tmp_path)
+    form = forms.team_form(card.id, folder=tmp_path)
     assert form.card_picker.value == card.id
     for path, lever in card.lever_map.items():
         widget = form.levers[path]
@@ -327,7 +327,7 @@ def test_team_form_is_bounded_by_the_card_and_submits(card, tmp_path):
             assert (widget.min, widget.max) == (lever.min, lever.max)
         else:
             assert len(widget.options) == len(lever.options)
-        assert widget.value == workshop._freeze(card.start_value(path))
+        assert widget.value == values.freeze(card.start_value(path))
     assert form.scenario() == card.start_scenario.replace(name="Team plan")
     assert form.submit() is None and "team's name" in form.status.value
     form.team.value = "Team Form"
@@ -340,50 +340,57 @@ def test_team_form_is_bounded_by_the_card_and_submits(card, tmp_path):
     assert form.check().ok and "One-run preview" in form.status.value
     path = form.submit()
     assert path == tmp_path / "team-form.yaml" and "Submitted" in form.status.value
-    assert workshop.read_submission(path).scenario == card.scenario_for(VALID_A, "Team Form")
+    assert submissions.read_submission(path).scenario == card.scenario_for(VALID_A, "Team Form")
     form.card_picker.value = "evening-room"  # another card: its own levers
     assert set(form.levers) == set(load_card("evening-room").lever_map)
 
 
 def test_every_lever_of_every_card_sets_a_real_field():
-    for card in workshop.load_cards().values():
+    for card in cards.load_cards().values():
         for lever in card.levers:
-            widget = workshop.lever_widget(card, lever)
-            values = [o[1] for o in widget.options] if hasattr(widget, "options") else [widget.min, widget.max]
-            for value in values:
-                scenario = card.scenario_for({lever.path: workshop._plain(value)})
-                assert workshop._same(card.plan_of(scenario)[lever.path], value)
+            widget = forms.lever_widget(card, lever)
+            choices = [o[1] for o in widget.options] if hasattr(widget, "options") else [widget.min, widget.max]
+            for value in choices:
+                scenario = card.scenario_for({lever.path: values.plain(value)})
+                assert values.same(card.plan_of(scenario)[lever.path], value)
 
 
 # ---------------------------------------------------------------------------- charts
 def test_charts_have_summaries(played, card):
     result = played.result
-    chart = workshop.leaderboard_chart(result)
+    chart = charts.leaderboard_chart(result)
     assert chart.summary.startswith("Leaderboard:") and all(t in chart.summary for t in result.teams)
-    assert "Team Amber" in workshop.tradeoff_chart(result).summary
-    charts = workshop.debrief_charts(result)
-    assert len(charts) == len(workshop.DEBRIEF_KPIS)
-    assert all("Team Blue" in c.summary for c in charts)
+    assert "Team Amber" in charts.tradeoff_chart(result).summary
+    debrief = charts.debrief_charts(result)
+    assert len(debrief) == len(cards.DEBRIEF_KPIS)
+    assert all("Team Blue" in c.summary for c in debrief)
     view = result.leaderboard_view()
     assert list(view["Team"]) == [*result.teams, START]
 
 
-def test_import_stays_light():
-    code = ("import sys, iopsim, iopsim.workshop, iopsim.workshop.handouts; "
-            "print(sorted(m for m in ('ipywidgets', 'matplotlib', 'pandas', 'nbconvert') if m in sys.modules))")
+@pytest.mark.parametrize("modules, heavy", [
+    # the team's app: no widgets until a form is built, and none of the facilitator's charts
+    ("iopsim.workshop, iopsim.workshop.forms", ("ipywidgets", "IPython", "matplotlib", "nbconvert")),
+    # the facilitator's side: optional dependencies only when a form is built or a notebook printed
+    ("iopsim.workshop.tournament, iopsim.workshop.charts, iopsim.workshop.handouts",
+     ("ipywidgets", "IPython", "nbconvert", "nbclient", "nbformat")),
+])
+def test_import_stays_light(modules, heavy):
+    code = (f"import sys, iopsim, {modules}; "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
 def test_guard_sign_follows_the_kpi_direction(card):
     """A lower-is-better guard breaks when its interval lies wholly above the tolerance."""
-    lost_goal = workshop.Card.from_dict(card_data(goal={"kpi": "admissions_per_year",
+    lost_goal = cards.Card.from_dict(card_data(goal={"kpi": "admissions_per_year",
                                                        "guards": [{"kpi": "lost_before_treatment_share",
                                                                    "tolerance": 0.01}]}))
     comparison = fake_comparison({START: [10.0, 11.0, 12.0], "T": [9.0, 10.0, 11.0]},
                                  {START: [0.4] * 3, "T": [0.4] * 3})
     comparison.experiments["T"].per_rep["lost_before_treatment_share"] = [0.55, 0.56, 0.57]
-    board = workshop.leaderboard(lost_goal, Comparison(comparison.experiments))
+    board = tournament.leaderboard(lost_goal, Comparison(comparison.experiments))
     assert not board.loc["T", "guards_hold"]
     assert "clients lost before treatment clearly worse" in board.loc["T", "guards"]
     assert "allowed +1 percentage points" in board.loc["T", "guards"]
@@ -435,7 +442,7 @@ def test_team_notebook_in_voila_checks_and_submits(tmp_path):
             browser.close()
     finally:
         stop(server)
-    sub = workshop.read_submission(shared / "team-browser.yaml")
+    sub = submissions.read_submission(shared / "team-browser.yaml")
     assert (sub.team, sub.card) == ("Team Browser", "evening-room")
     card = load_card("evening-room")
     assert card.check(sub.scenario).ok and sub.scenario == card.start_scenario.replace(name="Team Browser")

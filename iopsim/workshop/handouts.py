@@ -7,15 +7,27 @@
 
 Every page is one self-contained HTML file (inline CSS, charts embedded as PNG, no scripts, no
 links outside the file) that prints cleanly on A4 or Letter; a browser's "Print" makes the
-PDF.  Pages share the look and the number formats of ``iopsim.present.report``.  Nothing heavy is
-imported until a handout is written.
+PDF.  Pages share the look and the number formats of ``iopsim.present.report``.  nbconvert,
+nbclient and nbformat (installed with JupyterLab) are loaded only by ``notebook_handout``.
 """
 
 from __future__ import annotations
 
+import re
 from html import escape
 from pathlib import Path
 from typing import Any
+
+from iopsim import __version__
+from iopsim.analysis.experiment import replicate
+from iopsim.core.scenario import Scenario
+from iopsim.present.report import (HOW_TO_READ, _header, _section, _write_page, direction_words, format_interval,
+                                   format_value, label, unit_label)
+from iopsim.workshop.cards import START, Card, goal_words, limits_words
+from iopsim.workshop.charts import leaderboard_chart
+from iopsim.workshop.submissions import submission_file
+from iopsim.workshop.tournament import WorkshopResult
+from iopsim.workshop.values import get_path, same, show
 
 HANDOUT_CSS = """
 .nb-cell { margin: 0.4em 0 0.9em; }
@@ -49,17 +61,15 @@ def notebook_handout(notebook: Any, path: Any, *, execute: bool = True, hide_cod
     Widgets cannot be printed: they show as their text description, if any.  Uses nbconvert's
     HTML exporter (installed with JupyterLab) with its plain template inside the report's style.
     """
+    # optional (installed with JupyterLab, the [notebooks] extra): loaded only to print a notebook
     import nbformat
+    from nbclient import NotebookClient
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
-
-    from iopsim.present.report import _write_page
 
     source = Path(notebook)
     nb = nbformat.read(source, as_version=4)
     if execute:
-        from nbclient import NotebookClient
-
         NotebookClient(nb, timeout=timeout, kernel_name="python3",
                        resources={"metadata": {"path": str(source.parent.resolve())}}).execute()
     for cell in nb.cells:
@@ -90,8 +100,6 @@ def _first_heading(nb: Any) -> str | None:
 
 def _self_contained(body: str) -> str:
     """Drop scripts and anything that would fetch from outside the file (the basic template adds none)."""
-    import re
-
     body = re.sub(r"<script\b.*?</script>", "", body, flags=re.S | re.I)
     body = re.sub(r"<link\b[^>]*>", "", body, flags=re.I)
     return body.replace("jp-OutputArea-output", "jp-OutputArea-output nb-output").replace(
@@ -99,12 +107,9 @@ def _self_contained(body: str) -> str:
 
 
 # =========================================================================== team results
-def team_handout(result: Any, team: str, path: Any) -> Path:
+def team_handout(result: WorkshopResult, team: str, path: Any) -> Path:
     """A team's results on a printable page: the card, the plan against the start, KPIs with 95%
     intervals and paired changes, the verdict sentence, the leaderboard and the debrief questions."""
-    from iopsim import workshop
-    from iopsim.present.report import HOW_TO_READ, _header, _section, _write_page
-
     card = result.card
     if team not in result.leaderboard.index:
         why = result.problems.get(team, "no plan was submitted under this name")
@@ -119,15 +124,14 @@ def team_handout(result: Any, team: str, path: Any) -> Path:
         _header(title, [("Challenge", card.title), ("Place", place), ("Replications", str(result.reps)),
                         ("Seed", str(result.seed))]),
         _section("The challenge", f"<p>{escape(card.story)}</p><p><strong>Goal:</strong> "
-                 f"{escape(workshop._goal_words(card))}</p><p><strong>Limits:</strong> "
-                 f"{escape(workshop._limits_words(card))}</p>"),
+                 f"{escape(goal_words(card))}</p><p><strong>Limits:</strong> "
+                 f"{escape(limits_words(card))}</p>"),
         _section("Your plan and the start", _plan_table(card, scenario) + check.html()),
         _section("Verdict", f"<p class='verdict'>{escape(team)}, compared with the start: "
                  f"{escape(row['verdict'])}.</p><p>Guards: {escape(row['guards'])}.</p>"),
         _section("Results with 95% intervals", _results_table(result, team)),
-        _section("Leaderboard", workshop.leaderboard_view(result).reset_index().to_html(index=False, border=0,
-                                                                                        escape=True)
-                 + workshop.leaderboard_chart(result).html()),
+        _section("Leaderboard", result.leaderboard_view().reset_index().to_html(index=False, border=0, escape=True)
+                 + leaderboard_chart(result).html()),
     ]
     if card.questions:
         body.append(_section("For the debrief", "".join(f"<p><strong>{escape(q)}</strong></p><div class='notes'></div>"
@@ -136,39 +140,33 @@ def team_handout(result: Any, team: str, path: Any) -> Path:
     return _write_page(path, title, body)
 
 
-def team_handouts(result: Any, folder: Any) -> dict[str, Path]:
+def team_handouts(result: WorkshopResult, folder: Any) -> dict[str, Path]:
     """One handout per team that ran, named like the team's plan file; returns team -> path."""
-    from iopsim.workshop import submission_file
-
     folder = Path(folder)
     return {team: team_handout(result, team, submission_file(folder, team).with_suffix(".html"))
             for team in result.leaderboard.index}
 
 
-def _plan_table(card: Any, scenario: Any) -> str:
+def _plan_table(card: Card, scenario: Scenario) -> str:
     plan = card.plan_of(scenario)
     rows = []
     for path, lever in card.lever_map.items():
         start, mine = card.start_value(path), plan[path]
-        changed = not _same(start, mine)
-        rows.append(f"<tr><th scope='row'>{escape(lever.label)}</th><td>{escape(_show(start))}</td>"
-                    f"<td class='{'changed' if changed else ''}'>{escape(_show(mine))}"
+        changed = not same(start, mine)
+        rows.append(f"<tr><th scope='row'>{escape(lever.label)}</th><td>{escape(_words(start))}</td>"
+                    f"<td class='{'changed' if changed else ''}'>{escape(_words(mine))}"
                     f"{' (changed)' if changed else ''}</td></tr>")
     return ("<table class='plan'><thead><tr><th scope='col'>lever</th><th scope='col'>start</th>"
             "<th scope='col'>your plan</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
-def _results_table(result: Any, team: str) -> str:
-    from iopsim.present.report import direction_words, format_interval, format_value, label, unit_label
-    from iopsim.workshop import DEBRIEF_KPIS, START
-
+def _results_table(result: WorkshopResult, team: str) -> str:
     card = result.card
-    names = list(dict.fromkeys([card.goal.kpi, *(g.kpi for g in card.goal.guards), *DEBRIEF_KPIS]))
     start = result.comparison.experiments[START].summary
     mine = result.comparison.experiments[team].summary
     diffs = result.comparison.differences.loc[team]
     rows = []
-    for name in names:
+    for name in card.kpis:
         unit = start.loc[name, "unit"]
         d = diffs.loc[name]
         words = direction_words(d, name)
@@ -217,7 +215,7 @@ LEVERS = (
 """Levers on the one-page summary: dotted path, name, and what the model says each tends to do."""
 
 
-def journey_handout(path: Any, scenario: Any = None, *, reps: int = 5, seed: int = 1, years: float = 3) -> Path:
+def journey_handout(path: Any, scenario: Scenario | None = None, *, reps: int = 5, seed: int = 1, years: float = 3) -> Path:
     """The client journey and the key levers on one printable page, with the scenario's own numbers.
 
     ``scenario``: default the built-in adult SUD IOP.  ``reps`` replications (0 for none) of
@@ -225,15 +223,9 @@ def journey_handout(path: Any, scenario: Any = None, *, reps: int = 5, seed: int
     typical waits, losses, discharges and relapse (means; per year where a count).  Three years
     let the 12-month relapse figure follow enough clients for a whole year.
     """
-    from iopsim import __version__
-    from iopsim.present.report import _section, _write_page
-    from iopsim.core.scenario import Scenario
-
     s = scenario if scenario is not None else Scenario()
     summary = None
     if reps:
-        from iopsim.analysis.experiment import replicate
-
         longer = s.replace(**{"run.horizon_days": years * 365.0})
         summary = replicate(longer, reps=reps, seed=seed, workers=1, progress=False).summary.copy()
         summary.attrs["years"] = years
@@ -259,9 +251,7 @@ def journey_handout(path: Any, scenario: Any = None, *, reps: int = 5, seed: int
     return _write_page(path, title, body)
 
 
-def _stages(s: Any, summary: Any) -> str:
-    from iopsim.present.report import format_value
-
+def _stages(s: Scenario, summary: Any) -> str:
     r, i, p, t, tr, sd, a, rl = (s.referrals, s.intake, s.placement, s.tracks, s.treatment, s.step_down,
                                  s.aftercare, s.relapse)
     pct = lambda x: format_value(x, "share")  # noqa: E731
@@ -330,7 +320,7 @@ def _waits_and_losses(summary: Any) -> str:
             f"<tbody>{''.join(body)}</tbody></table>{lost}")
 
 
-def _levers(s: Any) -> str:
+def _levers(s: Scenario) -> str:
     data = s.to_dict()
     rows = []
     for path, name, what in LEVERS:
@@ -346,20 +336,14 @@ def _default(data: dict, path: str) -> str:
         return ", ".join(f"{t['name']} {t['groups']}" for t in data["tracks"]["tracks"])
     if path == "tracks.tracks.days":
         return "; ".join(f"{t['name']} {len(t['days'])} x {t['hours']:g} h" for t in data["tracks"]["tracks"])
-    node: Any = data
-    for part in path.split("."):
-        node = node[part]
-    if isinstance(node, float) and path.endswith("uptake"):
-        from iopsim.present.report import format_value
-
-        return format_value(node, "share")
-    return _show(node)
+    value = get_path(data, path)
+    if isinstance(value, float) and path.endswith("uptake"):
+        return format_value(value, "share")
+    return _words(value)
 
 
 def _kpi(summary: Any, name: str) -> str:
     """The mean over the replications, in the KPI's unit; counts of clients per year ("n/a" without figures)."""
-    from iopsim.present.report import format_value
-
     if summary is None or name not in summary.index:
         return "n/a"
     value, unit = summary.loc[name, "mean"], summary.loc[name, "unit"]
@@ -368,15 +352,8 @@ def _kpi(summary: Any, name: str) -> str:
     return format_value(value, unit)
 
 
-def _show(value: Any) -> str:
-    from iopsim.workshop import _show as show
-
+def _words(value: Any) -> str:
+    """A parameter's value on a page: a mapping as "key value, ...", underscores as spaces."""
     if isinstance(value, dict):
         return ", ".join(f"{k} {show(v)}" for k, v in value.items())
     return show(value).replace("_", " ")
-
-
-def _same(a: Any, b: Any) -> bool:
-    from iopsim.workshop import _same as same
-
-    return same(a, b)

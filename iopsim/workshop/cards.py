@@ -1,0 +1,353 @@
+"""Challenge cards: the format of a card, its checks, loading from YAML, and the card in words.
+
+A *challenge card* (a YAML file in ``workshop/cards/``) sets a situation for teams of staff: a
+starting program, the levers a team may pull (each with a range), the limits every plan must
+respect (staff budget, counsellors, rooms, the ASAM minimum hours) and a goal (one KPI to
+improve, with guard KPIs that must not get clearly worse).
+
+    card = load_card("hospital-closes")
+    scenario = card.scenario_for({"staff.iop_counsellors": 3}, name="Team Blue")
+    card.check(scenario)                      # do the limits hold?  (PlanCheck)
+
+Every fault of a card is reported at once, with the field it is in and what is allowed there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from html import escape
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
+
+from iopsim.analysis.kpis import BY_NAME, NAMES
+from iopsim.analysis.stats import LABELS
+from iopsim.core.errors import Problem, ScenarioError
+from iopsim.core.parameters import replace
+from iopsim.core.scenario import Scenario
+from iopsim.core.scenario_file import read_scenario_file
+from iopsim.present.report import format_value, label
+from iopsim.workshop.rules import CardPart, Constraints, Lever, PlanCheck, check_plan
+from iopsim.workshop.values import did_you_mean, flat, get_path, has_path, plain, same, show, whole
+
+START = "Start"
+"""The name of the card's starting program in every comparison and chart (no team may use it)."""
+
+DEBRIEF_KPIS = (
+    "wait_referral_to_assessment_median_days",
+    "wait_assessment_to_start_median_days",
+    "lost_before_treatment_share",
+    "admissions_per_year",
+    "share_completed",
+    "relapse_6m_after_discharge",
+    "cost_per_completed_episode",
+)
+"""The KPIs of the debrief (charts, the form's preview, the handouts): waits, losses, throughput, completion,
+relapse and cost.
+
+Relapse is read at 6 months: with a one-year run, the 12-month Kaplan-Meier estimate rests on the
+few clients discharged early in the year and jumps from one replication to the next."""
+
+_ROOT = Path(__file__).resolve().parents[2]  # the repository: iopsim/workshop/cards.py
+
+
+def cards_folder() -> Path:
+    """The folder of the challenge cards that come with iopsim: ``workshop/cards``."""
+    for base in (_ROOT, Path.cwd(), Path.cwd().parent):
+        if (base / "workshop" / "cards").is_dir():
+            return base / "workshop" / "cards"
+    return _ROOT / "workshop" / "cards"
+
+
+# ================================================================================= errors
+class CardError(ValueError):
+    """An invalid challenge card: ``problems`` lists every fault with the field it is in."""
+
+    def __init__(self, problems: list[tuple[str, Any, str]], source: str | None = None) -> None:
+        self.problems = [Problem(*p) for p in problems]
+        self.source = source
+        super().__init__(self.problems, source)
+
+    def __str__(self) -> str:
+        n = len(self.problems)
+        head = f"Challenge card has {n} problem{'s' if n != 1 else ''}:"
+        if self.source:
+            head = f"{self.source}: {head}"
+        return "\n".join([head, *(f"  {p.path}: got {show(p.value)}; allowed: {p.allowed}" for p in self.problems)])
+
+
+# ============================================================================ card format
+class Guard(CardPart):
+    """A KPI that must not get clearly worse than at the start (beyond ``tolerance``, in its unit)."""
+
+    kpi: str
+    tolerance: float = Field(0.0, ge=0)
+
+
+class Goal(CardPart):
+    """The KPI that ranks the teams, its better direction (default: the catalogue's), and guards."""
+
+    kpi: str
+    better: Literal["lower", "higher"] | None = None
+    guards: tuple[Guard, ...] = ()
+
+
+class Start(CardPart):
+    """The starting program: a scenario file (relative to the card), or the default, plus changes."""
+
+    file: str | None = None
+    changes: dict[str, Any] = Field(default_factory=dict)
+
+
+class Example(CardPart):
+    """A sample plan: the facilitator's demonstration teams, and a check that the card is playable."""
+
+    team: str = Field(min_length=1, max_length=40)
+    plan: dict[str, Any]
+
+
+class Card(CardPart):
+    """A challenge card; build it with ``load_card`` or ``Card.from_dict`` (which check everything)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)
+    title: str = Field(min_length=1, max_length=100)
+    story: str = Field(min_length=1)
+    start: Start = Start()
+    levers: tuple[Lever, ...] = Field(min_length=1)
+    constraints: Constraints = Constraints()
+    goal: Goal
+    questions: tuple[str, ...] = ()
+    examples: tuple[Example, ...] = ()
+
+    _start: Scenario | None = PrivateAttr(None)
+    _start_data: dict | None = PrivateAttr(None)  # the start as plain data, read lever by lever
+
+    # -- building
+    @classmethod
+    def from_dict(cls, data: Any, folder: Any = None, source: str | None = None) -> "Card":
+        """Validate a card read from YAML; ``folder`` is where ``start.file`` is looked for."""
+        if not isinstance(data, dict):
+            raise CardError([("(top level)", data, "a mapping with id, title, story, start, levers, constraints, "
+                                                   "goal")], source)
+        try:
+            card = cls(**data)
+        except ValidationError as exc:
+            raise CardError([_card_problem(e) for e in exc.errors()], source) from None
+        card._start = card._build_start(Path(folder) if folder is not None else cards_folder(), source)
+        card._start_data = card._start.to_dict()
+        problems = card._problems()
+        if problems:
+            raise CardError(problems, source)
+        return card
+
+    def _build_start(self, folder: Path, source: str | None) -> Scenario:
+        base = Scenario()
+        if self.start.file:
+            try:
+                base = Scenario.from_file(folder / self.start.file)
+            except ScenarioError as err:
+                raise CardError([("start.file", self.start.file, f"a valid scenario file: {err}")], source) from None
+        data = base.to_dict()
+        unknown = [(f"start.changes.{path}", value, "an existing scenario parameter" + did_you_mean(path, flat(data)))
+                   for path, value in self.start.changes.items() if not has_path(data, path)]
+        if unknown:
+            raise CardError(unknown, source)
+        try:
+            return replace(base, {**self.start.changes, "name": f"{START}: {self.title}"[:120]})
+        except ScenarioError as err:
+            raise CardError([(f"start.changes.{p.path}", p.value, p.allowed) for p in err.problems], source) from None
+
+    def _problems(self) -> list[tuple[str, Any, str]]:
+        """Checks across fields: levers exist and fit the model, KPIs are known, examples stay in range."""
+        out: list[tuple[str, Any, str]] = []
+        data = self._start_data
+        seen: set[str] = set()
+        for i, lever in enumerate(self.levers):
+            where = f"levers[{i}]"
+            if lever.path in seen:
+                out.append((f"{where}.path", lever.path, "a parameter no other lever of this card uses"))
+                continue
+            seen.add(lever.path)
+            if not has_path(data, lever.path):
+                out.append((f"{where}.path", lever.path,
+                            "an existing scenario parameter" + did_you_mean(lever.path, flat(data))))
+                continue
+            out += _lever_problems(where, lever, get_path(data, lever.path), self.start_scenario)
+        for name, kpi in [("goal.kpi", self.goal.kpi)] + [(f"goal.guards[{i}].kpi", g.kpi)
+                                                          for i, g in enumerate(self.goal.guards)]:
+            if kpi not in BY_NAME:
+                out.append((name, kpi, "a KPI of iopsim.analysis.kpis.CATALOGUE" + did_you_mean(kpi, NAMES)))
+            elif name == "goal.kpi" and not (self.goal.better or BY_NAME[kpi].better):
+                out.append(("goal.better", None, f"'lower' or 'higher': the catalogue does not say which is better "
+                                                 f"for {kpi}"))
+            elif name != "goal.kpi" and not BY_NAME[kpi].better:
+                out.append((name, kpi, "a KPI with a better direction in the catalogue (a guard must know "
+                                       "which way is worse)"))
+        levers = self.lever_map
+        for i, example in enumerate(self.examples):
+            for path, value in example.plan.items():
+                where = f"examples[{i}].plan.{path}"
+                if path not in levers:
+                    out.append((where, value, "one of this card's levers: " + ", ".join(levers)))
+                elif not levers[path].allows(value):
+                    out.append((where, value, levers[path].allowed_words()))
+        return out
+
+    # -- reading
+    @property
+    def start_scenario(self) -> Scenario:
+        """The starting program, validated."""
+        assert self._start is not None, "build cards with load_card or Card.from_dict"
+        return self._start
+
+    @property
+    def lever_map(self) -> dict[str, Lever]:
+        return {lever.path: lever for lever in self.levers}
+
+    @property
+    def kpis(self) -> list[str]:
+        """The KPIs a team is shown: the goal, the guards, then the debrief KPIs, each once."""
+        return list(dict.fromkeys([self.goal.kpi, *(g.kpi for g in self.goal.guards), *DEBRIEF_KPIS]))
+
+    @property
+    def better(self) -> str:
+        """'lower' or 'higher': which way the goal KPI is better."""
+        return self.goal.better or BY_NAME[self.goal.kpi].better
+
+    def start_value(self, path: str) -> Any:
+        """A parameter's value in the starting program, as plain data (lists, not tuples)."""
+        return get_path(self._start_data, path)
+
+    def scenario_for(self, plan: Mapping[str, Any], name: str = "Team plan") -> Scenario:
+        """The starting program with the plan's lever values (``{path: value}``), validated."""
+        levers = self.lever_map
+        unknown = [p for p in plan if p not in levers]
+        if unknown:
+            raise ValueError(f"{', '.join(unknown)}: not a lever of card {self.id!r}; its levers: {', '.join(levers)}")
+        return replace(self.start_scenario, {**{p: plain(v) for p, v in plan.items()}, "name": name})
+
+    def plan_of(self, scenario: Scenario) -> dict[str, Any]:
+        """The value of every lever in a scenario."""
+        data = scenario.to_dict()
+        return {path: get_path(data, path) for path in self.lever_map}
+
+    def check(self, scenario: Scenario) -> PlanCheck:
+        """Whether a plan changes only this card's levers, within their ranges, and keeps every limit."""
+        return check_plan(scenario, self._start_data, self.lever_map, self.constraints)
+
+
+def _card_problem(err: dict[str, Any]) -> tuple[str, Any, str]:
+    loc = [p for p in err["loc"] if not (isinstance(p, str) and re.fullmatch(r"[\w-]*\[.*\]", p))]
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "(top level)"
+    if err["type"] == "extra_forbidden":
+        model = Card
+        for part in loc[:-1]:
+            if isinstance(part, str) and part in model.model_fields:
+                annotation = model.model_fields[part].annotation
+                inner = getattr(annotation, "__args__", (annotation,))[0]
+                model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else annotation
+        known = list(getattr(model, "model_fields", {}))
+        guess = did_you_mean(str(loc[-1]), known)
+        return path, err.get("input"), f"not a field of a card here{guess}; known here: {', '.join(known)}"
+    if err["type"] == "missing":
+        return path, "nothing", "a value (this field is required)"
+    if err["type"] == "string_pattern_mismatch" and path == "id":
+        return path, err.get("input"), "lower-case letters, digits and hyphens, e.g. hospital-closes"
+    return path, err.get("input"), err["msg"]
+
+
+def _lever_problems(where: str, lever: Lever, value: Any, start: Scenario) -> list[tuple[str, Any, str]]:
+    out: list[tuple[str, Any, str]] = []
+    if lever.options is None and isinstance(value, bool):
+        return out  # a yes/no switch
+    if lever.options is not None:
+        if lever.min is not None or lever.max is not None:
+            out.append((where, lever.path, "either options or min/max, not both"))
+        if not any(same(value, o) for o in lever.options):
+            out.append((f"{where}.options", list(lever.options), f"a list that includes the starting value {value!r}"))
+        ends = [(f"{where}.options[{j}]", o) for j, o in enumerate(lever.options)]
+    elif isinstance(value, (int, float)):
+        if lever.min is None or lever.max is None:
+            return [(f"{where}.{'min' if lever.min is None else 'max'}", None,
+                     f"a number: {lever.path} is a number, so the lever needs min and max (or options)")]
+        if lever.min >= lever.max:
+            return [(f"{where}.max", lever.max, f"a number above min ({lever.min:g})")]
+        if not lever.min <= value <= lever.max:
+            out.append((f"{where}.min", lever.min, f"a range that includes the starting value {value:g} "
+                                                   f"(min {lever.min:g}, max {lever.max:g})"))
+        if isinstance(value, int):
+            for name in ("min", "max", "step"):
+                v = getattr(lever, name)
+                if v is not None and not float(v).is_integer():
+                    out.append((f"{where}.{name}", v, f"a whole number: {lever.path} is a whole number"))
+        ends = [(f"{where}.min", lever.min), (f"{where}.max", lever.max)]
+    else:
+        return [(f"{where}.options", None, f"a list of the values {lever.path} may take "
+                                           f"(it is {type(value).__name__}, not a number)")]
+    for name, end in ends:  # each end must be a value the model itself accepts
+        try:
+            replace(start, {lever.path: whole(end) if isinstance(value, int) and not isinstance(value, bool) else end})
+        except ScenarioError as err:
+            out.append((name, end, "a value the model accepts: " + "; ".join(f"{p.path}: {p.allowed}"
+                                                                             for p in err.problems)))
+    return out
+
+
+# ================================================================================ loading
+def load_card(card: Any) -> Card:
+    """A card by id (``"hospital-closes"``, looked up in ``cards_folder()``) or by file path."""
+    if isinstance(card, Card):
+        return card
+    path = Path(card)
+    if path.suffix.lower() not in (".yaml", ".yml") and not path.exists():
+        path = cards_folder() / f"{card}.yaml"
+        if not path.exists():
+            known = ", ".join(c.stem for c in sorted(cards_folder().glob("*.yaml")))
+            raise CardError([("(file)", str(card), f"a card id or file; cards in {cards_folder()}: {known}")])
+    try:
+        data = read_scenario_file(path)
+    except ScenarioError as err:
+        raise CardError([tuple(p) for p in err.problems], str(path)) from None
+    return Card.from_dict(data, path.parent, str(path))
+
+
+def load_cards(folder: Any = None) -> dict[str, Card]:
+    """Every card in a folder (default ``cards_folder()``), by id, in file-name order."""
+    folder = Path(folder) if folder is not None else cards_folder()
+    cards = [load_card(p) for p in sorted(folder.glob("*.yaml"))]
+    return {c.id: c for c in cards}
+
+
+
+# ================================================================================ in words
+def goal_words(card: Card) -> str:
+    """The goal and its guards in one sentence, as a card or a handout states them."""
+    def name(kpi: str) -> str:
+        return LABELS.get(kpi) or label(kpi)
+
+    text = f"make {name(card.goal.kpi)} {card.better} than at the start"
+    guards = [f"{name(g.kpi)} must not get clearly worse"
+              + (f" (by more than {format_value(g.tolerance, BY_NAME[g.kpi].unit, signed=True).lstrip('+')})"
+                 if g.tolerance else "")
+              for g in card.goal.guards]
+    return text + ("; " + "; ".join(guards) if guards else "") + "."
+
+
+def limits_words(card: Card) -> str:
+    """The card's limits in one sentence, the staff cost with the start's for comparison."""
+    return card.constraints.words(card.start_scenario)
+
+
+def card_html(card: Card, *, levers: bool = True) -> str:
+    """A card for the screen or a handout: title, story, goal, limits and (optionally) its levers."""
+    html = (f"<h3>{escape(card.title)}</h3><p>{escape(card.story)}</p>"
+            f"<p><strong>Goal:</strong> {escape(goal_words(card))}</p>"
+            f"<p><strong>Limits:</strong> {escape(limits_words(card))}</p>")
+    if levers:
+        rows = "".join(f"<tr><td>{escape(lv.label)}</td><td>{escape(show(card.start_value(lv.path)))}</td>"
+                       f"<td>{escape(lv.allowed_words())}</td><td>{escape(lv.help)}</td></tr>" for lv in card.levers)
+        html += ("<table><thead><tr><th>lever</th><th>start</th><th>teams may choose</th><th>what it does</th></tr>"
+                 f"</thead><tbody>{rows}</tbody></table>")
+    return html

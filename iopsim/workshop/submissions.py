@@ -1,0 +1,157 @@
+"""Team plans in the shared folder: write one, read one, and load every plan of a workshop.
+
+    write_submission("workshop/submissions", "Team Blue", card, scenario)   # the team notebook
+    valid, problems = load_submissions(card, "workshop/submissions")       # the facilitator
+
+A plan file holds the team's name, the card's id and the whole scenario, with a comment header
+that says what the team changed.  Loading never stops at a bad file: each problem is kept under
+the team's name (or the file's) and the other teams still run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from iopsim.core.errors import ScenarioError
+from iopsim.core.scenario import Scenario
+from iopsim.core.scenario_file import read_scenario_file
+from iopsim.present.report import _atomic
+from iopsim.workshop.cards import START, Card, cards_folder
+from iopsim.workshop.values import same, show
+
+
+def submissions_folder() -> Path:
+    """The default shared folder for team plans: ``workshop/submissions`` beside the cards."""
+    return cards_folder().parent / "submissions"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A team's plan as read from the shared folder."""
+
+    team: str
+    card: str
+    scenario: Scenario
+    path: Path
+
+
+class SubmissionError(ValueError):
+    """A submission that cannot be run; ``team`` is the team named in it, or the file's name."""
+
+    def __init__(self, team: str, message: str) -> None:
+        self.team = team
+        super().__init__(message)
+
+
+def submission_file(folder: Any, team: str) -> Path:
+    """Where a team's plan is saved: ``<folder>/<team, as a file name>.yaml``."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", team).strip("-").lower() or "team"
+    return Path(folder) / f"{slug}.yaml"
+
+
+def write_submission(folder: Any, team: str, card: Card, scenario: Scenario) -> Path:
+    """Save a team's plan (team, card id and the whole scenario) as ``<team>.yaml``; returns the path."""
+    team = team.strip()
+    if not team:
+        raise ValueError("give the team a name before submitting")
+    if team == START:
+        raise ValueError(f"{START!r} is the name of the starting program; choose another team name")
+    path = submission_file(folder, team)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plan = card.plan_of(scenario)
+    changed = {p: v for p, v in plan.items() if not same(v, card.start_value(p))}
+    header = [f"# iopsim workshop plan of team {team!r} for card {card.id!r} ({card.title})",
+              "# Changes from the start: " + ("; ".join(f"{card.lever_map[p].label} {show(card.start_value(p))} → "
+                                                        f"{show(v)}" for p, v in changed.items()) or "none"),
+              "# The facilitator notebook reads this file; edit it only with the team notebook.", ""]
+    body = yaml.safe_dump({"team": team, "card": card.id, "scenario": scenario.to_dict()}, sort_keys=False,
+                          allow_unicode=True, width=100)
+    _atomic(path, lambda p: Path(p).write_text("\n".join(header) + body, encoding="utf-8"))
+    return path
+
+
+def read_submission(path: Any) -> Submission:
+    """Read one plan file; a SubmissionError says what is wrong, naming the team if it can."""
+    path = Path(path)
+    team = path.stem
+    try:
+        data = read_scenario_file(path)
+    except ScenarioError as err:
+        raise SubmissionError(team, f"the file {path.name} cannot be read: "
+                                    + "; ".join(f"{p.path}: {p.allowed}" for p in err.problems)) from None
+    if isinstance(data.get("team"), str) and data["team"].strip():
+        team = data["team"].strip()
+    missing = [k for k in ("team", "card", "scenario") if k not in data]
+    extra = [k for k in data if k not in ("team", "card", "scenario")]
+    if missing or extra:
+        parts = ([f"it lacks {', '.join(missing)}"] if missing else []) + (
+            [f"it has unknown entries {', '.join(map(str, extra))}"] if extra else [])
+        raise SubmissionError(team, f"{path.name} is not a team plan ({'; '.join(parts)}); a plan file holds "
+                                    "team, card and scenario: save it with the team notebook")
+    if not isinstance(data["team"], str) or not data["team"].strip():
+        raise SubmissionError(team, f"{path.name}: the team name is missing")
+    if team == START:
+        raise SubmissionError(team, f"{path.name}: {START!r} is the starting program's name; choose another")
+    try:
+        scenario = Scenario.from_dict(data["scenario"])
+    except ScenarioError as err:
+        err.source = None
+        raise SubmissionError(team, f"{path.name}: the plan is not a valid program. {err}") from None
+    return Submission(team, str(data["card"]), scenario.replace(name=team), path)
+
+
+def load_submissions(card: Card, folder: Any) -> tuple[dict[str, Submission], dict[str, str]]:
+    """Read and check every ``*.yaml`` plan in a folder against a card.
+
+    Returns (valid submissions by team, problems by team): a file that cannot be read, a plan
+    for another card, a change the card does not allow or a broken limit puts a message under
+    that team's name and leaves the others to run.
+    """
+    folder = Path(folder)
+    valid: dict[str, Submission] = {}
+    problems: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+        try:
+            sub = read_submission(path)
+        except SubmissionError as err:
+            problems[_unused(err.team, valid, problems)] = str(err)
+            continue
+        team = sub.team
+        if team in valid or team in problems:
+            problems[_unused(team, valid, problems)] = (f"{path.name}: team {team!r} already has a plan in another "
+                                                        "file; each team submits one plan")
+            continue
+        if sub.card != card.id:
+            problems[team] = f"{path.name}: this plan is for card {sub.card!r}; the workshop is playing {card.id!r}"
+            continue
+        check = card.check(sub.scenario)
+        if not check.ok:
+            problems[team] = f"{path.name}: " + "; ".join(check.problems)
+            continue
+        valid[team] = sub
+    return valid, problems
+
+
+def _unused(team: str, *taken: Mapping[str, Any]) -> str:
+    name, k = team, 1
+    while any(name in t for t in taken):
+        k += 1
+        name = f"{team} ({k})"
+    return name
+
+
+def demo_submissions(card: Card, folder: Any) -> list[Path]:
+    """Write the card's example plans as team files, plus one misspelt file, for a rehearsal or a demo."""
+    folder = Path(folder)
+    paths = [write_submission(folder, ex.team, card, card.scenario_for(ex.plan, ex.team)) for ex in card.examples]
+    broken = folder / "team-typo.yaml"
+    broken.write_text(f"team: Team Typo\ncard: {card.id}\nscenario:\n  staff:\n    iop_counselors: 3\n",
+                      encoding="utf-8")
+    return [*paths, broken]
+

@@ -1,0 +1,191 @@
+"""The workshop run: every valid plan against the start with the same clients, and the leaderboard.
+
+    result = run_workshop(card, "workshop/submissions", reps=10, seed=1)
+    result.leaderboard                        # ranked by the goal KPI, 95% intervals, ties marked
+    result.problems                           # team -> why its submission was not run
+    result.comparison                         # iopsim.compare of the start and every valid team
+
+Every valid team is run with ``iopsim.compare`` with the card's starting program as baseline
+and the same seed, so replication *i* of every team meets the same clients: differences between
+teams come from their plans, not from luck.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from iopsim.analysis.comparison import compare
+from iopsim.analysis.kpis import BY_NAME
+from iopsim.analysis.stats import HEADLINE, LABELS, NO_CLEAR_CHANGE, paired_differences
+from iopsim.present.report import format_interval, format_value, label
+from iopsim.workshop.cards import START, Card, load_card
+from iopsim.workshop.submissions import Submission, load_submissions, submissions_folder
+
+
+@dataclass
+class WorkshopResult:
+    """What ``run_workshop`` returns.
+
+    card; comparison (``iopsim.compare`` of the start and every valid team: the start alone
+    when no team could run); leaderboard (DataFrame, one row per valid team, best first); problems
+    (team -> why its plan was not run); submissions (team -> Submission); reps; seed.
+    """
+
+    card: Card
+    comparison: Any
+    leaderboard: Any
+    problems: dict[str, str]
+    submissions: dict[str, Submission] = field(default_factory=dict)
+    reps: int = 0
+    seed: Any = 0
+
+    @property
+    def teams(self) -> list[str]:
+        """Valid teams, in leaderboard order."""
+        return list(self.leaderboard.index)
+
+    def verdict(self, team: str) -> str:
+        """One sentence on what a team's plan changed, from paired differences with the start."""
+        return self.leaderboard.loc[team, "verdict"]
+
+    def leaderboard_view(self) -> Any:
+        """The leaderboard in words and formatted numbers, for the screen and the handouts."""
+        return leaderboard_view(self)
+
+    def problems_text(self) -> str:
+        if not self.problems:
+            return "Every submitted plan was valid."
+        return "\n".join(f"{team}: {message}" for team, message in self.problems.items())
+
+
+def run_workshop(card: Any, submissions: Any = None, *, reps: int = 10, seed: Any = 1, workers: int | None = None,
+                 progress: Any = False) -> WorkshopResult:
+    """Check every plan in ``submissions`` (a folder, default ``submissions_folder()``) and run the valid ones.
+
+    All valid teams and the card's start run together in one ``iopsim.compare`` (baseline: the
+    start) with the same seed, so replication *i* of every team uses the same random streams.
+    """
+    card = load_card(card)
+    valid, problems = load_submissions(card, submissions if submissions is not None else submissions_folder())
+    teams = list(valid)
+    comparison = compare(card.start_scenario, *(valid[t].scenario for t in teams), reps=reps, seed=seed,
+                         workers=workers, names=[START, *teams], progress=progress)
+    result = WorkshopResult(card, comparison, None, problems, valid, reps, seed)
+    result.leaderboard = leaderboard(card, comparison)
+    return result
+
+
+# ============================================================================ leaderboard
+LEADERBOARD_COLUMNS = ("rank", "place", "goal_mean", "goal_ci_low", "goal_ci_high", "vs_start", "vs_start_ci_low",
+                       "vs_start_ci_high", "vs_start_reading", "guards_hold", "guards", "tied_with", "verdict")
+
+
+def leaderboard(card: Card, comparison: Any) -> Any:
+    """Teams ranked by the goal KPI (teams whose guards hold first); ties within noise share a place.
+
+    Consecutive teams are compared pairwise, replication by replication (they share seeds): a
+    team whose paired 95% interval with the first team of its group includes zero is tied with
+    it and takes the same place ("=2").  Columns: ``LEADERBOARD_COLUMNS``; attrs: kpi, better.
+    """
+    kpi, better = card.goal.kpi, card.better
+    experiments = comparison.experiments
+    teams = [n for n in experiments if n != START]
+    rows = {}
+    for team in teams:
+        s = experiments[team].summary.loc[kpi]
+        d = comparison.differences.loc[(team, kpi)]
+        held, words = _guards(card, comparison, team)
+        rows[team] = {"goal_mean": s["mean"], "goal_ci_low": s["ci_low"], "goal_ci_high": s["ci_high"],
+                      "vs_start": d["mean_diff"], "vs_start_ci_low": d["ci_low"], "vs_start_ci_high": d["ci_high"],
+                      "vs_start_reading": _reading(d["direction"], better), "guards_hold": held, "guards": words,
+                      "verdict": comparison.verdict(team, _verdict_kpis(card))}
+    sign = 1 if better == "lower" else -1
+    order = sorted(teams, key=lambda t: (not rows[t]["guards_hold"], _key(sign * rows[t]["goal_mean"])))
+    rank, leader = 0, None
+    for position, team in enumerate(order, start=1):
+        row = rows[team]
+        tied = False
+        if leader is not None and rows[leader]["guards_hold"] == row["guards_hold"]:
+            pair = paired_differences(experiments[leader].per_rep[[kpi]], experiments[team].per_rep[[kpi]]).loc[kpi]
+            tied = pair["direction"] == NO_CLEAR_CHANGE
+        if not tied:
+            rank, leader = position, team
+        row["rank"] = rank
+    for team in order:
+        mates = [t for t in order if t != team and rows[t]["rank"] == rows[team]["rank"]]
+        rows[team]["place"] = ("=" if mates else "") + str(rows[team]["rank"])
+        rows[team]["tied_with"] = ", ".join(mates)
+    frame = pd.DataFrame([rows[t] for t in order], index=pd.Index(order, name="team"),
+                         columns=list(LEADERBOARD_COLUMNS))
+    frame = frame.astype({"rank": "int64", "guards_hold": "bool"}) if len(frame) else frame
+    frame.attrs.update(kpi=kpi, better=better)
+    return frame
+
+
+def _key(x: Any) -> float:
+    x = float(x)
+    return math.inf if math.isnan(x) else x
+
+
+def _verdict_kpis(card: Card) -> list[str]:
+    names = [card.goal.kpi, *(g.kpi for g in card.goal.guards), *HEADLINE]
+    return list(dict.fromkeys(names))
+
+
+def _reading(direction: str, better: str) -> str:
+    if direction not in ("lower", "higher"):
+        return "no clear difference"
+    return "better" if direction == better else "worse"
+
+
+def _guards(card: Card, comparison: Any, team: str) -> tuple[bool, str]:
+    """(all guards hold, in words): a guard breaks when the paired interval lies wholly beyond its tolerance."""
+    if not card.goal.guards:
+        return True, "no guard"
+    held, words = True, []
+    for guard in card.goal.guards:
+        d = comparison.differences.loc[(team, guard.kpi)]
+        unit = BY_NAME[guard.kpi].unit
+        worse = 1 if BY_NAME[guard.kpi].better == "lower" else -1  # the sign of a worsening
+        low = min(worse * d["ci_low"], worse * d["ci_high"])
+        change = (f"{format_value(d['mean_diff'], unit, signed=True)}; 95% interval "
+                  f"{format_interval(d['ci_low'], d['ci_high'], unit, signed=True, with_unit=False)}")
+        name = LABELS.get(guard.kpi, guard.kpi)
+        if low > guard.tolerance:
+            held = False
+            allowed = f", allowed {format_value(worse * guard.tolerance, unit, signed=True)}" if guard.tolerance else ""
+            words.append(f"{name} clearly worse ({change}{allowed})")
+        elif worse * d["mean_diff"] > guard.tolerance:
+            words.append(f"{name} holds, may be worse ({change})")
+        else:
+            words.append(f"{name} holds ({change})")
+    return held, "; ".join(words)
+
+
+def leaderboard_view(result: WorkshopResult) -> Any:
+    """The leaderboard with readable columns: place, team, the goal KPI with its interval, change, guards."""
+    kpi = result.card.goal.kpi
+    unit = BY_NAME[kpi].unit
+    board = result.leaderboard
+    start = result.comparison.experiments[START].summary.loc[kpi]
+    rows = []
+    for team, r in board.iterrows():
+        rows.append({
+            "Place": r["place"],
+            "Team": team,
+            label(kpi): f"{format_value(r['goal_mean'], unit)} ({format_interval(r['goal_ci_low'], r['goal_ci_high'], unit)})",
+            "Change from start": f"{format_value(r['vs_start'], unit, signed=True)} "
+                                 f"({format_interval(r['vs_start_ci_low'], r['vs_start_ci_high'], unit, signed=True)}), "
+                                 f"{r['vs_start_reading']}",
+            "Guards": r["guards"],
+            "Tied within noise with": r["tied_with"] or "—",
+        })
+    rows.append({"Place": "—", "Team": START, label(kpi): f"{format_value(start['mean'], unit)} "
+                 f"({format_interval(start['ci_low'], start['ci_high'], unit)})", "Change from start": "—",
+                 "Guards": "—", "Tied within noise with": "—"})
+    return pd.DataFrame(rows).set_index("Place")
+
