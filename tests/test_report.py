@@ -18,7 +18,7 @@ import pytest
 
 import iopsim
 from iopsim.present import report
-from iopsim.analysis.kpis import CATALOGUE, NAMES
+from iopsim.analysis.catalogue import CATALOGUE, NAMES
 from iopsim.core.scenario import Scenario
 
 
