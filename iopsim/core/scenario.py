@@ -406,8 +406,8 @@ class Scenario(Group):
             try:
                 paths.write(data, path, value)
             except paths.PathError:
-                raise ScenarioError([(path, value, "an existing parameter path (see iopsim.core.parameters.table())")]) \
-                    from None
+                allowed = "an existing parameter path (see iopsim.core.parameters.table())"
+                raise ScenarioError([(path, value, allowed)]) from None
         return Scenario.from_dict(data)
 
     @classmethod
