@@ -14,7 +14,7 @@ import pytest
 import iopsim
 from iopsim.analysis import runner as runner_module
 from iopsim.analysis.experiment import Experiment, replicate
-from iopsim.analysis.kpis import NAMES
+from iopsim.analysis.catalogue import NAMES
 from iopsim.core.scenario import Scenario
 from iopsim.analysis.stats import SUMMARY_COLUMNS
 from iopsim.analysis.warmup import settled_from, suggested_warm_up, warmup_curve, welch_moving_average
@@ -108,7 +108,7 @@ def test_a_task_interrupted_part_way_loses_nothing_written(tmp_path, monkeypatch
         replicate(SHORT, reps=5, seed=2, workers=1, out=out, progress=False)
     assert any("resume" in note for note in info.value.__notes__)
     assert len(list((out / "replications").glob("rep-*.csv"))) == 3
-    assert not list((out / "replications").glob(".*tmp"))  # no half-written files
+    assert not list((out / "replications").glob(".*tmp*"))  # no half-written files
     monkeypatch.setattr(runner_module, "run_replication", real)
     resumed = replicate(SHORT, reps=5, seed=2, workers=1, out=out, progress=False)
     assert frames_equal(resumed.per_rep, replicate(SHORT, reps=5, seed=2, workers=1, progress=False).per_rep)

@@ -13,7 +13,9 @@ from iopsim.analysis import kpis
 from iopsim.core.calendar import WEEKDAYS
 from iopsim.core.model import IOP_OUTCOMES
 from iopsim.core.scenario import Scenario
-from iopsim.analysis.story import _IOP_CODES
+from iopsim.analysis import catalogue
+from iopsim.core import vocabulary
+from iopsim.core.vocabulary import DISCHARGE_CODES
 
 WARM_UP, HORIZON = 30.0, 120.0
 END = WARM_UP + HORIZON
@@ -45,17 +47,37 @@ def of(events, name):
 
 # ------------------------------------------------------------------------------ catalogue
 def test_catalogue_names_are_unique_and_are_the_kpis(run1):
-    names = [k.name for k in kpis.CATALOGUE]
+    names = [k.name for k in catalogue.CATALOGUE]
     assert len(names) == len(set(names))
-    assert list(kpis.NAMES) == names
+    assert list(catalogue.NAMES) == names
     assert set(run1.kpis) == set(names)
     assert len(run1.kpis) == len(names)
 
 
-def test_every_kpi_has_a_unit_and_a_meaning():
-    for k in kpis.CATALOGUE:
+def test_every_kpi_has_a_unit_meaning_label_phrase_direction_and_heading():
+    for k in catalogue.CATALOGUE:
         assert isinstance(k.unit, str) and k.unit.strip(), k.name
         assert isinstance(k.meaning, str) and len(k.meaning.split()) >= 2, k.name
+        assert k.label[:1].isupper() and k.phrase, k.name
+        assert k.better in (catalogue.LOWER, catalogue.HIGHER, catalogue.NEITHER), k.name
+        assert k.group in catalogue.GROUPS, k.name
+    assert len({k.label for k in catalogue.CATALOGUE}) == len(catalogue.CATALOGUE)
+    assert len({k.phrase for k in catalogue.CATALOGUE}) == len(catalogue.CATALOGUE)
+
+
+def test_the_named_sets_hold_catalogue_kpis_once_each():
+    assert set(catalogue.SETS) == {"headline", "key", "results", "cost", "sweep", "debrief", "precision"}
+    for name, members in catalogue.SETS.items():
+        assert members and set(members) <= set(catalogue.NAMES), name
+        assert len(set(members)) == len(members), name
+    assert set(catalogue.HEADLINE) <= set(catalogue.KEY) <= set(catalogue.RESULTS)
+
+
+def test_kpis_and_the_time_lapse_read_the_same_stage_after_each_event():
+    assert set(vocabulary.STAGE_AFTER) == set(vocabulary.EVENT_TYPES)
+    assert vocabulary.stage_after("relapse", "community") == vocabulary.OUT
+    assert vocabulary.stage_after("relapse", "op") == "op"
+    assert vocabulary.stage_after("admitted", "waitlist") == vocabulary.IOP
 
 
 def test_kpis_are_numbers(run):
@@ -64,7 +86,7 @@ def test_kpis_are_numbers(run):
 
 
 def test_share_kpis_lie_between_0_and_1(run):
-    shares = [k.name for k in kpis.CATALOGUE if k.unit == "share"]
+    shares = [k.name for k in catalogue.CATALOGUE if k.unit == "share"]
     assert {f"share_{o}" for o in IOP_OUTCOMES} <= set(shares)
     for name in shares:
         value = run.kpis[name]
@@ -161,8 +183,9 @@ def told_events(events, client):
 
 
 def test_every_discharge_code_has_wording():
-    assert set(_IOP_CODES) == set(IOP_OUTCOMES)
-    assert len(set(_IOP_CODES.values())) == len(IOP_OUTCOMES)
+    assert tuple(DISCHARGE_CODES) == IOP_OUTCOMES
+    for words in ("name", "told"):
+        assert len({getattr(code, words) for code in DISCHARGE_CODES.values()}) == len(IOP_OUTCOMES)
 
 
 @pytest.mark.parametrize("outcome", [None, *IOP_OUTCOMES])
@@ -175,7 +198,7 @@ def test_story_of_a_client_discharged_from_iop(run1, outcome):
     detail = of(ev, "iop_discharge").query("client == @client").detail.iloc[0]
     assert "referred" in text
     assert "started IOP" in text
-    assert _IOP_CODES[detail] in text
+    assert DISCHARGE_CODES[detail].told in text
 
 
 def test_story_has_one_dated_line_per_event(run1):

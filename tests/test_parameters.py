@@ -101,3 +101,16 @@ def test_show_value_in_plain_words():
     assert parameters.show_value(0.25) == "0.25"
     assert parameters.show_value(((1, 0.72), (3, 0.41))) == "(1, 0.72); (3, 0.41)"
     assert parameters.show_value(math.inf) == "inf"
+
+
+def test_one_path_syntax_reads_and_replaces_list_items_too():
+    from iopsim.core import paths
+
+    assert paths.split("tracks.tracks[1].groups") == ["tracks", "tracks", 1, "groups"]
+    assert paths.join(["tracks", "tracks", 1, "groups"]) == "tracks.tracks[1].groups"
+    s = Scenario().replace(**{"tracks.tracks[1].groups": 2, "staff.iop_counsellors": 3})
+    assert parameters.get(s, "tracks.tracks[1].groups") == 2 == paths.read(s.to_dict(), "tracks.tracks[1].groups")
+    assert "tracks.tracks[0].hours" in paths.flatten(s.to_dict())
+    for bad in ("tracks.tracks.1.groups", "tracks.tracks[9].groups", "staff.nobody", "staff..x"):
+        with pytest.raises(ScenarioError, match="an existing parameter path"):
+            Scenario().replace(**{bad: 1})

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from iopsim.present import plots
-from iopsim.analysis.kpis import BY_NAME
+from iopsim.analysis.catalogue import BY_NAME
 
 
 def summary_frame() -> pd.DataFrame:

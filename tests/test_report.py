@@ -17,8 +17,12 @@ import pandas as pd
 import pytest
 
 import iopsim
-from iopsim.present import report
-from iopsim.analysis.kpis import CATALOGUE, NAMES
+from iopsim.analysis import catalogue
+from iopsim.analysis.catalogue import CATALOGUE, NAMES
+from iopsim.analysis.stats import direction_words
+from iopsim.core import formatting
+from iopsim.present import exports, report, text_tables
+from iopsim.present.html import Cell, Row, render, table
 from iopsim.core.scenario import Scenario
 
 
@@ -156,11 +160,11 @@ def test_experiment_report_kpi_table(experiment_page):
     for heading in ("Access and waiting", "Treatment", "Outcomes", "Staff and cost"):
         assert [heading] in page.rows
     for kpi in CATALOGUE:  # every KPI has its row: label, mean, interval, unit
-        row = page.row(report.label(kpi.name))
+        row = page.row(catalogue.label(kpi.name))
         assert len(row) == 4
         mean = experiment.summary.loc[kpi.name, "mean"]
-        assert row[1] == report.format_value(mean, kpi.unit, with_unit=False)
-        assert row[3] == report.unit_label(kpi.unit)
+        assert row[1] == formatting.format_value(mean, kpi.unit, with_unit=False)
+        assert row[3] == formatting.unit_label(kpi.unit)
     completed = page.row("Discharges: completed")
     assert completed[1].endswith(tuple("0123456789")) and completed[3] == "%"
     assert page.row("Relapsed within 12 months, completers")[1:3] == ["n/a", "n/a"]
@@ -230,17 +234,17 @@ def test_comparison_report_has_verdicts_differences_and_changes(comparison_page)
 def test_comparison_report_difference_rows(comparison_page):
     comparison, _, html = comparison_page
     page = Page(html)
-    rows = [r for r in page.rows if r and r[0] == report.label("admissions_per_year")]
+    rows = [r for r in page.rows if r and r[0] == catalogue.label("admissions_per_year")]
     assert len(rows) == 3  # two difference tables and the by-scenario table
     d = comparison.differences.loc[("More staff", "admissions_per_year")]
-    assert rows[0][3] == report.format_value(d["mean_diff"], "clients/year", signed=True, with_unit=False)
+    assert rows[0][3] == formatting.format_value(d["mean_diff"], "clients/year", signed=True, with_unit=False)
     assert rows[0][6] in ("higher (better)", "lower (worse)", "no clear change")
 
 
 # ------------------------------------------------------------------------------- tables
 def test_export_tables_for_an_experiment(tmp_path, scenario):
     experiment = fake_experiment(scenario)
-    written = report.export_tables(experiment, tmp_path / "out")
+    written = exports.export_tables(experiment, tmp_path / "out")
     assert {p.name for p in written.values()} == {"summary.csv", "replications.csv", "results.xlsx"}
     sheets = pd.read_excel(tmp_path / "out" / "results.xlsx", sheet_name=None)
     assert list(sheets) == ["summary", "replications"]
@@ -255,7 +259,7 @@ def test_export_tables_for_an_experiment(tmp_path, scenario):
 
 def test_export_tables_for_a_comparison(tmp_path, scenario):
     comparison = fake_comparison({"Today": scenario, "More staff": scenario.replace(**{"staff.iop_counsellors": 3})})
-    report.export_tables(comparison, tmp_path)
+    exports.export_tables(comparison, tmp_path)
     sheets = pd.read_excel(tmp_path / "results.xlsx", sheet_name=None)
     assert list(sheets) == ["summary", "replications", "differences"]
     assert set(sheets["summary"]["scenario"]) == {"Today", "More staff"}
@@ -268,10 +272,10 @@ def test_export_tables_for_a_comparison(tmp_path, scenario):
 # ------------------------------------------------------------------------ labels, numbers
 def test_every_kpi_has_a_label_and_a_heading():
     for name in NAMES:
-        assert name in report.LABELS, name
-        assert report.group_of(name) != report.OTHER_GROUP, name
-    assert len(set(report.LABELS.values())) == len(report.LABELS)
-    assert set(report.KEY_KPIS) <= set(NAMES)
+        assert catalogue.label(name) == catalogue.BY_NAME[name].label, name
+        assert catalogue.group_of(name) != catalogue.OTHER_GROUP, name
+    assert len({catalogue.label(n) for n in NAMES}) == len(NAMES)
+    assert set(catalogue.KEY) <= set(NAMES)
 
 
 @pytest.mark.parametrize("value, unit, kw, expected", [
@@ -288,14 +292,14 @@ def test_every_kpi_has_a_label_and_a_heading():
     (None, "days", {}, "n/a"),
 ])
 def test_format_value(value, unit, kw, expected):
-    assert report.format_value(value, unit, **kw) == expected
+    assert formatting.format_value(value, unit, **kw) == expected
 
 
 def test_format_interval():
-    assert report.format_interval(0.55, 0.61, "share") == "55% to 61%"  # 0.55 * 100 is 55.000000000000007
-    assert report.format_interval(0.551, 0.6124, "share") == "55.1% to 61.2%"
-    assert report.format_interval(4.46, 5.37, "days") == "4.46 to 5.37 days"
-    assert report.format_interval(math.nan, 5, "days") == "n/a"
+    assert formatting.format_interval(0.55, 0.61, "share") == "55% to 61%"  # 0.55 * 100 is 55.000000000000007
+    assert formatting.format_interval(0.551, 0.6124, "share") == "55.1% to 61.2%"
+    assert formatting.format_interval(4.46, 5.37, "days") == "4.46 to 5.37 days"
+    assert formatting.format_interval(math.nan, 5, "days") == "n/a"
 
 
 @pytest.mark.parametrize("row, kpi, expected", [
@@ -307,27 +311,27 @@ def test_format_interval():
     ({"ci_low": math.nan, "ci_high": math.nan}, "admissions_per_year", "no clear change"),
 ])
 def test_direction_words(row, kpi, expected):
-    assert report.direction_words(pd.Series(row), kpi) == expected
+    assert direction_words(pd.Series(row), kpi) == expected
 
 
 def test_text_tables_for_the_terminal(scenario):
     experiment = fake_experiment(scenario)
-    text = report.summary_text(experiment.summary)
+    text = text_tables.summary_text(experiment.summary)
     assert text.splitlines()[0].split() == ["KPI", "mean", "95%", "interval", "unit"]
     for heading in ("Access and waiting", "Treatment", "Outcomes", "Staff and cost"):
         assert heading in text.splitlines()
     assert "Seats in use" in text
     comparison = fake_comparison({"Today": scenario, "More staff": scenario})
-    text = report.differences_text(comparison.differences, report.KEY_KPIS)
+    text = text_tables.differences_text(comparison.differences, catalogue.KEY)
     assert "More staff compared with the baseline" in text
-    assert len([line for line in text.splitlines() if line.startswith(report.label("seat_utilisation"))]) == 1
+    assert len([line for line in text.splitlines() if line.startswith(catalogue.label("seat_utilisation"))]) == 1
 
 
 # ------------------------------------------------------------------- with real experiments
 def test_reports_from_real_replicate_and_compare(tmp_path, scenario):
     experiment = iopsim.replicate(scenario, reps=2, seed=3, workers=1, progress=False)
     page = Page(report.experiment_report(experiment, tmp_path / "exp.html").read_text(encoding="utf-8"))
-    assert page.row(report.label("admissions_per_year"))[3] == "clients/year"
+    assert page.row(catalogue.label("admissions_per_year"))[3] == "clients/year"
     assert page.images and "script" not in page.tags
     more = scenario.replace(**{"name": "More staff", "staff.iop_counsellors": 3})
     comparison = iopsim.compare(scenario, more, reps=2, seed=3, workers=1, progress=False)
@@ -338,7 +342,23 @@ def test_reports_from_real_replicate_and_compare(tmp_path, scenario):
     readings = {r[6] for r in page.rows if len(r) == 7 and r[0] != "KPI"}
     assert readings <= {"no clear change", "higher", "lower", "higher (better)", "lower (better)",
                         "higher (worse)", "lower (worse)"}
-    written = report.export_tables(comparison, tmp_path / "tables")
+    written = exports.export_tables(comparison, tmp_path / "tables")
     sheets = pd.read_excel(written["results.xlsx"], sheet_name=None)
     assert list(sheets) == ["summary", "replications", "differences"]
     assert len(sheets["replications"]) == 4
+
+
+# ------------------------------------------------------------------------------ templates
+def test_the_table_macro_escapes_what_it_is_given():
+    markup = str(table(["KPI", "mean"], [("Access <and> waiting", [Row("Seats & beds", [Cell("<b>62%</b>")],
+                                                                        title='"quoted"')])], "kpis"))
+    page = Page(markup)
+    assert ["KPI", "mean"] in page.rows and ["Access <and> waiting"] in page.rows
+    assert ["Seats & beds", "<b>62%</b>"] in page.rows
+    assert "<b>" not in markup and "&lt;b&gt;62%&lt;/b&gt;" in markup and 'title="&#34;quoted&#34;"' in markup
+
+
+def test_every_page_has_the_one_stylesheet():
+    page = render("page.html", title="<T>", body="<p>x</p>")
+    assert page.count("<style>") == 1 and "border-collapse" in page
+    assert "<title>&lt;T&gt;</title>" in page and "&lt;p&gt;x&lt;/p&gt;" in page  # text is escaped by default

@@ -9,7 +9,7 @@ import pytest
 
 from iopsim.analysis import runner as runner_module
 from iopsim.analysis.experiment import replicate
-from iopsim.analysis.kpis import NAMES
+from iopsim.analysis.catalogue import NAMES
 from iopsim.analysis.runner import Runner, Task, WorkerCrashed, run_tasks, show_progress
 from iopsim.core.scenario import Scenario
 

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from iopsim.analysis.kpis import BY_NAME
-from iopsim.analysis.stats import (DIFFERENCE_COLUMNS, SUMMARY_COLUMNS, format_amount, judgement, paired_differences,
-                          summarise, t_interval, verdict)
+from iopsim.analysis.catalogue import BY_NAME
+from iopsim.analysis.stats import (DIFFERENCE_COLUMNS, SUMMARY_COLUMNS, judgement, paired_differences,
+                                   summarise, t_interval, verdict)
+from iopsim.core.formatting import format_amount
 
 
 def test_t_interval_matches_scipy():

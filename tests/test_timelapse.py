@@ -12,6 +12,7 @@ import iopsim
 from iopsim.analysis import monitors
 from iopsim.present import timelapse
 from iopsim.analysis.kpis import in_system_at_end
+from iopsim.core.vocabulary import STAGE_AFTER
 from iopsim.core.scenario import Scenario
 
 OUT_EVENTS = {"exit", "reneged"}
@@ -56,7 +57,7 @@ def test_positions_match_the_log_read_client_by_client(run, stays):
         assert set(here.client) == in_care, day
         for c, place in zip(here.client, here.place):
             event = str(last.loc[c, "event"])
-            expected = timelapse.PLACE_AFTER[event]
+            expected = STAGE_AFTER[event]
             if expected == "iop":
                 assert place.startswith("iop:")
             elif expected is not None:

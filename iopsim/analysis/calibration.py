@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from iopsim.analysis.run import simulate
 from iopsim.core.scenario import Scenario
 
@@ -63,8 +65,6 @@ def check(scenario: Scenario | None = None, reps: int = 8, seed: int = 0):
 
     The scenario runs for FOLLOW_UP_YEARS after its warm-up so that relapse can be followed.
     """
-    import pandas as pd
-
     scenario = Scenario() if scenario is None else scenario
     scenario = scenario.replace(**{"run.horizon_days": 365.0 * FOLLOW_UP_YEARS})
     runs = pd.DataFrame([simulate(scenario, seed=(seed, rep)).kpis for rep in range(reps)])

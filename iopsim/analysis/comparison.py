@@ -24,14 +24,13 @@ from typing import Any
 
 import pandas as pd
 
-from iopsim.analysis.experiment import (Experiment, Store, _atomic_write, _check_reps, normalise_seed, per_rep_frame,
-                         run_batches)
+from iopsim.analysis import catalogue
+from iopsim.analysis.experiment import Experiment, Store, check_reps, normalise_seed, per_rep_frame, run_batches
 from iopsim.analysis.runner import Runner
+from iopsim.analysis.stats import DIFFERENCE_COLUMNS, paired_differences, t_interval, verdict
+from iopsim.core import paths
+from iopsim.core.files import write_atomic
 from iopsim.core.scenario import Scenario
-from iopsim.analysis.stats import DIFFERENCE_COLUMNS, HEADLINE, paired_differences, t_interval, verdict
-
-GRID_KPIS = ("wait_referral_to_assessment_median_days", "wait_assessment_to_start_median_days",
-             "lost_before_treatment_share", "admissions_per_year", "share_completed", "seat_utilisation")
 
 
 class Comparison:
@@ -73,7 +72,7 @@ class Comparison:
 
 # ------------------------------------------------------------------------------ helpers
 def _as_scenario(item: Any, baseline: Scenario) -> Scenario:
-    """A Scenario, or a mapping of dotted-path changes to the baseline (named after the changes)."""
+    """A Scenario, or a mapping of changes by parameter path to the baseline (named after the changes)."""
     if isinstance(item, Scenario):
         return item
     if isinstance(item, Mapping):
@@ -81,7 +80,7 @@ def _as_scenario(item: Any, baseline: Scenario) -> Scenario:
         if "name" not in changes:
             changes["name"] = _changes_name(changes)
         return baseline.replace(**changes)
-    raise TypeError(f"an alternative must be an iopsim.Scenario or a dict of dotted-path changes, "
+    raise TypeError(f"an alternative must be an iopsim.Scenario or a dict of changes by parameter path, "
                     f"got {type(item).__name__}")
 
 
@@ -121,7 +120,7 @@ def run_scenarios(scenarios: Sequence[Scenario], *, reps: int, seed: Any, worker
                   progress: Any, outs: Sequence[str | os.PathLike | None] | None = None,
                   desc: str = "replications") -> list[Experiment]:
     """Replications 0..reps-1 of every scenario, all tasks on one runner; one Experiment each."""
-    _check_reps(reps, "reps")
+    check_reps(reps, "reps")
     seed_t = normalise_seed(seed)
     outs = list(outs) if outs is not None else [None] * len(scenarios)
     stores = []
@@ -142,7 +141,7 @@ def compare(baseline: Scenario | None, *alternatives: Any, reps: int = 10, seed:
             progress: Any = None, out: str | os.PathLike | None = None) -> Comparison:
     """Run the baseline and each alternative on the same seeds and compare them pairwise.
 
-    alternatives: Scenarios, or dicts of dotted-path changes to the baseline
+    alternatives: Scenarios, or dicts of changes by parameter path to the baseline
     (``{"intake.assessors": 2}``).  names: one per scenario, baseline first (default each
     scenario's ``name``; repeats become "name (2)", "name (3)").  out: a folder holding one
     experiment folder per scenario (named from the scenario names) and comparison.json;
@@ -169,31 +168,18 @@ def compare(baseline: Scenario | None, *alternatives: Any, reps: int = 10, seed:
         root.mkdir(parents=True, exist_ok=True)
         record = {"baseline": names[0], "scenarios": dict(zip(names, folders)), "reps": reps,
                   "seed": seed if isinstance(seed, int) else list(seed)}
-        _atomic_write(root / "comparison.json", json.dumps(record, indent=2) + "\n")
+        write_atomic(root / "comparison.json", json.dumps(record, indent=2) + "\n")
     experiments = run_scenarios(scenarios, reps=reps, seed=seed, workers=workers, scheduler=scheduler,
                                 progress=progress, outs=outs)
     return Comparison(dict(zip(names, experiments)))
 
 
 # ---------------------------------------------------------------------------------- grid
-def _get(scenario: Scenario, path: str) -> Any:
-    node: Any = scenario.to_dict()
-    for key in path.split("."):
-        if not isinstance(node, dict) or key not in node:
-            from iopsim.core.errors import ScenarioError
-
-            raise ScenarioError([(path, None, "an existing parameter path")])
-        node = node[key]
-    return node
-
-
 def _kpi_list(kpis: Sequence[str] | str | None, default: Sequence[str]) -> list[str]:
-    from iopsim.analysis.kpis import BY_NAME
-
     chosen = list(default if kpis is None else [kpis] if isinstance(kpis, str) else kpis)
-    unknown = [k for k in chosen if k not in BY_NAME]
+    unknown = [k for k in chosen if k not in catalogue.BY_NAME]
     if unknown or not chosen:
-        raise ValueError(f"unknown KPI names {unknown}; see iopsim.analysis.kpis.CATALOGUE")
+        raise ValueError(f"unknown KPI names {unknown}; see iopsim.analysis.catalogue.CATALOGUE")
     return chosen
 
 
@@ -202,7 +188,7 @@ def grid(baseline: Scenario | None, parameters: Mapping[str, Sequence[Any]], *, 
          progress: Any = None) -> pd.DataFrame:
     """Every combination of parameter values, on the same seeds: a wide table, one row per combination.
 
-    parameters: ``{"dotted.path": [values, ...], ...}``.  kpis: default ``GRID_KPIS``.
+    parameters: ``{"group.parameter": [values, ...], ...}``.  kpis: default ``catalogue.HEADLINE``.
     Columns: one per parameter path (its value), then for each KPI ``<kpi>_mean``,
     ``<kpi>_ci_low``, ``<kpi>_ci_high`` (95% t interval over replications), then ``reps``.
     Rows follow ``itertools.product`` order (the last parameter varies fastest).
@@ -217,7 +203,7 @@ def grid(baseline: Scenario | None, parameters: Mapping[str, Sequence[Any]], *, 
     bad = [p for p, v in zip(paths, values) if not v]
     if bad:
         raise ValueError(f"give each parameter a non-empty list of values; check {bad}")
-    chosen = _kpi_list(kpis, GRID_KPIS)
+    chosen = _kpi_list(kpis, catalogue.HEADLINE)
     combos = list(itertools.product(*values))
     scenarios = []
     for combo in combos:
@@ -249,14 +235,12 @@ def sensitivity(baseline: Scenario | None, ranges: Mapping[str, tuple[Any, Any]]
                 workers: int | None = None, scheduler: Any = None, progress: Any = None) -> pd.DataFrame:
     """One-at-a-time sensitivity of one KPI: each parameter set to its low and its high value.
 
-    ranges: ``{"dotted.path": (low, high), ...}``; every other parameter stays at the baseline.
+    ranges: ``{"group.parameter": (low, high), ...}``; every other parameter stays at the baseline.
     All scenarios share seeds.  Returns one row per parameter, sorted by swing (largest first,
     ready for a tornado chart): parameter, value_low, value_high, value_baseline, kpi_low,
     kpi_high (mean KPI at the low/high value), baseline (mean KPI at the baseline), swing
     (|kpi_high − kpi_low|).  ``frame.attrs`` holds "kpi", "unit", "seed" and "reps".
     """
-    from iopsim.analysis.kpis import BY_NAME
-
     baseline = Scenario() if baseline is None else baseline
     if not ranges:
         raise ValueError("sensitivity needs at least one parameter with a (low, high) pair")
@@ -279,11 +263,11 @@ def sensitivity(baseline: Scenario | None, ranges: Mapping[str, tuple[Any, Any]]
     for j, (path, (low, high)) in enumerate(ranges.items()):
         k_low, k_high = mean(experiments[1 + 2 * j]), mean(experiments[2 + 2 * j])
         rows.append({"parameter": path, "value_low": low, "value_high": high,
-                     "value_baseline": _get(baseline, path), "kpi_low": k_low, "kpi_high": k_high,
+                     "value_baseline": paths.read(baseline.to_dict(), path), "kpi_low": k_low, "kpi_high": k_high,
                      "baseline": base_value, "swing": abs(k_high - k_low)})
     frame = pd.DataFrame(rows).sort_values("swing", ascending=False, na_position="last", ignore_index=True)
-    frame.attrs.update(kpi=kpi, unit=BY_NAME[kpi].unit, seed=seed, reps=reps)
+    frame.attrs.update(kpi=kpi, unit=catalogue.unit(kpi), seed=seed, reps=reps)
     return frame
 
 
-__all__ = ["Comparison", "compare", "grid", "sensitivity", "run_scenarios", "unique_names", "HEADLINE"]
+__all__ = ["Comparison", "compare", "grid", "sensitivity", "run_scenarios", "unique_names"]

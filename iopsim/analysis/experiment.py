@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import math
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -30,14 +30,17 @@ from typing import Any
 
 import pandas as pd
 
+from iopsim import __version__
+from iopsim.analysis import catalogue
 from iopsim.analysis.runner import Runner, Task
+from iopsim.analysis.stats import relative_half_width, summarise, t_interval
+from iopsim.core.files import remove_stale, write_atomic
+from iopsim.core.paths import flatten
 from iopsim.core.scenario import Scenario
 
 REP_FILE = "rep-{:05d}.csv"
 _REP_RE = re.compile(r"^rep-(\d{5,})\.csv$")
 
-# KPIs whose precision is watched when target_precision is given and precision_kpis is not
-DEFAULT_PRECISION_KPIS = ("wait_referral_to_assessment_median_days", "admissions_per_year", "census_mean")
 
 
 # ---------------------------------------------------------------------------- seeds, names
@@ -60,10 +63,8 @@ def _seed_value(seed: tuple[int, ...]):
 
 def kpi_columns(results: Sequence[dict]) -> list[str]:
     """KPI names in catalogue order, then any others in the order first seen."""
-    from iopsim.analysis.kpis import NAMES
-
     seen = dict.fromkeys(k for r in results for k in r)
-    return [n for n in NAMES if n in seen] + [n for n in seen if n not in set(NAMES)]
+    return [n for n in catalogue.NAMES if n in seen] + [n for n in seen if n not in set(catalogue.NAMES)]
 
 
 def per_rep_frame(results: dict[int, dict]) -> pd.DataFrame:
@@ -102,8 +103,6 @@ class Experiment:
 
     @cached_property
     def summary(self) -> pd.DataFrame:
-        from iopsim.analysis.stats import summarise
-
         return summarise(self.per_rep)
 
     def __repr__(self) -> str:
@@ -135,37 +134,14 @@ def _read_meta(out: Path) -> dict | None:
         raise ValueError(f"{path} is not a readable experiment record ({exc}); use another folder") from None
 
 
-def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(data, dict):
-        flat: dict[str, Any] = {}
-        for key, value in data.items():
-            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return flat or {prefix: {}}
-    return {prefix: data}
-
-
 def scenario_differences(a: dict, b: dict) -> list[str]:
-    """Dotted paths whose values differ between two scenario dicts, described in words."""
-    fa, fb = _flatten(a), _flatten(b)
+    """Parameter paths whose values differ between two scenario dicts, described in words."""
+    fa, fb = flatten(a), flatten(b)
     out = []
     for path in sorted(set(fa) | set(fb)):
         if fa.get(path, "(absent)") != fb.get(path, "(absent)"):
             out.append(f"{path} is {fa.get(path, '(absent)')!r} there but {fb.get(path, '(absent)')!r} here")
     return out
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 class Store:
@@ -179,8 +155,6 @@ class Store:
 
     def prepare(self) -> None:
         """Create the folder, or check that the experiment already in it is this one."""
-        from iopsim import __version__
-
         if self.out.exists() and not self.out.is_dir():
             raise ValueError(f"out must be a folder, but {self.out} is a file")
         here = self.scenario.to_dict()
@@ -219,23 +193,19 @@ class Store:
                       "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                       "scenario": "scenario.yaml", "scenario_name": self.scenario.name,
                       "replication_seed": "replication i runs simulate(scenario, seed=(seed, i))"}
-            _atomic_write(self.out / "experiment.json", json.dumps(record, indent=2) + "\n")
-        for stale in self.folder.glob(".rep-*.tmp"):  # left by a write that was cut short
-            with contextlib.suppress(OSError):
-                stale.unlink()
+            write_atomic(self.out / "experiment.json", json.dumps(record, indent=2) + "\n")
+        remove_stale(self.folder, "rep-*.csv")
 
     def path(self, rep: int) -> Path:
         return self.folder / REP_FILE.format(rep)
 
     def save(self, rep: int, kpis: dict[str, float]) -> None:
         """Write one replication's KPIs (header row, value row; floats as exact repr)."""
-        import io
-
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(["rep", *kpis])
         writer.writerow([rep, *(repr(float(v)) for v in kpis.values())])
-        _atomic_write(self.path(rep), buffer.getvalue())
+        write_atomic(self.path(rep), buffer.getvalue())
 
     def load(self, reps: Sequence[int] | None) -> dict[int, dict[str, float]]:
         """Saved replications among ``reps`` (all found when None); unreadable files are skipped."""
@@ -319,8 +289,6 @@ def run_batches(scenarios: Sequence[Scenario], stores: Sequence[Store | None], s
 
 
 def _precision(per_rep: pd.DataFrame, kpis: Sequence[str], target: float) -> dict[str, float]:
-    from iopsim.analysis.stats import relative_half_width, t_interval
-
     achieved = {}
     for name in kpis:
         mean, _, low, high, _ = t_interval(per_rep[name].to_numpy(dtype=float)) if name in per_rep else (math.nan,) * 5
@@ -351,25 +319,23 @@ def replicate(scenario: Scenario | None = None, *, reps: int = 10, seed: Any = 0
     ``progress(done, total)`` is called after each replication is stored (no bar).
     target_precision: e.g. 0.05 to add replications in batches until the 95% CI half-width is
     at most that share of |mean| for every KPI in precision_kpis (default
-    ``DEFAULT_PRECISION_KPIS``), or max_reps is reached; ``Experiment.precision`` records it.
+    ``catalogue.PRECISION``), or max_reps is reached; ``Experiment.precision`` records it.
     Ctrl-C stops the run, keeps what was saved and re-raises KeyboardInterrupt.
     """
-    from iopsim.analysis.kpis import BY_NAME
-
     scenario = Scenario() if scenario is None else scenario
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be an iopsim.Scenario, got {type(scenario).__name__}")
-    _check_reps(reps, "reps")
+    check_reps(reps, "reps")
     seed_t = normalise_seed(seed)
     if target_precision is not None:
         if not (isinstance(target_precision, (int, float)) and 0 < target_precision < 1):
             raise ValueError(f"target_precision must lie between 0 and 1 (e.g. 0.05), got {target_precision!r}")
-        _check_reps(max_reps, "max_reps")
+        check_reps(max_reps, "max_reps")
         if max_reps < reps:
             raise ValueError(f"max_reps ({max_reps}) must be at least reps ({reps})")
-        precision_kpis = list(DEFAULT_PRECISION_KPIS if precision_kpis is None else
+        precision_kpis = list(catalogue.PRECISION if precision_kpis is None else
                               [precision_kpis] if isinstance(precision_kpis, str) else precision_kpis)
-        unknown = [k for k in precision_kpis if k not in BY_NAME]
+        unknown = [k for k in precision_kpis if k not in catalogue.BY_NAME]
         if unknown or not precision_kpis:
             raise ValueError(f"precision_kpis must name KPIs of the catalogue; unknown: {unknown}")
     store = None
@@ -400,7 +366,7 @@ def replicate(scenario: Scenario | None = None, *, reps: int = 10, seed: Any = 0
         meta = _read_meta(store.out) or {}
         meta["precision"] = {**precision, "achieved": {k: (v if math.isfinite(v) else None)
                                                         for k, v in precision["achieved"].items()}}
-        _atomic_write(store.out / "experiment.json", json.dumps(meta, indent=2) + "\n")
+        write_atomic(store.out / "experiment.json", json.dumps(meta, indent=2) + "\n")
     return Experiment(scenario, seed, per_rep, precision, out)
 
 
@@ -408,6 +374,7 @@ def _describe_precision(achieved: dict[str, float], target: float) -> str:
     return ", ".join(f"{k} {v:.1%}" for k, v in achieved.items() if not v <= target)
 
 
-def _check_reps(value: Any, name: str) -> None:
+def check_reps(value: Any, name: str) -> None:
+    """A count of replications: a whole number of at least 1, else ValueError naming the argument."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")

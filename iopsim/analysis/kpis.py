@@ -1,7 +1,7 @@
 """Key performance indicators, each a pure function of the event log.
 
-`CATALOGUE` is the one place that lists every KPI: its name, unit and meaning.  All of them
-count only what happens inside the reporting window (after the warm-up), except the relapse
+``iopsim.analysis.catalogue`` lists every KPI (name, unit, label, meaning ...); this module
+computes them.  All of them count only what happens inside the reporting window (after the warm-up), except the relapse
 curve, which follows clients discharged in the window until the run ends.
 """
 
@@ -9,90 +9,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
 
 from iopsim.analysis import monitors
+from iopsim.analysis.catalogue import BY_NAME, CATALOGUE, NAMES  # noqa: F401  temporary: apps import them from here
 from iopsim.core.eventlog import Columns, Lookup
-from iopsim.core.model import IOP_OUTCOMES
-
-
-@dataclass(frozen=True)
-class KPI:
-    name: str
-    unit: str
-    meaning: str
-    better: str = ""  # "lower", "higher", or "" where neither is simply better (utilisation, counts)
-
-
-CATALOGUE = tuple(KPI(*row) for row in (
-    ("referrals", "episodes", "referrals received (new and returning clients)"),
-    ("referrals_per_week", "episodes/week", "referrals received per week"),
-    ("readmission_share", "share", "share of referrals that are a client's second or later episode"),
-    ("assessed", "clients", "assessments completed"),
-    ("wait_referral_to_assessment_median_days", "days", "median days from referral to assessment"),
-    ("wait_referral_to_assessment_p90_days", "days", "90th percentile of days from referral to assessment"),
-    ("wait_assessment_to_start_median_days", "days", "median days from assessment (or referral, for step-down "
-                                                     "referrals) to the first IOP session"),
-    ("wait_assessment_to_start_p90_days", "days", "90th percentile of days from assessment to the first IOP session"),
-    ("wait_to_start_mean_days", "days", "mean days on the IOP waitlist, for clients admitted"),
-    ("lost_no_show", "clients", "clients lost before assessment because they did not show up"),
-    ("lost_reneged", "clients", "clients who left the IOP waitlist before a seat came free"),
-    ("lost_before_treatment_share", "share", "clients lost before treatment (no-show or left the waitlist), as a "
-                                             "share of those whose road to treatment ended in the window"),
-    ("admissions", "clients", "IOP admissions"),
-    ("admissions_per_year", "clients/year", "IOP admissions, per year"),
-    ("waitlist_mean", "clients", "time-weighted mean number of clients on the IOP waitlist"),
-    ("waitlist_max", "clients", "largest IOP waitlist"),
-    ("census_mean", "clients", "time-weighted mean number of clients in IOP"),
-    ("seats", "seats", "IOP seats: groups x group cap, over all tracks"),
-    ("seat_utilisation", "share", "census_mean / seats"),
-    ("group_fill_mean", "share", "mean attendance per group session held, as a share of the group cap"),
-    ("group_sessions_short_of_facilitators", "sessions", "group sessions needing more counsellors than on staff"),
-    ("counsellor_utilisation", "share", "IOP counsellors' group and individual hours / their contracted hours"),
-    ("assessor_utilisation", "share", "assessors' booked hours (shows and no-shows) / their contracted hours"),
-    ("prescriber_utilisation", "share", "prescribers' visit hours / their contracted hours"),
-    ("op_wait_median_days", "days", "median days waiting for a standard outpatient caseload place"),
-    ("op_census_mean", "clients", "time-weighted mean number of clients being seen in standard outpatient"),
-    ("op_counsellor_utilisation", "share", "outpatient counsellors' booked session hours (held and missed) / their "
-                                           "contracted hours"),
-    ("discharges", "clients", "IOP discharges"),
-    *((f"share_{o}", "share", f"share of IOP discharges coded '{o.replace('_', ' ')}' (TEDS)") for o in IOP_OUTCOMES),
-    ("los_median_days", "days", "median IOP length of stay, admission to last attended day (as TEDS)"),
-    ("los_mean_days", "days", "mean IOP length of stay"),
-    ("los_median_completed_days", "days", "median length of stay of clients who completed"),
-    ("los_median_dropped_out_days", "days", "median length of stay of clients who dropped out"),
-    ("treatment_hours_mean", "hours", "mean group and individual hours attended per IOP discharge"),
-    ("relapse_in_treatment_share", "share", "relapses during IOP per IOP discharge"),
-    ("relapse_3m_after_discharge", "share", "Kaplan-Meier share relapsed within 3 months of IOP discharge "
-                                            "(clients who did not step up)"),
-    ("relapse_6m_after_discharge", "share", "Kaplan-Meier share relapsed within 6 months of IOP discharge"),
-    ("relapse_12m_after_discharge", "share", "Kaplan-Meier share relapsed within 12 months of IOP discharge"),
-    ("relapse_12m_after_completion", "share", "Kaplan-Meier share relapsed within 12 months, clients who "
-                                              "completed"),
-    ("relapse_6m_after_dropout", "share", "Kaplan-Meier share relapsed within 6 months, clients who dropped out"),
-    ("in_system_end", "clients", "clients still in care when the run ends (censored)"),
-    ("staff_cost_per_week", "$/week", "contracted hours of counsellors, assessors and prescribers x hourly cost"),
-    ("revenue_per_week", "$/week", "fees for assessments, group and individual sessions held (example fees)"),
-    ("cost_per_admission", "$", "staff cost / IOP admissions"),
-    ("cost_per_completed_episode", "$", "staff cost / IOP completions"),
-))
-_BETTER = {
-    "lower": ("wait_referral_to_assessment_median_days", "wait_referral_to_assessment_p90_days",
-              "wait_assessment_to_start_median_days", "wait_assessment_to_start_p90_days", "wait_to_start_mean_days",
-              "lost_no_show", "lost_reneged", "lost_before_treatment_share", "waitlist_mean", "waitlist_max",
-              "op_wait_median_days", "group_sessions_short_of_facilitators", "relapse_in_treatment_share",
-              "relapse_3m_after_discharge", "relapse_6m_after_discharge", "relapse_12m_after_discharge",
-              "relapse_12m_after_completion", "relapse_6m_after_dropout", "share_dropped_out", "share_terminated",
-              "cost_per_admission", "cost_per_completed_episode"),
-    "higher": ("assessed", "admissions", "admissions_per_year", "share_completed", "treatment_hours_mean",
-               "revenue_per_week"),
-}
-CATALOGUE = tuple(KPI(k.name, k.unit, k.meaning, next((b for b, names in _BETTER.items() if k.name in names), ""))
-                  for k in CATALOGUE)
-NAMES = tuple(k.name for k in CATALOGUE)
-BY_NAME = {k.name: k for k in CATALOGUE}
+from iopsim.core.vocabulary import DISCHARGE_CODES, stage_after
 
 
 def compute(events, scenario) -> dict[str, float]:
@@ -173,7 +96,7 @@ def compute(events, scenario) -> dict[str, float]:
     discharges = inside("iop_discharge")
     outcome = detail[discharges]
     k["discharges"] = len(discharges)
-    for code in IOP_OUTCOMES:
+    for code in DISCHARGE_CODES:
         k[f"share_{code}"] = _share(int((outcome == code).sum()), len(discharges))
     los = value[discharges]
     k["los_median_days"] = _quantile(los, 0.5)
@@ -242,18 +165,9 @@ def in_system_at_end(events, end: float) -> dict[str, int]:
     last = before - 1 - position[np.searchsorted(uniq, open_)]
     counts: dict[str, int] = {}
     for event, stage in zip(log.event[last].tolist(), log.stage[last].tolist()):
-        where = _STAGE_AFTER_EVENT.get(event, stage)
+        where = stage_after(event, stage)
         counts[where] = counts.get(where, 0) + 1
     return counts
-
-
-_STAGE_AFTER_EVENT = {
-    "referral": "assessment", "assessment_booked": "assessment", "assessed": "assessment",
-    "no_show": "assessment", "placed": "assessment", "waitlist_join": "waitlist", "admitted": "iop",
-    "group_attended": "iop", "group_missed": "iop", "individual_session": "iop", "medication_review": "iop",
-    "relapse_in_treatment": "iop", "iop_discharge": "op", "op_waitlist_join": "op", "op_start": "op",
-    "op_session": "op", "op_no_show": "op", "op_end": "aftercare", "aftercare_start": "aftercare",
-}
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -15,17 +15,26 @@ replications an experiment has.  Three backends give identical numbers for the s
         for index, kpis in runner.run(tasks):
             ...                                  # in the order they finish, not task order
 
-Nothing here imports pandas, dask or tqdm until it is needed.
+Dask (an optional extra) is imported only when a Dask scheduler is used.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import multiprocessing as mp
 import os
 import signal
 import sys
 from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NamedTuple
+
+from tqdm.auto import tqdm
+
+from iopsim.analysis.run import simulate
+from iopsim.core.scenario import Scenario
 
 BACKENDS = ("sequential", "processes", "dask")
 
@@ -57,10 +66,6 @@ _SCENARIOS: dict[str, Any] = {}  # per process: scenario JSON -> validated Scena
 
 
 def _scenario_from(data: dict):
-    import json
-
-    from iopsim.core.scenario import Scenario
-
     key = json.dumps(data, sort_keys=True)
     scenario = _SCENARIOS.get(key)
     if scenario is None:
@@ -72,8 +77,6 @@ def _scenario_from(data: dict):
 
 def run_replication(scenario: dict, seed: tuple) -> dict[str, float]:
     """One replication's KPIs as plain floats (catalogue order); the event log is dropped here."""
-    from iopsim.analysis.run import simulate
-
     kpis = simulate(_scenario_from(scenario), seed=tuple(seed)).kpis
     return {name: _number(value) for name, value in kpis.items()}
 
@@ -125,8 +128,6 @@ class _Bar:
     def __init__(self, on: bool, total: int, desc: str) -> None:
         self.bar = None
         if on and total:
-            from tqdm.auto import tqdm
-
             self.bar = tqdm(total=total, desc=desc, unit="rep", dynamic_ncols=True)
 
     def update(self) -> None:
@@ -140,8 +141,6 @@ class _Bar:
 
 # -------------------------------------------------------------------------------- runner
 def _mp_context():
-    import multiprocessing as mp
-
     if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods():
         return mp.get_context("fork")
     return mp.get_context("spawn")
@@ -226,9 +225,6 @@ class Runner:
             yield i, kpis
 
     def _processes(self, tasks, bar):
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-        from concurrent.futures.process import BrokenProcessPool
-
         size = min(self.workers, len(tasks))
         if self._pool is None or self._pool_size < size:
             if self._pool is not None:
@@ -264,7 +260,7 @@ class Runner:
             raise
 
     def _dask(self, tasks, bar):
-        from distributed import Client, as_completed
+        from distributed import Client, as_completed  # optional ([dask] extra): loaded only for a Dask run
 
         if self._client is None:
             if isinstance(self._scheduler, Client):

@@ -12,71 +12,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import stdtrit  # scipy.stats.t.ppf is stdtrit underneath; scipy.special imports faster
+
+from iopsim.analysis import catalogue
+from iopsim.core.formatting import as_float, format_amount
 
 SUMMARY_COLUMNS = ("mean", "sd", "ci_low", "ci_high", "n", "unit", "meaning")
 DIFFERENCE_COLUMNS = ("mean_diff", "sd_diff", "ci_low", "ci_high", "n", "baseline_mean", "alternative_mean",
                       "direction")
 NO_CLEAR_CHANGE = "no clear change"
 
-# the KPIs a verdict speaks of when none are named, and their short plain-language labels
-HEADLINE = (
-    "wait_referral_to_assessment_median_days",
-    "wait_assessment_to_start_median_days",
-    "lost_before_treatment_share",
-    "admissions_per_year",
-    "share_completed",
-    "seat_utilisation",
-)
-LABELS = {
-    "referrals": "referrals",
-    "referrals_per_week": "referrals per week",
-    "readmission_share": "readmissions",
-    "assessed": "assessments",
-    "wait_referral_to_assessment_median_days": "waits for assessment",
-    "wait_referral_to_assessment_p90_days": "longest waits for assessment (90th percentile)",
-    "wait_assessment_to_start_median_days": "waits from assessment to IOP start",
-    "wait_assessment_to_start_p90_days": "longest waits from assessment to IOP start (90th percentile)",
-    "wait_to_start_mean_days": "time on the IOP waitlist",
-    "lost_no_show": "clients lost to no-shows",
-    "lost_reneged": "clients leaving the waitlist",
-    "lost_before_treatment_share": "clients lost before treatment",
-    "admissions": "admissions",
-    "admissions_per_year": "admissions per year",
-    "waitlist_mean": "waitlist length",
-    "waitlist_max": "longest waitlist",
-    "census_mean": "clients in IOP",
-    "seats": "seats",
-    "seat_utilisation": "seat use",
-    "group_fill_mean": "group fill",
-    "group_sessions_short_of_facilitators": "groups short of counsellors",
-    "counsellor_utilisation": "counsellor use",
-    "assessor_utilisation": "assessor use",
-    "prescriber_utilisation": "prescriber use",
-    "op_wait_median_days": "waits for standard outpatient",
-    "op_census_mean": "clients in standard outpatient",
-    "op_counsellor_utilisation": "outpatient counsellor use",
-    "discharges": "IOP discharges",
-    "share_completed": "completion",
-    "share_transferred": "transfers",
-    "share_dropped_out": "dropout",
-    "share_terminated": "terminations",
-    "share_other": "other discharges",
-    "los_median_days": "length of stay",
-    "los_mean_days": "mean length of stay",
-    "los_median_completed_days": "length of stay of completers",
-    "los_median_dropped_out_days": "length of stay of dropouts",
-    "treatment_hours_mean": "treatment hours per client",
-    "relapse_in_treatment_share": "relapse during treatment",
-    "relapse_3m_after_discharge": "relapse within 3 months of discharge",
-    "relapse_6m_after_discharge": "relapse within 6 months of discharge",
-    "relapse_12m_after_discharge": "relapse within 12 months of discharge",
-    "relapse_6m_after_dropout": "relapse within 6 months of dropping out",
-    "in_system_end": "clients in care at the end",
-}
-_COUNT_UNITS = {"clients", "episodes", "sessions", "seats", "clients/year"}
+# temporary: the apps import these from here; they are catalogue.HEADLINE and the catalogue's phrases
+HEADLINE = catalogue.HEADLINE
+LABELS = {k.name: k.phrase for k in catalogue.CATALOGUE}
 
 
 # ------------------------------------------------------------------------------ intervals
@@ -100,9 +52,6 @@ def t_interval(values: Iterable[float], confidence: float = 0.95) -> tuple[float
     sd = float(x.std(ddof=1))
     if sd == 0:
         return mean, 0.0, mean, mean, n
-    # scipy.stats.t.ppf is stdtrit underneath; scipy.special imports in a fraction of the time
-    from scipy.special import stdtrit
-
     half = float(stdtrit(n - 1, 0.5 + confidence / 2)) * sd / math.sqrt(n)
     return mean, sd, mean - half, mean + half, n
 
@@ -119,12 +68,10 @@ def relative_half_width(mean: float, low: float, high: float) -> float:
 
 def summarise(per_rep: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Per KPI (rows, in the column order of ``per_rep``): mean, sd, ci_low, ci_high, n, unit, meaning."""
-    from iopsim.analysis.kpis import BY_NAME
-
     rows = []
     for name in per_rep.columns:
         mean, sd, low, high, n = t_interval(per_rep[name].to_numpy(dtype=float), confidence)
-        kpi = BY_NAME.get(name)
+        kpi = catalogue.BY_NAME.get(name)
         rows.append((mean, sd, low, high, n, kpi.unit if kpi else "", kpi.meaning if kpi else ""))
     frame = pd.DataFrame(rows, index=pd.Index(list(per_rep.columns), name="kpi"), columns=list(SUMMARY_COLUMNS))
     return frame.astype({"n": "int64"})
@@ -164,13 +111,36 @@ def paired_differences(base: pd.DataFrame, alt: pd.DataFrame, confidence: float 
 
 
 def judgement(kpi: str, direction: str) -> str:
-    """"better", "worse" or "" for a KPI that moved in ``direction`` (uses KPI.better)."""
-    from iopsim.analysis.kpis import BY_NAME
-
-    better = BY_NAME[kpi].better if kpi in BY_NAME else ""
+    """"better", "worse" or "" for a KPI that moved in ``direction`` (the catalogue's better direction)."""
+    better = catalogue.BY_NAME[kpi].better if kpi in catalogue.BY_NAME else ""
     if not better or direction not in ("lower", "higher"):
         return ""
     return "better" if direction == better else "worse"
+
+
+def reading(row: Any, name: str) -> tuple[str, str]:
+    """``(kind, words)`` for one row of differences; kind is better, worse, changed or unclear.
+
+    The direction is the row's ``direction`` ("higher", "lower" or "no clear change", as
+    ``paired_differences`` gives it) or, where that is missing, read from the 95% interval: a
+    clear change when the interval lies wholly above or below zero.  "better"/"worse" follow
+    from the KPI's better direction in the catalogue; KPIs such as utilisation have none.
+    """
+    get = row.get if hasattr(row, "get") else (lambda key, default=None: default)
+    direction = get("direction")
+    if direction not in ("higher", "lower", NO_CLEAR_CHANGE):
+        low, high = as_float(get("ci_low")), as_float(get("ci_high"))
+        direction = ("higher" if low > 0 else "lower" if high < 0 else NO_CLEAR_CHANGE) \
+            if math.isfinite(low) and math.isfinite(high) else NO_CLEAR_CHANGE
+    if direction == NO_CLEAR_CHANGE:
+        return "unclear", NO_CLEAR_CHANGE
+    judged = judgement(name, direction)
+    return (judged, f"{direction} ({judged})") if judged else ("changed", direction)
+
+
+def direction_words(row: Any, name: str) -> str:
+    """How one KPI moved: 'lower (better)', 'higher (worse)', 'higher', or 'no clear change'."""
+    return reading(row, name)[1]
 
 
 # ------------------------------------------------------------------------------- verdicts
@@ -182,40 +152,9 @@ def _words(kpi: str, unit: str, direction: str) -> str:
     return direction
 
 
-def format_amount(low: float, high: float, unit: str) -> str:
-    """A range of (positive) amounts in the unit's words: "4.1–7.3 days", "2–5 percentage points".
-
-    Days and hours get one decimal, shares percentage points (whole when the range is wide
-    enough, else one decimal), counts whole numbers (one decimal below 1).  A range whose low
-    end rounds to zero reads "up to 0.7 days".
-    """
-    low, high = sorted((abs(low), abs(high)))
-    words = unit
-    if unit == "share":
-        low, high, words = 100 * low, 100 * high, "percentage points"
-        digits = 0 if round(low) >= 1 and round(low) != round(high) else 1
-    elif unit in _COUNT_UNITS:
-        digits = 0 if round(low) >= 1 else 1
-        words = {"clients/year": "", "episodes": "referrals"}.get(unit, unit)
-    else:
-        digits = 1
-    a, b = f"{low:.{digits}f}", f"{high:.{digits}f}"
-    zero = f"{0:.{digits}f}"
-    if b == zero:
-        amount = f"less than {10 ** -digits:g}"
-    elif a == zero:
-        amount = f"up to {b}"
-    else:
-        amount = a if a == b else f"{a}–{b}"
-    return f"{amount} {words}".strip()
-
-
 def describe(kpi: str, row) -> str:
     """One KPI's clause: "waits for assessment shorter by 4.1–7.3 days (better)"."""
-    from iopsim.analysis.kpis import BY_NAME
-
-    label = LABELS.get(kpi) or (BY_NAME[kpi].meaning if kpi in BY_NAME else kpi.replace("_", " "))
-    unit = BY_NAME[kpi].unit if kpi in BY_NAME else ""
+    label, unit = catalogue.phrase(kpi), catalogue.unit(kpi)
     n = int(row["n"])
     if n == 0:
         return f"{label}: no data"
@@ -233,13 +172,13 @@ def verdict(differences: pd.DataFrame, kpis: Sequence[str] | None = None) -> str
     """Plain words for administrators, one clause per KPI, joined by "; ".
 
     ``differences`` is a ``paired_differences`` frame; ``kpis`` the ones to speak of (default the
-    headline KPIs in ``HEADLINE`` that it holds).  Ranges are the 95% interval of the change,
+    headline KPIs, ``catalogue.HEADLINE``, that it holds).  Ranges are the 95% interval of the change,
     days with one decimal, shares in percentage points, counts in whole numbers; "(better)" or
     "(worse)" follows where a KPI has a better direction.  A KPI whose interval includes zero
     reads "no clear change".
     """
     if kpis is None:
-        kpis = [k for k in HEADLINE if k in differences.index]
+        kpis = [k for k in catalogue.HEADLINE if k in differences.index]
     missing = [k for k in kpis if k not in differences.index]
     if missing:
         raise ValueError(f"no differences for {missing}; known KPIs: {list(differences.index)}")

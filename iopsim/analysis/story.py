@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from iopsim.core.calendar import WEEKDAYS
+from iopsim.core.vocabulary import DISCHARGE_CODES
 
 _SOURCES = {
     "community": "the community (self or family)",
@@ -27,15 +28,6 @@ _EXITS = {
     "relapsed": "relapsed while in care and left",
 }
 _STAGES = {"op": "standard outpatient", "aftercare": "aftercare"}
-_IOP_CODES = {
-    "completed": "completed the treatment plan",
-    "transferred": "transferred to another level of care",
-    "dropped_out": "dropped out",
-    "terminated": "was discharged by the program (absences)",
-    "other": "left for another reason",
-}
-
-
 _AFTER_RELAPSE = {"stay": "stayed, with the plan extended", "step_up": "stepped up to a higher level of care",
                   "drop_out": "dropped out"}
 
@@ -98,7 +90,8 @@ def _describe(row, attended, missed, individual, op_sessions, op_missed) -> str 
     if e == "relapse_in_treatment":
         return f"relapsed during treatment and {_AFTER_RELAPSE.get(detail, detail)}."
     if e == "iop_discharge":
-        return f"{_IOP_CODES.get(detail, detail)} after {value:.0f} days in IOP."
+        told = DISCHARGE_CODES[detail].told if detail in DISCHARGE_CODES else detail
+        return f"{told} after {value:.0f} days in IOP."
     if e == "op_end":
         return (f"standard outpatient ended after {value:.0f} days; attended {len(op_sessions)} of "
                 f"{len(op_sessions) + len(op_missed)} sessions.")
@@ -107,6 +100,6 @@ def _describe(row, attended, missed, individual, op_sessions, op_missed) -> str 
     if e == "relapse":
         return (f"relapsed, {value:.0f} days after last leaving the program." if stage == "community"
                 else f"relapsed during {_STAGES.get(stage, stage)}.")
-    if e == "exit" and detail not in _IOP_CODES:  # an IOP discharge has been told already
+    if e == "exit" and detail not in DISCHARGE_CODES:  # an IOP discharge has been told already
         return f"{_EXITS.get(detail, detail)}."
     return None

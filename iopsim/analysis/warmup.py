@@ -24,6 +24,10 @@ import numpy as np
 import pandas as pd
 
 from iopsim.analysis import monitors
+from iopsim.analysis.experiment import check_reps, replication_seed
+from iopsim.analysis.kpis import levels
+from iopsim.analysis.run import simulate
+from iopsim.core.eventlog import Columns
 from iopsim.core.scenario import Scenario
 
 TOLERANCE = 0.05   # share of the final-quarter level
@@ -85,13 +89,8 @@ def warmup_curve(scenario: Scenario | None = None, *, reps: int = 5, seed: Any =
     "warm_up_days" (the scenario's current setting, for comparison), "reps", "seed", "window"
     and "bin_days".
     """
-    from iopsim.core.eventlog import Columns
-    from iopsim.analysis.experiment import _check_reps, replication_seed
-    from iopsim.analysis.kpis import levels
-    from iopsim.analysis.run import simulate
-
     scenario = Scenario() if scenario is None else scenario
-    _check_reps(reps, "reps")
+    check_reps(reps, "reps")
     if days is None:
         days = scenario.run.warm_up_days + scenario.run.horizon_days
     if not (days > 0 and bin_days > 0 and bin_days <= days):

@@ -16,6 +16,9 @@ from typing import Any, Iterator, NamedTuple
 import annotated_types as at
 from pydantic import BaseModel, ValidationError
 
+from iopsim.core.formatting import show_value
+from iopsim.core import paths
+
 
 class Problem(NamedTuple):
     """One thing wrong with a scenario: where it is, what was found, what would be accepted."""
@@ -48,20 +51,18 @@ class ScenarioError(ValueError):
         head = f"Scenario has {n} problem{'s' if n != 1 else ''}:"
         if self.source:
             head = f"{self.source}: {head}"
-        lines = [f"  {p.path}: got {_show(p.value)}; allowed: {p.allowed}" for p in self.problems]
+        lines = [f"  {p.path}: got {show_value(p.value, exact=True)}; allowed: {p.allowed}" for p in self.problems]
         return "\n".join([head, *lines])
 
 
 @contextmanager
-def scenario_errors() -> Iterator[None]:
-    """Turn a pydantic ValidationError raised inside into a ScenarioError listing every error."""
+def scenario_errors(model: type[BaseModel]) -> Iterator[None]:
+    """Turn a pydantic ValidationError of ``model`` raised inside into a ScenarioError listing every error."""
     try:
         yield
     except ValidationError as exc:
-        from iopsim.core.scenario import Scenario
-
         errors = [e for e in exc.errors() if not _side_effect(e)]
-        raise ScenarioError([_problem(Scenario, e) for e in errors]) from None
+        raise ScenarioError([_problem(model, e) for e in errors]) from None
 
 
 def describe(annotation: Any, metadata: typing.Sequence[Any] = ()) -> str:
@@ -101,14 +102,14 @@ def _problem(model: type[BaseModel], err: dict[str, Any]) -> Problem:
         siblings = list(_fields(_field_at(model, loc[:-1])[0]))
         close = difflib.get_close_matches(str(loc[-1]), siblings, n=1)
         guess = f" (did you mean {close[0]!r}?)" if close else ""
-        return Problem(_dotted(loc), value, f"not a known parameter{guess}; known here: " + ", ".join(siblings))
+        return Problem(paths.join(loc), value, f"not a known parameter{guess}; known here: " + ", ".join(siblings))
     if kind == "value_error":  # a model validator: its message says what is allowed
         message = str(err["ctx"]["error"])
         named = re.match(r"\w+", message)
         if named and named.group() in _fields(_field_at(model, loc)[0]):
             loc = [*loc, named.group()]
             value = value.get(named.group(), value) if isinstance(value, dict) else value
-        return Problem(_dotted(loc), value, message)
+        return Problem(paths.join(loc), value, message)
     if err["loc"] and err["loc"][-1] == "[key]":  # a bad key in a mapping: describe the keys
         annotation, metadata = (typing.get_args(_field_at(model, loc[:-1])[0]) or (None,))[0], ()
     else:
@@ -116,7 +117,7 @@ def _problem(model: type[BaseModel], err: dict[str, Any]) -> Problem:
     if kind == "missing":
         value = MISSING
     allowed = describe(annotation, metadata) if annotation is not None else err["msg"]
-    return Problem(_dotted(loc), value, allowed)
+    return Problem(paths.join(loc), value, allowed)
 
 
 def _side_effect(err: dict[str, Any]) -> bool:
@@ -155,11 +156,6 @@ def _internal(part: Any) -> bool:
     return isinstance(part, str) and re.fullmatch(r"[\w-]*\[.*\]", part) is not None
 
 
-def _dotted(loc: list[Any]) -> str:
-    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-    return text or "(top level)"
-
-
 def _range(metadata: typing.Sequence[Any]) -> str:
     """'from 0 to 1', 'above 0 and at most 8', 'at least 1', or '' when unbounded."""
     low = high = None
@@ -186,8 +182,3 @@ def _length(metadata: typing.Sequence[Any], unit: str) -> str:
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 200 else text[:197] + "..."

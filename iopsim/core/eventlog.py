@@ -1,5 +1,7 @@
 """The event log: one row per thing that happened to a client, the single source of truth.
 
+Its events, their types and stages are named in ``iopsim.core.vocabulary``.
+
 Rows are kept as tuples while the model runs (cheap) and become a pandas DataFrame only when
 asked for.  Column names overlap vidigi's (`time`, `event`, `event_type`, `run`) so its
 animations can read the log once `client` is renamed `patient`.
@@ -9,35 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from iopsim.core.vocabulary import EVENT_TYPES
+
 COLUMNS = ("client", "episode", "time", "event", "stage", "resource", "detail", "value")
 EPISODES = 1 << 16  # episodes per client that an integer episode key can tell apart
-
-# event -> vidigi event_type
-EVENT_TYPES = {
-    "referral": "arrival_departure",
-    "assessment_booked": "queue",
-    "assessed": "resource_use",
-    "no_show": "resource_use",
-    "placed": "queue",
-    "waitlist_join": "queue",
-    "reneged": "arrival_departure",
-    "admitted": "resource_use",
-    "group_attended": "resource_use",
-    "group_missed": "queue",
-    "individual_session": "resource_use",
-    "medication_review": "resource_use",
-    "relapse_in_treatment": "queue",
-    "iop_discharge": "resource_use_end",
-    "op_waitlist_join": "queue",
-    "op_start": "resource_use",
-    "op_session": "resource_use",
-    "op_no_show": "queue",
-    "op_end": "resource_use_end",
-    "aftercare_start": "resource_use",
-    "aftercare_end": "resource_use_end",
-    "exit": "arrival_departure",
-    "relapse": "arrival_departure",
-}
 
 
 class EventLog:
@@ -48,7 +25,7 @@ class EventLog:
 
     def to_frame(self, run: int = 0):
         """The log as a DataFrame sorted by time (ties keep the order things happened in)."""
-        import pandas as pd
+        import pandas as pd  # here, not at the top: the model imports this module and `import iopsim` stays light
 
         frame = pd.DataFrame.from_records(self.rows, columns=COLUMNS).astype(
             {"client": "int64", "episode": "int64", "time": "float64", "value": "float64"})

@@ -10,30 +10,30 @@ unit and source (``json_schema_extra``) and its limits (``ge``/``gt``/``le``/``l
 parameter in ``iopsim/scenario.py`` shows up in the table by itself.  A source that starts with
 "assumption" is flagged as one: the trainee's answer to "where does this number come from?".
 
-Paths are the dotted paths of ``Scenario.replace``; the tracks, a list, are reached by position:
-``tracks.tracks[0].hours`` is the first track's hours a day.  ``replace`` accepts both kinds by
-rebuilding the whole tracks list and handing it to ``Scenario.replace`` as ``tracks.tracks``, so
-every change is validated by the model, across fields too.
+Paths follow the one syntax of ``iopsim.core.paths``: dotted names, a list item by its position
+in brackets (``tracks.tracks[0].hours`` is the first track's hours a day).  ``get`` reads any
+path, ``replace`` changes any number of them and validates the whole scenario once, so every
+change is checked by the model, across fields too.
 """
 
 from __future__ import annotations
 
-import math
-import re
 import typing
 from dataclasses import dataclass
 from typing import Any, Iterator
 
 import annotated_types as at
+import pandas as pd
 from pydantic import BaseModel
 
+from iopsim.core import paths
 from iopsim.core.errors import ScenarioError, describe
+from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
 
 # fields inside a sub-model that carry no source of their own take their parent's; these say their unit
 _UNITS = {"shape": "Weibull shape (below 1: the risk is highest early and falls)", "scale_days": "days (Weibull scale)"}
 _SKIP = {"name"}  # labels, not parameters
-_INDEX = re.compile(r"^(\w+)\[(\d+)\]$")
 
 
 @dataclass(frozen=True)
@@ -149,82 +149,27 @@ def info(path: str, scenario: Scenario | None = None) -> Parameter:
 
 
 def get(scenario: Scenario, path: str) -> Any:
-    """The value at a path, as the scenario holds it."""
-    node: Any = scenario
-    for part in path.split("."):
-        match = _INDEX.match(part)
-        try:
-            node = getattr(node, match.group(1))[int(match.group(2))] if match else getattr(node, part)
-        except (AttributeError, IndexError):
-            raise ScenarioError([(path, None, "an existing parameter path")]) from None
-    return node
+    """The value at a path, as the scenario holds it (a track is a Track, a list a tuple)."""
+    try:
+        return paths.read(scenario, path)
+    except paths.PathError:
+        raise ScenarioError([(path, None, "an existing parameter path")]) from None
 
 
 # ------------------------------------------------------------------------------- changing it
 def replace(scenario: Scenario | None, changes: dict[str, Any]) -> Scenario:
-    """A new, validated scenario with `changes` ({path: value}); paths may reach into the tracks list.
-
-    Plain dotted paths go to ``Scenario.replace`` as they are.  Paths like
-    ``tracks.tracks[1].groups`` are applied to a copy of the tracks list, which then replaces
-    ``tracks.tracks`` whole: one validation of the whole scenario, whatever was changed.
-    """
+    """A new, validated scenario with `changes` ({path: value}), list items too (``tracks.tracks[1].groups``)."""
     scenario = Scenario() if scenario is None else scenario
-    plain: dict[str, Any] = {}
-    lists: dict[str, list] = {}
-    for path, value in changes.items():
-        parts = path.split(".")
-        at_ = next((k for k, part in enumerate(parts) if _INDEX.match(part)), None)
-        if at_ is None:
-            plain[path] = value
-            continue
-        name, index = _INDEX.match(parts[at_]).groups()
-        list_path = ".".join([*parts[:at_], name])
-        items = lists.get(list_path)
-        if items is None:
-            items = lists[list_path] = _at(scenario.to_dict(), list_path.split("."), path)
-        node = items[int(index)] if int(index) < len(items) else None
-        if not isinstance(node, dict):
-            raise ScenarioError([(path, value, "an existing parameter path")])
-        *inner, leaf = parts[at_ + 1:]
-        node = _at(node, inner, path)
-        if not isinstance(node, dict) or leaf not in node:
-            raise ScenarioError([(path, value, "an existing parameter path")])
-        node[leaf] = list(value) if isinstance(value, tuple) else value
-    return scenario.replace(**plain, **lists)
-
-
-def _at(node: Any, keys: list[str], path: str) -> Any:
-    for key in keys:
-        if not isinstance(node, dict) or key not in node:
-            raise ScenarioError([(path, None, "an existing parameter path")])
-        node = node[key]
-    return node
+    return scenario.replace(**changes)
 
 
 # ------------------------------------------------------------------------------------ the table
-def show_value(value: Any) -> str:
-    """A value in plain words: 'Mon, Wed, Fri', 'low 9, moderate 11, high 15', '0.8'."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}" if math.isfinite(value) else str(value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {show_value(v)}" for k, v in value.items())
-    if isinstance(value, (tuple, list)):
-        if value and all(isinstance(v, (tuple, list)) for v in value):
-            return "; ".join("(" + ", ".join(show_value(x) for x in v) + ")" for v in value)
-        return ", ".join(show_value(v) for v in value)
-    return str(value)
-
-
 def table(scenario: Scenario | None = None):
     """Every parameter as a DataFrame: group, parameter, value, unit, allowed, evidence, source, path.
 
     `evidence` is 'published', 'calibrated', 'example' or 'assumption'; `assumption` is True on
     the rows whose number no published figure backs.
     """
-    import pandas as pd
-
     rows = [{"group": p.group, "parameter": p.name, "value": show_value(p.value), "unit": p.unit,
              "allowed": p.allowed, "evidence": p.evidence, "assumption": p.is_assumption,
              "source": p.source or "assumption", "path": p.path} for p in walk(scenario)]

@@ -11,7 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from iopsim.core import paths
 from iopsim.core.errors import ScenarioError, scenario_errors
+from iopsim.core.scenario_file import read_scenario_file, write_scenario_file
 
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 Severity = Literal["low", "moderate", "high"]
@@ -374,7 +376,7 @@ class Scenario(Group):
     run: Run = Run()
 
     def __init__(self, **data: Any) -> None:
-        with scenario_errors():
+        with scenario_errors(Scenario):
             super().__init__(**data)
 
     @classmethod
@@ -392,24 +394,25 @@ class Scenario(Group):
         return self.model_dump(mode="json")
 
     def replace(self, **changes: Any) -> "Scenario":
-        """A validated copy with dotted-path changes: ``s.replace(**{"staff.iop_counsellors": 3})``."""
+        """A validated copy with changes by parameter path (``iopsim.core.paths``), list items too:
+
+            s.replace(**{"staff.iop_counsellors": 3, "tracks.tracks[1].groups": 0})
+
+        Every change is made first, then the whole scenario is validated once, so changes that
+        only make sense together (a longer session and a later start) are accepted together.
+        """
         data = self.to_dict()
         for path, value in changes.items():
-            node = data
-            *parents, leaf = path.split(".")
-            for key in parents:
-                if not isinstance(node, dict) or key not in node:
-                    raise ScenarioError([(path, value, "an existing parameter path")])
-                node = node[key]
-            if not isinstance(node, dict) or leaf not in node:
-                raise ScenarioError([(path, value, "an existing parameter path")])
-            node[leaf] = value
+            try:
+                paths.write(data, path, value)
+            except paths.PathError:
+                allowed = "an existing parameter path (see iopsim.core.parameters.table())"
+                raise ScenarioError([(path, value, allowed)]) from None
         return Scenario.from_dict(data)
 
     @classmethod
     def from_file(cls, path: Any) -> "Scenario":
-        from iopsim.core.scenario_file import read_scenario_file
-
+        """Read and validate a .yaml, .yml or .json scenario file; its problems name the file."""
         data = read_scenario_file(path)
         try:
             return cls.from_dict(data)
@@ -418,8 +421,7 @@ class Scenario(Group):
             raise
 
     def to_file(self, path: Any) -> None:
-        from iopsim.core.scenario_file import write_scenario_file
-
+        """Write commented YAML (or JSON for a .json path), atomically."""
         write_scenario_file(self, path)
 
     @property

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import textwrap
 import typing
 from collections.abc import Hashable
@@ -19,6 +18,7 @@ from typing import Any
 import yaml
 
 from iopsim.core.errors import ScenarioError, describe
+from iopsim.core.files import write_atomic
 
 SUFFIXES = (".yaml", ".yml", ".json")
 WIDTH = 100
@@ -83,16 +83,7 @@ def write_scenario_file(scenario: Any, path: str | os.PathLike[str]) -> None:
         text = json.dumps(scenario.to_dict(), indent=2, ensure_ascii=False) + "\n"
     else:
         text = scenario_to_yaml(scenario, path.name)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temp, mode)  # mkstemp makes the file private; keep the usual permissions
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
+    write_atomic(path, text)
 
 
 # ------------------------------------------------------------------------------- helpers

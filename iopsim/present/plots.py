@@ -22,6 +22,7 @@ matplotlib is imported here at module level; ``import iopsim`` never imports thi
 from __future__ import annotations
 
 import base64
+import difflib
 import io
 import math
 from html import escape
@@ -29,9 +30,14 @@ from typing import Any, NamedTuple, Sequence
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from iopsim.present.report import KEY_KPIS, format_interval, format_value, label, reading, unit_label
+from iopsim.analysis import catalogue
+from iopsim.analysis.catalogue import label
+from iopsim.analysis.stats import reading
+from iopsim.core.formatting import as_float, format_interval, format_value, unit_label
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour deficiency
 OKABE_ITO = {
@@ -51,7 +57,7 @@ STYLE = {
                                                                    "vermillion", "reddish_purple", "sky_blue")]),
     "svg.fonttype": "none",
 }
-VERDICT_STYLE = {  # by report.reading's kind; colour and marker, and the words are written beside
+VERDICT_STYLE = {  # by stats.reading's kind; colour and marker, and the words are written beside
     "better": (OKABE_ITO["bluish_green"], "o"),
     "worse": (OKABE_ITO["vermillion"], "s"),
     "unclear": (GREY, "D"),
@@ -111,7 +117,7 @@ def kpi_intervals(summary: Any, kpis: Sequence[str] | None = None, *, title: str
         for ax, name in zip(axes, names):
             row = frame.loc[name]
             unit = _unit(frame, name)
-            mean, low, high = _num(row["mean"]), _num(row.get("ci_low")), _num(row.get("ci_high"))
+            mean, low, high = as_float(row["mean"]), as_float(row.get("ci_low")), as_float(row.get("ci_high"))
             text = _value_and_interval(mean, low, high, unit)
             parts.append(f"{label(name)} {text}")
             if math.isfinite(mean):
@@ -153,7 +159,7 @@ def comparison_intervals(differences: Any, kpi: str, *, baseline: str | None = N
         ax = fig.subplots()
         parts, xs = [], [0.0]
         for y, (alternative, row) in enumerate(reversed(list(rows.iterrows()))):
-            mean, low, high = _num(row["mean_diff"]), _num(row.get("ci_low")), _num(row.get("ci_high"))
+            mean, low, high = as_float(row["mean_diff"]), as_float(row.get("ci_low")), as_float(row.get("ci_high"))
             verdict, words = reading(row, kpi)
             colour, marker = VERDICT_STYLE[verdict]
             text = _value_and_interval(mean, low, high, unit, signed=True)
@@ -200,14 +206,14 @@ def tornado(sensitivity_df: Any, *, kpi: str | None = None, title: str | None = 
     name = label(kpi) if kpi else "KPI"
     swing = (df["kpi_high"].astype(float) - df["kpi_low"].astype(float)).abs()
     df = df.assign(_swing=swing.fillna(-1)).sort_values("_swing", ascending=False, kind="stable")
-    base = _num(df["baseline"].iloc[0]) if len(df) else math.nan
+    base = as_float(df["baseline"].iloc[0]) if len(df) else math.nan
     low_colour, high_colour = OKABE_ITO["sky_blue"], OKABE_ITO["orange"]
     with mpl.rc_context(STYLE):
         fig = Figure(figsize=(WIDTH, 1.8 + 0.8 * len(df)), dpi=DPI, layout="constrained")
         ax = fig.subplots()
         parts, xs = [], [base]
         for y, (_, row) in enumerate(reversed(list(df.iterrows()))):
-            k_low, k_high = _num(row["kpi_low"]), _num(row["kpi_high"])
+            k_low, k_high = as_float(row["kpi_low"]), as_float(row["kpi_high"])
             for value, result, colour, hatch in ((row["value_low"], k_low, low_colour, ""),
                                                  (row["value_high"], k_high, high_colour, "//")):
                 if not math.isfinite(result):
@@ -230,8 +236,6 @@ def tornado(sensitivity_df: Any, *, kpi: str | None = None, title: str | None = 
         _x_format(ax, unit, hide_negative=min((x for x in xs if math.isfinite(x)), default=0) >= 0)
         _x_limits(ax, xs, room=0.35)  # room for the labels at the bar ends
         ax.set_xlabel(f"{name} ({unit_label(unit)}); baseline {format_value(base, unit)}", fontsize=FONT)
-        from matplotlib.patches import Patch
-
         fig.legend(handles=[Patch(facecolor=low_colour, edgecolor="black", label="parameter at its low value"),
                             Patch(facecolor=high_colour, edgecolor="black", hatch="//",
                                   label="parameter at its high value")],
@@ -256,9 +260,9 @@ def warmup(curve_df: Any, *, warm_up_days: float | None = None, title: str | Non
     day, series = _warmup_columns(curve_df)
     if warm_up_days is None:
         warm_up_days = curve_df.attrs.get("warm_up_days")
-    if warm_up_days is not None and not math.isfinite(_num(warm_up_days)):
+    if warm_up_days is not None and not math.isfinite(as_float(warm_up_days)):
         warm_up_days = None  # suggested_warm_up gives NaN when the curve never settles
-    settled = {k: _num(v) for k, v in (curve_df.attrs.get("settled_day") or {}).items()}
+    settled = {k: as_float(v) for k, v in (curve_df.attrs.get("settled_day") or {}).items()}
     with mpl.rc_context(STYLE):
         fig = Figure(figsize=(WIDTH, 7.0), dpi=DPI, layout="constrained")
         axes = fig.subplots(len(series), 1, sharex=True, squeeze=False)[:, 0]
@@ -296,7 +300,7 @@ def warmup(curve_df: Any, *, warm_up_days: float | None = None, title: str | Non
         fig.suptitle(head, x=0.01, ha="left", fontsize=FONT + 3)
     end = f"day {_short(day[0])} to day {_short(day[-1])}" if len(day) else "no days"
     where = f"; warm-up set to end on day {_short(warm_up_days)}" if warm_up_days is not None else ""
-    suggested = _num(curve_df.attrs.get("suggested_warm_up_days"))
+    suggested = as_float(curve_df.attrs.get("suggested_warm_up_days"))
     if "suggested_warm_up_days" in curve_df.attrs:
         where += (f"; suggested warm-up {_short(suggested)} days" if math.isfinite(suggested)
                   else "; no warm-up can be suggested: the curves do not settle in this run")
@@ -304,17 +308,10 @@ def warmup(curve_df: Any, *, warm_up_days: float | None = None, title: str | Non
 
 
 # ----------------------------------------------------------------------------- helpers
-def _num(x: Any) -> float:
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def _pick(index: Any, kpis: Sequence[str] | None) -> list[str]:
     available = list(index)
     if kpis is None:
-        names = [k for k in KEY_KPIS if k in available] or available[:8]
+        names = [k for k in catalogue.KEY if k in available] or available[:8]
     else:
         names = [kpis] if isinstance(kpis, str) else list(kpis)
         for name in names:
@@ -326,8 +323,6 @@ def _pick(index: Any, kpis: Sequence[str] | None) -> list[str]:
 
 
 def _unknown(name: str, known: Any) -> str:
-    import difflib
-
     close = difflib.get_close_matches(str(name), list(known), n=1)
     guess = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown KPI {name!r}{guess}; known: " + ", ".join(map(str, known))
@@ -341,16 +336,13 @@ def _unit(frame: Any, name: str) -> str:
                 return value
         except (KeyError, IndexError):
             pass
-    from iopsim.analysis.kpis import BY_NAME
-
-    kpi = BY_NAME.get(name)
-    return kpi.unit if kpi else ""
+    return catalogue.unit(name)
 
 
 def _common_n(frame: Any, names: list[str]) -> int | None:
     if "n" not in frame.columns:
         return None
-    values = {int(v) for v in frame.loc[names, "n"] if math.isfinite(_num(v))}
+    values = {int(v) for v in frame.loc[names, "n"] if math.isfinite(as_float(v))}
     return values.pop() if len(values) == 1 else None
 
 
@@ -432,8 +424,6 @@ def _short(value: Any) -> str:
 
 
 def pd_is_numeric(column: Any) -> bool:
-    from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
     return is_numeric_dtype(column) and not is_bool_dtype(column)
 
 

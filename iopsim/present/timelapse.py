@@ -7,7 +7,7 @@
 Everything is computed from the event log (pure functions, tested against it):
 
 * ``segments(events)``: for each client, the stretches of time spent in one place.  The place
-  after an event is the one that event leaves the client in (``PLACE_AFTER``); a client is in
+  after an event is the stage that event leaves the client in (``iopsim.core.vocabulary.STAGE_AFTER``); a client is in
   exactly one place between two of their events, or out of care (left, relapsed at home,
   waiting to come back).  Events at the same time are read in the order they happened, so a
   discharge followed at once by step-down leaves no trace of a stay in between.
@@ -26,27 +26,21 @@ is saved as a PNG for an ``ipywidgets.Image``, cached, so playing and stepping b
 
 from __future__ import annotations
 
+import io
 import math
 from typing import Any
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from iopsim.core.calendar import WEEKDAYS
 from iopsim.core.eventlog import EPISODES
+from iopsim.core.vocabulary import IOP, OUT, stage_after
+from iopsim.present.plots import STYLE, Chart
 
-OUT = ""  # the place of a client out of care
-IOP = "iop"  # stands for "iop:<track of the episode>"
-PLACE_AFTER = {
-    "referral": "assessment", "assessment_booked": "assessment", "assessed": "assessment", "no_show": "assessment",
-    "placed": "assessment", "waitlist_join": "waitlist", "reneged": OUT, "admitted": IOP, "group_attended": IOP,
-    "group_missed": IOP, "individual_session": IOP, "medication_review": IOP, "relapse_in_treatment": IOP,
-    "iop_discharge": "op", "op_waitlist_join": "op", "op_start": "op", "op_session": "op", "op_no_show": "op",
-    "op_end": "aftercare", "aftercare_start": "aftercare", "aftercare_end": "aftercare", "exit": OUT,
-    "relapse": None,  # the stage it happened in, or out of care when it happened at home ("community")
-}
-"""Where each event leaves the client.  A discharge, the end of outpatient care and the end of
-aftercare are always followed, at the same moment, by the next step or by the exit."""
 SEVERITY_COLOURS = {"low": "#56B4E9", "moderate": "#E69F00", "high": "#D55E00"}  # Okabe-Ito sky blue, orange, vermillion
 
 
@@ -101,9 +95,7 @@ def segments(events: pd.DataFrame) -> pd.DataFrame:
     severity_of = dict(zip(key[referred].tolist(), events.detail.astype(str).to_numpy()[referred].tolist()))
     place = np.empty(n, dtype=object)
     for i, (e, s, k) in enumerate(zip(event.tolist(), stage.tolist(), key.tolist())):
-        p = PLACE_AFTER[e]
-        if p is None:  # a relapse: out of care if at home, else still where it happened (the exit follows)
-            p = OUT if s == "community" else s
+        p = stage_after(e, s)  # a relapse leaves the client where it happened (the exit follows) or at home
         place[i] = track_of.get(k, IOP) if p == IOP else p
     # by client, each client's events in the order they happened (the log is in time order)
     order = np.lexsort((np.arange(n), client))
@@ -219,8 +211,6 @@ def snapshot(events: pd.DataFrame, scenario=None, day: int = 0):
     """One day of the time-lapse as a chart ``(figure, summary)``."""
     picture = Picture(Frames(events, scenario))
     picture.draw(day)
-    from iopsim.present.plots import Chart
-
     return Chart(picture.figure, picture.frames.summary(day))
 
 
@@ -228,12 +218,6 @@ class Picture:
     """The matplotlib drawing of the places, with one scatter of dots that each day moves."""
 
     def __init__(self, frames: Frames) -> None:
-        import matplotlib as mpl
-        from matplotlib.figure import Figure
-        from matplotlib.patches import Rectangle
-
-        from iopsim.present.plots import STYLE
-
         self.frames = frames
         with mpl.rc_context(STYLE):
             self.figure = fig = Figure(figsize=(12, 4.4), dpi=72)
@@ -275,8 +259,6 @@ class Picture:
         self.heading.set_text(f"Day {day} ({WEEKDAYS[day % 7]})")
 
     def png(self, day: int) -> bytes:
-        import io
-
         self.draw(day)
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", dpi=72, facecolor="white")
@@ -294,7 +276,7 @@ class TimeLapse:
     def __init__(self, run: Any = None, *, events: pd.DataFrame | None = None, scenario=None,
                  first_day: int | None = None, last_day: int | None = None, start_day: int | None = None,
                  interval_ms: int = 250) -> None:
-        import ipywidgets as w
+        import ipywidgets as w  # optional ([notebooks] extra): only the widget needs it
 
         if run is not None:
             events, scenario = run.events, run.scenario
