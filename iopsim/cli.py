@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import iopsim
-from iopsim.analysis.kpis import NAMES
+from iopsim.analysis.catalogue import KEY, NAMES
 from iopsim.core.errors import ScenarioError
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import scenario_to_yaml
@@ -243,7 +243,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     # lazy: the report loads pandas and matplotlib, which `iopsim --help` must not wait for
-    from iopsim.present.report import _horizon, experiment_report, export_tables, summary_text
+    from iopsim.present.exports import export_tables
+    from iopsim.present.report import experiment_report, horizon_words
+    from iopsim.present.text_tables import summary_text
 
     if args.kpis and args.precision is None:
         raise CommandError("--kpis chooses the KPIs that must reach --precision; give --precision too", USAGE_ERROR)
@@ -266,7 +268,7 @@ def _run(args: argparse.Namespace) -> int:
              "the report lists how close each KPI came.")
     saved = _save(out, lambda: [experiment_report(experiment, out / "report.html"),
                                 *export_tables(experiment, out).values()])
-    _out(f"{scenario.name}: {reps} replications, seed {args.seed}; each {_horizon(scenario)}\n")
+    _out(f"{scenario.name}: {reps} replications, seed {args.seed}; each {horizon_words(scenario)}\n")
     _out(summary_text(experiment.summary))
     if saved:
         _out(_written(out, saved))
@@ -275,7 +277,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     # lazy: the report loads pandas and matplotlib, which `iopsim --help` must not wait for
-    from iopsim.present.report import KEY_KPIS, comparison_report, differences_text, export_tables
+    from iopsim.present.exports import export_tables
+    from iopsim.present.report import comparison_report
+    from iopsim.present.text_tables import differences_text
 
     files = [args.baseline, *args.alternatives]
     scenarios = [_load(f) for f in files]  # every file checked before anything runs
@@ -295,7 +299,7 @@ def _compare(args: argparse.Namespace) -> int:
             _out(f"  {name}: {sentence}")
         _out("")
     _out("Key differences (alternative minus baseline, paired, with 95% intervals)\n")
-    _out(differences_text(comparison.differences, KEY_KPIS))
+    _out(differences_text(comparison.differences, KEY))
     if saved:
         _out(_written(out, saved))
     else:
