@@ -8,7 +8,6 @@ the few rules the model checks in validators (shares between 0 and 1, ...) are l
 from __future__ import annotations
 
 import typing
-from html import escape
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -16,6 +15,7 @@ from pydantic import BaseModel
 from iopsim.core import paths
 from iopsim.core.errors import describe
 from iopsim.core.formatting import show_value
+from iopsim.present import html
 
 ITEM_LIMITS: dict[str, tuple[Any, ...]] = {
     "referrals.weekday_weights": (0, 1e9),
@@ -53,20 +53,17 @@ def label_of(path: str) -> str:
     """'staff.iop_counsellors' -> 'IOP counsellors'; 'relapse.after_completion' -> 'After completion'."""
     if path in LABELS:
         return LABELS[path]
-    name = path.rsplit(".", 1)[-1].split("[")[0]
+    name = [part for part in paths.split(path) if isinstance(part, str)][-1]
     words = [WORDS.get(word, word) for word in name.split("_")]
     text = " ".join(words).replace("co- ", "co-")
     return text[0].upper() + text[1:]
 
 
 def hint_of(path: str, info: Any, default: Any) -> str:
-    """HTML beside a field: unit, allowed values and default; the source on hover and after an (i)."""
+    """HTML beside a field: unit, allowed values and default; the source on hover and on "source" (template lab_hint.html)."""
     unit, allowed, source = about(path, info)
     shown = "; ".join(p for p in (unit, allowed, f"default {show_default(default)}" if default is not None else "") if p)
-    tip = escape(f"Source: {source}" if source else "No source recorded", quote=True)
-    mark = (f" <span style='cursor:help;color:#0072B2;border-bottom:1px dotted #0072B2' title='{tip}'>source</span>"
-            if source else "")
-    return f"<span title='{tip}'>{escape(shown)}</span>{mark}"
+    return html.render("lab_hint.html", shown=shown, source=source)
 
 
 def plain_hint(path: str, info: Any, default: Any) -> str:
