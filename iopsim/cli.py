@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import iopsim
-from iopsim.analysis.kpis import NAMES
+from iopsim.analysis.catalogue import KEY, NAMES
 from iopsim.core.errors import ScenarioError
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import scenario_to_yaml
@@ -243,7 +243,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     # lazy: the report loads pandas and matplotlib, which `iopsim --help` must not wait for
-    from iopsim.present.report import _horizon, experiment_report, export_tables, summary_text
+    from iopsim.present import exports, report, text_tables
 
     if args.kpis and args.precision is None:
         raise CommandError("--kpis chooses the KPIs that must reach --precision; give --precision too", USAGE_ERROR)
@@ -264,10 +264,10 @@ def _run(args: argparse.Namespace) -> int:
     if isinstance(precision, dict) and precision and not precision.get("reached", True):
         _err(f"Note: the precision {args.precision:g} was not reached within --max-reps {args.max_reps}; "
              "the report lists how close each KPI came.")
-    saved = _save(out, lambda: [experiment_report(experiment, out / "report.html"),
-                                *export_tables(experiment, out).values()])
-    _out(f"{scenario.name}: {reps} replications, seed {args.seed}; each {_horizon(scenario)}\n")
-    _out(summary_text(experiment.summary))
+    saved = _save(out, lambda: [report.experiment_report(experiment, out / "report.html"),
+                                *exports.export_tables(experiment, out).values()])
+    _out(f"{scenario.name}: {reps} replications, seed {args.seed}; each {report.horizon_words(scenario)}\n")
+    _out(text_tables.summary_text(experiment.summary))
     if saved:
         _out(_written(out, saved))
     return 0
@@ -275,7 +275,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     # lazy: the report loads pandas and matplotlib, which `iopsim --help` must not wait for
-    from iopsim.present.report import KEY_KPIS, comparison_report, differences_text, export_tables
+    from iopsim.present import exports, report, text_tables
 
     files = [args.baseline, *args.alternatives]
     scenarios = [_load(f) for f in files]  # every file checked before anything runs
@@ -286,8 +286,8 @@ def _compare(args: argparse.Namespace) -> int:
     comparison = _interruptible(out, lambda: iopsim.compare(
         scenarios[0], *scenarios[1:], reps=args.reps, seed=args.seed, workers=args.workers,
         scheduler=args.scheduler, names=names, progress=_progress(args), out=out))
-    saved = _save(out, lambda: [comparison_report(comparison, out / "report.html"),
-                                *export_tables(comparison, out).values()])
+    saved = _save(out, lambda: [report.comparison_report(comparison, out / "report.html"),
+                                *exports.export_tables(comparison, out).values()])
     verdicts = getattr(comparison, "verdicts", {}) or {}
     if verdicts:
         _out("Verdicts")
@@ -295,7 +295,7 @@ def _compare(args: argparse.Namespace) -> int:
             _out(f"  {name}: {sentence}")
         _out("")
     _out("Key differences (alternative minus baseline, paired, with 95% intervals)\n")
-    _out(differences_text(comparison.differences, KEY_KPIS))
+    _out(text_tables.differences_text(comparison.differences, KEY))
     if saved:
         _out(_written(out, saved))
     else:

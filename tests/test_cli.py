@@ -18,7 +18,7 @@ import yaml
 
 import iopsim
 from iopsim.cli import main
-from iopsim.present.report import label
+from iopsim.analysis.catalogue import label
 from iopsim.core.scenario import Scenario
 
 TINY = {"run.horizon_days": 60, "run.warm_up_days": 7}

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from iopsim.core.eventlog import Columns
+from iopsim.core.vocabulary import DISCHARGE_CODES
 from iopsim.course.chart_basics import new_figure, reporting_window
 from iopsim.present.plots import GREY, OKABE_ITO as C, STYLE, Chart
 from iopsim.present.timelapse import place_label, places, segments
@@ -135,11 +136,12 @@ def outcome_counts(events: pd.DataFrame, scenario) -> dict[str, dict[str, int]]:
     d = d[np.isin(key[d], admitted)]
     code = dict(zip(key[d].tolist(), log.detail[d].tolist()))
     stepped_up = set(keys("exit", ["stepped_up"]).tolist())
-    names = {"completed": "completed", "dropped_out": "dropped out", "terminated": "terminated (absences)",
-             "other": "other"}
     stays = {o: 0 for o, _ in FLOW["IOP stays"]}
     for k, c in code.items():
-        name = ("stepped up" if k in stepped_up else "stepped down early") if c == "transferred" else names[c]
+        if c == "transferred":  # split by where the client went
+            name = "stepped up" if k in stepped_up else "stepped down early"
+        else:
+            name = DISCHARGE_CODES[c].name
         stays[name] += 1
     stays["still in IOP at the end"] = admitted.size - len(code)
 

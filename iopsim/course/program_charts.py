@@ -12,10 +12,10 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
-from iopsim.analysis.kpis import BY_NAME
+from iopsim.analysis.catalogue import label, unit as unit_of
+from iopsim.core.formatting import format_value
 from iopsim.course.chart_basics import new_figure
 from iopsim.present.plots import FONT, OKABE_ITO as C, STYLE, Chart
-from iopsim.present.report import format_value, label
 
 
 # --------------------------------------------------------------------------- comparing programs
@@ -37,7 +37,7 @@ def kpi_bars(table: pd.DataFrame, kpis: Sequence[str], *, title: str) -> Chart:
         fig = new_figure(0.6 + 3.0 * nrow)
         axes = np.atleast_1d(fig.subplots(nrow, ncol)).ravel()
         for ax, kpi in zip(axes, kpis):
-            unit = BY_NAME[kpi].unit if kpi in BY_NAME else ""
+            unit = unit_of(kpi)
             scale = 100.0 if unit == "share" else 1.0
             width = 0.8 / len(seconds)
             texts = []

@@ -37,7 +37,9 @@ from iopsim.analysis.comparison import run_scenarios
 from iopsim.analysis.run import simulate
 from iopsim.core import parameters
 from iopsim.core.errors import ScenarioError
+from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
+from iopsim.core.vocabulary import DISCHARGE_CODES
 from iopsim.course.journey_charts import journey
 from iopsim.present.plots import Chart
 
@@ -107,7 +109,7 @@ def choice(path: str, label: str, options: Sequence[tuple[str, Any]] | None = No
         options = [(str(c).replace("_", " "), c) for c in p.choices]
     options = list(options)
     if all(value != p.value for _, value in options):
-        options.append((f"{parameters.show_value(p.value)} (now)", p.value))
+        options.append((f"{show_value(p.value)} (now)", p.value))
     widget = w.Dropdown(options=options, value=next(v for _, v in options if v == p.value),
                         description=_describe(label, unit), **_style())
     return Control(path, widget, hint)
@@ -409,7 +411,7 @@ class ClientViewer:
         events = run.events
         admitted = events[events.event == "admitted"].client.unique()
         codes = events[events.event == "iop_discharge"].groupby("client").detail.agg(
-            lambda d: ", ".join(str(x).replace("_", " ") for x in d))
+            lambda d: ", ".join(DISCHARGE_CODES[str(x)].name for x in d))
         episodes = events.groupby("client").episode.max()
         options = [(f"client {c}: {episodes[c]} episode{'s' if episodes[c] > 1 else ''}; "
                     f"{codes.get(c, 'still in IOP')}", int(c)) for c in sorted(admitted)]

@@ -33,25 +33,10 @@ from iopsim.lab.form import ScenarioForm
 from iopsim.lab.page import Page
 from iopsim.lab.results_tab import ResultsTab
 from iopsim.lab.sweep_tab import SweepTab
-from iopsim.present.report import experiment_report, export_tables, summary_text
-
-CSS = """
-<style>
-.iop-lab table.iop-table { border-collapse: collapse; margin: 6px 0 10px; font-size: 14px; }
-.iop-lab table.iop-table th, .iop-lab table.iop-table td { border-bottom: 1px solid #ccc; padding: 3px 8px;
-  text-align: left; vertical-align: top; }
-.iop-lab table.iop-table td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.iop-lab table.iop-table thead th { border-bottom: 2px solid #333; }
-.iop-lab .better { color: #006b4f; font-weight: 600; } .iop-lab .worse { color: #a33f00; font-weight: 600; }
-.iop-lab .iop-hint { color: #555; font-size: 12px; line-height: 1.3; }
-.iop-lab .iop-problems { border-left: 4px solid #D55E00; background: #fff4ec; padding: 4px 10px; }
-.iop-lab .iop-ok { border-left: 4px solid #009E73; background: #eefaf5; padding: 4px 10px; }
-.iop-lab .iop-downloads a { margin-right: 14px; font-weight: 600; }
-.iop-lab figure { margin: 6px 0; } .iop-lab figure img { max-width: 100%; height: auto; }
-.iop-lab .lm-TabBar-tab { flex: 0 0 auto !important; min-width: 0; }
-.iop-lab .widget-toggle-button.mod-active { background: #0072B2; color: white; }
-</style>
-"""
+from iopsim.present import html
+from iopsim.present.exports import export_tables
+from iopsim.present.report import experiment_report
+from iopsim.present.text_tables import summary_text
 
 
 class ScenarioLab:
@@ -84,7 +69,7 @@ class ScenarioLab:
         page.outputs.children = [self.results.widget, self.compare.widget, self.sweep.widget]
         page.outputs.titles = ["Results", "Compare scenarios", "Capacity sweep"]
         page.outputs.observe(page.guard(lambda _: self.sweep.refresh_levers()), "selected_index")
-        self.widget = w.VBox([w.HTML(CSS), self.files.widget, self.form.widget, self.message, run_bar, page.outputs])
+        self.widget = w.VBox([w.HTML(html.render("lab_style.html")), self.files.widget, self.form.widget, self.message, run_bar, page.outputs])
         self.widget.add_class("iop-lab")
         if load_error is not None:
             page.problems(load_error)

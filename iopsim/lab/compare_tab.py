@@ -15,12 +15,14 @@ from typing import Any
 
 import ipywidgets as w
 
+from iopsim.analysis.catalogue import label
 from iopsim.analysis.comparison import Comparison, compare
 from iopsim.core.scenario import Scenario
 from iopsim.lab.page import Page, download_files, html_widget
 from iopsim.lab.tables import comparison_table
-from iopsim.present import plots
-from iopsim.present.report import comparison_report, export_tables, label
+from iopsim.present import html, plots
+from iopsim.present.exports import export_tables
+from iopsim.present.report import comparison_report
 
 MAX_ALTERNATIVES = 4
 
@@ -74,7 +76,7 @@ class CompareTab:
         self.name.value = ""
         self.draw_shelf()
         role = "the baseline" if next(iter(self.shelf)) == name else "an alternative"
-        self.page.ok(f"{'Replaced' if replaced else 'Added'} '{escape(name)}' as {role}.", html=True)
+        self.page.ok(f"{'Replaced' if replaced else 'Added'} '{name}' as {role}.")
 
     def draw_shelf(self) -> None:
         button = self.page.button
@@ -96,7 +98,7 @@ class CompareTab:
 
     def on_show(self, name: str, _: Any) -> None:
         self.page.show_scenario(self.shelf[name])
-        self.page.ok(f"The form shows '{escape(name)}'.", html=True)
+        self.page.ok(f"The form shows '{name}'.")
 
     def on_baseline(self, name: str, _: Any) -> None:
         self.shelf = {name: self.shelf[name], **{k: v for k, v in self.shelf.items() if k != name}}
@@ -133,10 +135,9 @@ class CompareTab:
         self.kpi.value = current if current in names else names[0]
         self.draw_chart()
         verdicts = getattr(cmp, "verdicts", {}) or {}  # the words last: what a reader (or a test) waits for
-        items = "".join(f"<li><b>{escape(str(n))}:</b> {escape(str(v))}</li>" for n, v in verdicts.items())
         first = next(iter(dict(cmp.experiments).values()))
-        self.text.value = (f"<p><b>Compared with '{escape(_baseline(cmp))}'</b> (same simulated clients, "
-                           f"{first.reps} replications each):</p><ul>{items}</ul>")
+        self.text.value = html.render("lab_verdicts.html", baseline=_baseline(cmp), reps=first.reps,
+                                      verdicts=[(str(n), str(v)) for n, v in verdicts.items()])
 
     def draw_chart(self) -> None:
         cmp, kpi = self.comparison, self.kpi.value

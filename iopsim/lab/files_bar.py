@@ -85,7 +85,7 @@ class FilesBar:
         self.save_name.value = name
         link = download_link(path.read_bytes(), name, f"download {name}")
         self.page.ok(f"Saved the scenario to {escape(str(path))}{' (replacing the file there)' if existed else ''}. "
-                     f"<span class='iop-downloads'>{link}</span>", html=True)
+                     f"<span class='iop-downloads'>{link}</span>", markup=True)
 
     def on_reset(self, _: Any) -> None:
         self.page.show_scenario(Scenario())

@@ -22,6 +22,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from iopsim.core import paths
 from iopsim.core.scenario import Scenario
 from iopsim.lab.fields import Field, build_fields, css_name
 from iopsim.lab.hints import label_of
@@ -74,13 +75,13 @@ class ScenarioForm:
         self.loaded = scenario
         data = scenario.to_dict()
         for path, f in self.fields.items():
-            f.set(value_at(data, path))
+            f.set(paths.read(data, path))
 
     def to_dict(self) -> dict[str, Any]:
         """The form's values as nested plain data (not yet validated)."""
         data = self.loaded.to_dict()
         for path, f in self.fields.items():
-            put(data, path, f.get())
+            paths.write(data, path, f.get())
         return data
 
     def to_scenario(self) -> Scenario:
@@ -108,16 +109,3 @@ class ScenarioForm:
             words += f", {match.rsplit('.', 1)[-1].rstrip('s')} {int(item.group(1)) + 1}"
         tab = self.tab_of(match)
         return f"{tab} > {words} ({path})" if tab else f"{words} ({path})"
-
-
-def value_at(data: Any, path: str) -> Any:
-    for key in path.split("."):
-        data = data[key]
-    return data
-
-
-def put(data: dict[str, Any], path: str, value: Any) -> None:
-    *parents, leaf = path.split(".")
-    for key in parents:
-        data = data[key]
-    data[leaf] = value

@@ -7,14 +7,15 @@ the few rules the model checks in validators (shares between 0 and 1, ...) are l
 
 from __future__ import annotations
 
-import re
 import typing
-from html import escape
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from iopsim.core import paths
 from iopsim.core.errors import describe
+from iopsim.core.formatting import show_value
+from iopsim.present import html
 
 ITEM_LIMITS: dict[str, tuple[Any, ...]] = {
     "referrals.weekday_weights": (0, 1e9),
@@ -52,37 +53,34 @@ def label_of(path: str) -> str:
     """'staff.iop_counsellors' -> 'IOP counsellors'; 'relapse.after_completion' -> 'After completion'."""
     if path in LABELS:
         return LABELS[path]
-    name = path.rsplit(".", 1)[-1].split("[")[0]
+    name = [part for part in paths.split(path) if isinstance(part, str)][-1]
     words = [WORDS.get(word, word) for word in name.split("_")]
     text = " ".join(words).replace("co- ", "co-")
     return text[0].upper() + text[1:]
 
 
 def hint_of(path: str, info: Any, default: Any) -> str:
-    """HTML beside a field: unit, allowed values and default; the source on hover and after an (i)."""
+    """HTML beside a field: unit, allowed values and default; the source on hover and on "source" (template lab_hint.html)."""
     unit, allowed, source = about(path, info)
-    shown = "; ".join(p for p in (unit, allowed, f"default {show(default)}" if default is not None else "") if p)
-    tip = escape(f"Source: {source}" if source else "No source recorded", quote=True)
-    mark = (f" <span style='cursor:help;color:#0072B2;border-bottom:1px dotted #0072B2' title='{tip}'>source</span>"
-            if source else "")
-    return f"<span title='{tip}'>{escape(shown)}</span>{mark}"
+    shown = "; ".join(p for p in (unit, allowed, f"default {show_default(default)}" if default is not None else "") if p)
+    return html.render("lab_hint.html", shown=shown, source=source)
 
 
 def plain_hint(path: str, info: Any, default: Any) -> str:
     """The same hint as plain text, for the widget's own tooltip."""
     unit, allowed, source = about(path, info)
-    parts = [unit, allowed, f"default {show(default)}" if default is not None else "",
+    parts = [unit, allowed, f"default {show_default(default)}" if default is not None else "",
              f"source: {source}" if source else ""]
     return "; ".join(p for p in parts if p)
 
 
 def about(path: str, info: Any) -> tuple[str, str, str]:
     extra = info.json_schema_extra or {}
-    key = generic_path(path)
+    key = paths.join([part for part in paths.split(path) if isinstance(part, str)])  # the field, whatever the item
     if key in ITEM_LIMITS and typing.get_origin(info.annotation) in (dict, tuple):
         bounds = ITEM_LIMITS[key]
         pairs = bounds if isinstance(bounds[0], tuple) else (bounds,)
-        allowed = "each " + " and ".join(f"{show(a)} to {show(b)}" for a, b in pairs)
+        allowed = "each " + " and ".join(f"{show_value(a)} to {show_value(b)}" for a, b in pairs)
         if bounds[1] == 1e9:
             allowed = "each at least 0"
     else:
@@ -103,26 +101,11 @@ def about(path: str, info: Any) -> tuple[str, str, str]:
     return extra.get("unit", ""), allowed, extra.get("source", "")
 
 
-def generic_path(path: str) -> str:
-    """'tracks.tracks[1].days' -> 'tracks.tracks.days' (the field, whatever the item)."""
-    return re.sub(r"\[\d+\]", "", path)
-
-
-def show(value: Any) -> str:
-    """A default as a reader sees it: 7, 0.8, Mon Wed Fri, low 0.3 / moderate 0.5, (1, 0.72) ..."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dict):
-        return ", ".join(f"{k.replace('_', ' ')} {show(v)}" for k, v in value.items())
-    if isinstance(value, (tuple, list)):
-        if value and isinstance(value[0], BaseModel):
-            return ", ".join(getattr(v, "name", type(v).__name__) for v in value)
-        if value and isinstance(value[0], (tuple, list)):
-            return ", ".join("(" + ", ".join(show(x) for x in v) + ")" for v in value)
-        return " ".join(show(v) for v in value)
-    return str(value)
+def show_default(value: Any) -> str:
+    """A default in plain words (``formatting.show_value``); a list of tracks by their names."""
+    if isinstance(value, (tuple, list)) and value and all(is_group(type(v)) for v in value):
+        return ", ".join(getattr(v, "name", type(v).__name__) for v in value)
+    return show_value(value)
 
 
 def is_group(annotation: Any) -> bool:

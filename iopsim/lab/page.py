@@ -18,27 +18,14 @@ from pathlib import Path
 from typing import Any, Callable
 
 import ipywidgets as w
+from markupsafe import Markup
 
+from iopsim.analysis import catalogue
 from iopsim.core.errors import ScenarioError
+from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
 from iopsim.lab.form import ScenarioForm
-
-RESULT_KPIS = (
-    "wait_referral_to_assessment_median_days",
-    "wait_assessment_to_start_median_days",
-    "lost_no_show",
-    "lost_reneged",
-    "lost_before_treatment_share",
-    "admissions_per_year",
-    "share_completed",
-    "seat_utilisation",
-    "counsellor_utilisation",
-    "relapse_12m_after_discharge",
-)
-"""The results table and chart: waits, losses, admissions, completion, utilisation, relapse."""
-
-COST_KPIS = ("staff_cost_per_week", "revenue_per_week", "cost_per_admission", "cost_per_completed_episode")
-"""Added to the results when "show costs" is ticked."""
+from iopsim.present import html
 
 FILE_TYPES = {".html": "text/html", ".csv": "text/csv", ".yaml": "text/yaml", ".yml": "text/yaml",
               ".json": "application/json",
@@ -76,8 +63,8 @@ class Page:
         self.form_shown: list[Callable[[], None]] = []  # called when the form shows another scenario
 
     def kpis(self) -> tuple[str, ...]:
-        """The KPIs shown: the key ones, and the cost ones when "show costs" is ticked."""
-        return RESULT_KPIS + (COST_KPIS if self.show_costs.value else ())
+        """The KPIs shown: the catalogue's RESULTS, and its COST_KPIS when "show costs" is ticked."""
+        return catalogue.RESULTS + (catalogue.COST_KPIS if self.show_costs.value else ())
 
     def show_scenario(self, scenario: Scenario) -> None:
         """Put `scenario` on the form and tell whoever depends on it (the sweep's levers)."""
@@ -97,19 +84,16 @@ class Page:
 
     # ------------------------------------------------------------------ messages
     def problems(self, err: ScenarioError) -> None:
-        items = [f"<li>{escape(self.form.where(p.path))}: got {escape(_short(p.value))}; "
-                 f"allowed: {escape(p.allowed)}</li>" for p in err.problems]
-        n = len(err.problems)
-        head = f"{err.source}: " if err.source else ""
-        self.message.value = (f"<div class='iop-problems'><b>{escape(head)}The scenario has {n} "
-                              f"problem{'s' if n != 1 else ''}</b> (nothing was run or changed):"
-                              f"<ul>{''.join(items)}</ul></div>")
+        found = [(self.form.where(p.path), show_value(p.value, exact=True, limit=160), p.allowed)
+                 for p in err.problems]
+        self.message.value = html.render("lab_problems.html", source=err.source or "", problems=found)
 
     def problem_text(self, text: str) -> None:
-        self.message.value = f"<div class='iop-problems'>{escape(text)}</div>"
+        self.message.value = html.render("lab_message.html", kind="problems", text=text)
 
-    def ok(self, text: str, html: bool = False) -> None:
-        self.message.value = f"<div class='iop-ok'>{text if html else escape(text)}</div>"
+    def ok(self, text: str, markup: bool = False) -> None:
+        """A message that all went well; ``markup``: ``text`` is HTML already escaped by the caller."""
+        self.message.value = html.render("lab_message.html", kind="ok", text=Markup(text) if markup else text)
 
     # ------------------------------------------------------------------ progress
     def start(self, total: int, words: str) -> None:
@@ -178,8 +162,3 @@ def html_widget(css: str) -> w.HTML:
     widget = w.HTML()
     widget.add_class(css)
     return widget
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 160 else text[:157] + "..."

@@ -13,15 +13,17 @@ from typing import Any
 import ipywidgets as w
 
 from iopsim.analysis.experiment import Experiment, replicate
-from iopsim.analysis.stats import HEADLINE
+from iopsim.analysis import catalogue
 from iopsim.core.scenario import Scenario
 from iopsim.lab.page import Page, download_files, html_widget
 from iopsim.lab.tables import run_words, summary_table
 from iopsim.present import plots
-from iopsim.present.report import experiment_report, export_tables
+from iopsim.present.exports import export_tables
+from iopsim.present.report import experiment_report
 
-CHART_KPIS = (*HEADLINE, "counsellor_utilisation")
-"""The results chart: the headline KPIs (the table has them all; a chart row costs a fraction of a second)."""
+CHART_KPIS = frozenset(catalogue.HEADLINE + catalogue.SWEEP)
+"""The results chart: the headline KPIs and the sweep's staff use and cost per completed episode
+(the table has every result; a chart row costs a fraction of a second)."""
 
 
 class ResultsTab:
@@ -66,7 +68,7 @@ class ResultsTab:
             return
         names = [k for k in self.page.kpis() if k in exp.summary.index]
         self.table.value = summary_table(exp.summary, names)
-        drawn = [k for k in CHART_KPIS + ("cost_per_completed_episode",) if k in names]
+        drawn = [k for k in names if k in CHART_KPIS]
         chart = plots.kpi_intervals(exp.summary, drawn, title=f"{exp.scenario.name}: mean and 95% interval "
                                                                f"over {exp.reps} replications")
         self.chart.value = chart.html()  # its caption gives every number in words

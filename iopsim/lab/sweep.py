@@ -15,25 +15,25 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from iopsim.analysis.kpis import BY_NAME
-from iopsim.core import parameters
+from iopsim.analysis import catalogue
+from iopsim.analysis.catalogue import label, unit
+from iopsim.core import parameters, paths
+from iopsim.core.formatting import format_value
 from iopsim.core.scenario import Scenario
 from iopsim.present import plots
-from iopsim.present.report import format_value, label
 
-SWEEP_KPIS = (
-    ("Waits (median days)", ("wait_referral_to_assessment_median_days", "wait_assessment_to_start_median_days")),
-    ("Referrals lost before treatment", ("lost_before_treatment_share",)),
-    ("Utilisation", ("seat_utilisation", "counsellor_utilisation")),
-    ("Cost per completed episode", ("cost_per_completed_episode",)),
-)
-"""The capacity sweep's chart panels (the cost panel only with "show costs")."""
+PANEL_TITLES = {("days", catalogue.LOWER): "Waits (median days)", ("share", catalogue.NEITHER): "Utilisation"}
+"""Titles of the sweep chart's shared panels; a panel of one KPI is titled with its label.
 
+The panels are the catalogue's SWEEP set, its KPIs side by side where they share a unit and a
+better direction (the two waits, the two utilisations)."""
 
 
 def lever_paths(lever: str, tracks: int) -> list[str]:
     """The parameters a lever sets: 'group_cap' is every track's group cap, others are one path."""
-    return [f"tracks.tracks[{i}].group_cap" for i in range(tracks)] if lever == "group_cap" else [lever]
+    if lever != "group_cap":
+        return [lever]
+    return [paths.join(["tracks", "tracks", i, "group_cap"]) for i in range(tracks)]
 
 
 def lever_limits(lever: str) -> tuple[int, int]:
@@ -64,8 +64,18 @@ def sweep_frame(sweep: dict[str, Any], costs: bool) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _sweep_panels(costs: bool) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return SWEEP_KPIS if costs else tuple(p for p in SWEEP_KPIS if "cost_per_completed_episode" not in p[1])
+def _sweep_panels(costs: bool) -> list[tuple[str, list[str]]]:
+    """(title, KPIs) for each panel of the chart; the cost KPIs only with "show costs"."""
+    panels: list[tuple[tuple[str, str], list[str]]] = []
+    for name in catalogue.SWEEP:
+        if not costs and name in catalogue.COST_KPIS:
+            continue
+        kind = (unit(name), catalogue.BY_NAME[name].better)
+        if panels and panels[-1][0] == kind:
+            panels[-1][1].append(name)
+        else:
+            panels.append((kind, [name]))
+    return [(PANEL_TITLES[kind] if len(names) > 1 else label(names[0]), names) for kind, names in panels]
 
 
 def sweep_chart(sweep: dict[str, Any], costs: bool) -> plots.Chart:
@@ -81,8 +91,8 @@ def sweep_chart(sweep: dict[str, Any], costs: bool) -> plots.Chart:
         axes = fig.subplots(math.ceil(len(panels) / 2), 2, squeeze=False).ravel()
         for ax, (title, names) in zip(axes, panels):
             for j, name in enumerate(names):
-                unit = BY_NAME[name].unit
-                scale = 100 if unit == "share" else 1
+                shown = unit(name)
+                scale = 100 if shown == "share" else 1
                 mean = table[f"{name}_mean"].to_numpy(dtype=float) * scale
                 low = table[f"{name}_ci_low"].to_numpy(dtype=float) * scale
                 high = table[f"{name}_ci_high"].to_numpy(dtype=float) * scale
@@ -90,15 +100,15 @@ def sweep_chart(sweep: dict[str, Any], costs: bool) -> plots.Chart:
                 ax.errorbar(values, mean, yerr=err, marker=markers[j], color=colours[j], capsize=5, linewidth=2,
                             label=label(name))
                 first, last = table[f"{name}_mean"].iloc[0], table[f"{name}_mean"].iloc[-1]
-                parts.append(f"{label(name)} {format_value(first, unit)} at {values[0]} and "
-                             f"{format_value(last, unit)} at {values[-1]}")
+                parts.append(f"{label(name)} {format_value(first, shown)} at {values[0]} and "
+                             f"{format_value(last, shown)} at {values[-1]}")
             ax.set_title(title, loc="left")
             ax.set_xlabel(words)
             ax.set_xticks(values)
-            if BY_NAME[names[0]].unit == "share":
+            if unit(names[0]) == "share":
                 ax.set_ylabel("%")
-            elif BY_NAME[names[0]].unit.startswith("$"):
-                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"${v:,.0f}"))
+            elif unit(names[0]).startswith("$"):
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v, "$")))
             if len(names) > 1:
                 ax.legend(frameon=False, fontsize=plots.SMALL - 2)
         for ax in axes[len(panels):]:

@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from iopsim.analysis.comparison import run_scenarios
+from iopsim.core import paths
 from iopsim.lab.page import Page, download_link, html_widget
 from iopsim.lab.sweep import lever_limits, lever_paths, sweep_chart, sweep_frame, with_lever
 from iopsim.lab.tables import sweep_table
@@ -53,7 +54,8 @@ class SweepTab:
         tracks = self.page.form.fields["tracks.tracks"].get()
         return [("IOP counsellors", "staff.iop_counsellors"),
                 ("seats per group (group cap, every track)", "group_cap"),
-                *((f"groups in the '{t['name']}' track", f"tracks.tracks[{i}].groups") for i, t in enumerate(tracks)),
+                *((f"groups in the '{t['name']}' track", paths.join(["tracks", "tracks", i, "groups"]))
+                  for i, t in enumerate(tracks)),
                 ("assessors", "intake.assessors"),
                 ("outpatient counsellors", "staff.op_counsellors")]
 

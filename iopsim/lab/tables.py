@@ -1,22 +1,27 @@
-"""The lab's HTML tables and sentences: a run's key results, a comparison side by side, a sweep.
+"""The lab's tables and sentences: a run's key results, a comparison side by side, a sweep.
 
-Every value goes through `iopsim.present.report`'s formatters and is escaped.
+The rows are built here from the catalogue's labels and ``iopsim.core.formatting``; the markup
+is in the templates ``lab_summary.html``, ``lab_comparison.html`` and ``lab_sweep.html``
+(``iopsim.present.html``, escaped).
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
-from iopsim.analysis.kpis import BY_NAME
-from iopsim.present.report import direction_words, format_interval, format_value, label, unit_label
+from iopsim.analysis.catalogue import label, unit
+from iopsim.analysis.stats import reading
+from iopsim.core.formatting import format_interval, format_value, number, unit_label
+from iopsim.present import html
+from iopsim.present.html import Cell, Row
+from iopsim.present.text_tables import unit_of
 
 
 def run_words(exp: Any) -> str:
     """'Results for "X": 10 replications (seed 1), each 365 days after a 91-day warm-up.'"""
     run = exp.scenario.run
     text = (f"Results for '{exp.scenario.name}': {exp.reps} replications (seed {exp.seed}), each "
-            f"{run.horizon_days:g} days after a {run.warm_up_days:g}-day warm-up.")
+            f"{number(run.horizon_days)} days after a {number(run.warm_up_days)}-day warm-up.")
     if exp.reps < 5:
         text += " With so few replications the intervals are wide: use 10 or more before deciding anything."
     return text
@@ -27,49 +32,38 @@ def summary_table(summary: Any, names: Any) -> str:
     rows = []
     for name in names:
         r = summary.loc[name]
-        unit = str(r.get("unit", ""))
-        rows.append(f"<tr><td>{escape(label(name))}</td><td class='num'>{escape(format_value(r['mean'], unit))}</td>"
-                    f"<td class='num'>{escape(format_interval(r['ci_low'], r['ci_high'], unit))}</td>"
-                    f"<td>{escape(unit_label(unit))}</td></tr>")
-    return ("<table class='iop-table'><thead><tr><th>Measure</th><th>Mean</th><th>95% interval</th><th>Unit</th>"
-            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        shown = unit_of(summary, name)
+        rows.append(Row(label(name), [Cell(format_value(r["mean"], shown)),
+                                      Cell(format_interval(r["ci_low"], r["ci_high"], shown)),
+                                      Cell(unit_label(shown), "")]))
+    return html.render("lab_summary.html", rows=rows)
 
 
 def comparison_table(cmp: Any, names: Any) -> str:
     """Side by side: each scenario's mean, and each alternative's paired difference from the baseline."""
     experiments = dict(cmp.experiments)
-    scenario_names = list(experiments)
-    head = "".join(f"<th>{escape(str(n))}</th>" for n in scenario_names)
-    head += "".join(f"<th>{escape(str(n))} minus {escape(scenario_names[0])} (95% interval)</th>"
-                    for n in scenario_names[1:])
+    scenarios = [str(n) for n in experiments]
+    baseline = experiments[next(iter(experiments))].summary
     rows = []
     for name in names:
-        unit = str(experiments[scenario_names[0]].summary.loc[name].get("unit", ""))
-        cells = [f"<td class='num'>{escape(format_value(e.summary.loc[name]['mean'], unit))}</td>"
-                 for e in experiments.values()]
-        for alternative in scenario_names[1:]:
+        shown = unit_of(baseline, name)
+        cells = [Cell(format_value(e.summary.loc[name]["mean"], shown)) for e in experiments.values()]
+        for alternative in list(experiments)[1:]:
             d = cmp.differences.loc[(alternative, name)]
-            words = direction_words(d, name)
-            css = "better" if words == "better" else "worse" if words == "worse" else ""
-            cells.append(f"<td class='num'>{escape(format_value(d['mean_diff'], unit, signed=True))} "
-                         f"({escape(format_interval(d['ci_low'], d['ci_high'], unit, signed=True, with_unit=False))})"
-                         f" <span class='{css}'>{escape(words)}</span></td>")
-        rows.append(f"<tr><td>{escape(label(name))}</td>{''.join(cells)}</tr>")
-    return (f"<div style='overflow-x:auto'><table class='iop-table'><thead><tr><th>Measure</th>{head}</tr></thead>"
-            "<tbody>" + "".join(rows) + "</tbody></table></div>")
+            kind, words = reading(d, name)
+            change = (f"{format_value(d['mean_diff'], shown, signed=True)} "
+                      f"({format_interval(d['ci_low'], d['ci_high'], shown, signed=True, with_unit=False)})")
+            cells.append(Cell(change, f"num {kind}" if kind in ("better", "worse") else "num", words))
+        rows.append(Row(label(name), cells))
+    differences = [f"{n} minus {scenarios[0]} (95% interval)" for n in scenarios[1:]]
+    return html.render("lab_comparison.html", names=scenarios, differences=differences, rows=rows)
 
 
 def sweep_table(table: Any, words: str) -> str:
     """One row per lever value: seats, and each swept KPI's mean with its 95% interval below it."""
     names = [c[:-len("_mean")] for c in table.columns if c.endswith("_mean")]
-    head = "".join(f"<th>{escape(label(n))}</th>" for n in names)
-    rows = []
-    for _, r in table.iterrows():
-        cells = "".join(
-            f"<td class='num'>{escape(format_value(r[n + '_mean'], BY_NAME[n].unit))}<br><small>"
-            f"{escape(format_interval(r[n + '_ci_low'], r[n + '_ci_high'], BY_NAME[n].unit))}</small></td>"
-            for n in names)
-        rows.append(f"<tr><td class='num'>{int(r[words])}</td><td class='num'>{int(r['seats'])}</td>{cells}</tr>")
-    return (f"<table class='iop-table'><thead><tr><th>{escape(words)}</th><th>Seats</th>{head}</tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table><p class='iop-hint'>Each cell: mean, and below it the 95% "
-              "interval.</p>")
+    rows = [Row(str(int(r[words])), [Cell(str(int(r["seats"]))), *(
+        Cell(format_value(r[n + "_mean"], unit(n)), "num",
+             format_interval(r[n + "_ci_low"], r[n + "_ci_high"], unit(n))) for n in names)])
+            for _, r in table.iterrows()]
+    return html.render("lab_sweep.html", lever=words, labels=[label(n) for n in names], rows=rows)
