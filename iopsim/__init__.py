@@ -5,6 +5,8 @@
     run.kpis, run.events, run.story(client_id)
 """
 
+import importlib
+
 from iopsim.core.errors import ScenarioError
 from iopsim.analysis.run import SimulationRun, simulate
 from iopsim.core.scenario import Scenario
@@ -22,8 +24,6 @@ _LAZY = {"replicate": "analysis.experiment", "Experiment": "analysis.experiment"
 
 def __getattr__(name: str):
     if name in _LAZY:
-        import importlib
-
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
