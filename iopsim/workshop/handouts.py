@@ -7,8 +7,9 @@
 
 Every page is one self-contained HTML file (inline CSS, charts embedded as PNG, no scripts, no
 links outside the file) that prints cleanly on A4 or Letter; a browser's "Print" makes the
-PDF.  Pages share the look and the number formats of ``iopsim.present.report``.  nbconvert,
-nbclient and nbformat (installed with JupyterLab) are loaded only by ``notebook_handout``.
+PDF.  Pages are templates (``handout_*.html``) on the report's base page and stylesheet, numbers
+in ``iopsim.core.formatting``'s words.  nbconvert, nbclient and nbformat (installed with
+JupyterLab) are loaded only by ``notebook_handout``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from iopsim.analysis.stats import reading
 from iopsim.core import paths
 from iopsim.core.formatting import format_interval, format_value, unit_label
 from iopsim.core.scenario import Scenario
+from iopsim.core.vocabulary import DISCHARGE_CODES
 from iopsim.present import html
 from iopsim.present.html import Cell, Row
 from iopsim.workshop.cards import START, Card, card_html
@@ -45,11 +47,11 @@ def notebook_handout(notebook: Any, path: Any, *, execute: bool = True, hide_cod
     Widgets cannot be printed: they show as their text description, if any.  Uses nbconvert's
     HTML exporter (installed with JupyterLab) with its plain template inside the report's style.
     """
-    # optional (installed with JupyterLab, the [notebooks] extra): loaded only to print a notebook
+    # optional, each of them (installed with JupyterLab, the [notebooks] extra): loaded only to print a notebook
     import nbformat
-    from nbclient import NotebookClient
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
+    from nbclient import NotebookClient  # optional: as above
+    from nbconvert import HTMLExporter  # optional: as above
+    from nbconvert.preprocessors import TagRemovePreprocessor  # optional: as above
 
     source = Path(notebook)
     nb = nbformat.read(source, as_version=4)
@@ -130,8 +132,9 @@ def _plan_table(card: Card, scenario: Scenario) -> Markup:
     for path, lever in card.lever_map.items():
         start, mine = card.start_value(path), plan[path]
         changed = not same(start, mine)
+        mark = " (changed)" if changed else ""
         rows.append(Row(lever.label, [Cell(choice(start), ""),
-                                      Cell(choice(mine) + (" (changed)" if changed else ""), "changed" if changed else "")]))
+                                      Cell(choice(mine) + mark, "changed" if changed else "")]))
     return html.table(["lever", "start", "your plan"], [(None, rows)], "plan")
 
 
@@ -196,7 +199,8 @@ LEVERS = tuple(JourneyLever(*row) for row in (
     ("tracks.admission", "Rolling or cohort admission",
      "Cohorts start together every few weeks: clients wait for the next start even when a seat is free."),
     ("step_down.uptake", "Step-down to standard outpatient",
-     "Continuing care after IOP lowers the relapse hazard while it lasts; it needs outpatient caseload places.", _share),
+     "Continuing care after IOP lowers the relapse hazard while it lasts; it needs outpatient caseload places.",
+     _share),
     ("aftercare.uptake", "Aftercare (alumni group)",
      "Lowers the relapse hazard while clients attend, which weakens the relapse-readmission loop.", _share),
 ))
@@ -280,7 +284,7 @@ def _waits_and_losses(summary: Any) -> Markup:
         ("Assessment to first group", "waiting for a seat and a counsellor's caseload place; some give up",
          (("median wait", "wait_assessment_to_start_median_days"), ("left the waitlist", "lost_reneged"))),
         ("In IOP", "dropping out (most often in the first weeks) or discharged after missed sessions",
-         (("median stay", "los_median_days"), ("dropped out", "share_dropped_out"))),
+         (("median stay", "los_median_days"), (DISCHARGE_CODES["dropped_out"].name, "share_dropped_out"))),
         ("After discharge", "relapse, most often in the first months; many come back as readmissions",
          (("relapsed by 3 months", "relapse_3m_after_discharge"), ("by 12 months", "relapse_12m_after_discharge"))),
     ]

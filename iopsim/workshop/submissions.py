@@ -68,8 +68,8 @@ def write_submission(folder: Any, team: str, card: Card, scenario: Scenario) -> 
     plan = card.plan_of(scenario)
     changed = {p: v for p, v in plan.items() if not same(v, card.start_value(p))}
     header = [f"# iopsim workshop plan of team {team!r} for card {card.id!r} ({card.title})",
-              "# Changes from the start: " + ("; ".join(f"{card.lever_map[p].label} {show_value(card.start_value(p))} → "
-                                                        f"{show_value(v)}" for p, v in changed.items()) or "none"),
+              "# Changes from the start: " + ("; ".join(f"{card.lever_map[p].label} {show_value(card.start_value(p))}"
+                                                        f" → {show_value(v)}" for p, v in changed.items()) or "none"),
               "# The facilitator notebook reads this file; edit it only with the team notebook.", ""]
     body = yaml.safe_dump({"team": team, "card": card.id, "scenario": scenario.to_dict()}, sort_keys=False,
                           allow_unicode=True, width=100)
