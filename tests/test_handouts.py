@@ -13,8 +13,9 @@ import nbformat
 import pytest
 
 import iopsim
+from iopsim.analysis import catalogue
+from iopsim.core.formatting import format_value
 from iopsim.workshop import cards, handouts, submissions, tournament
-from iopsim.present.report import format_value
 
 
 class Page(HTMLParser):
@@ -122,7 +123,7 @@ def test_team_handout_has_every_section(result, tmp_path):
     assert results[goal][1].startswith(format_value(start_mean, "days", with_unit=False))
     assert " to " in results[goal][1] and " to " in results[goal][2]  # 95% intervals under the means
     assert sum(k.endswith("(guard)") for k in results) == len(result.card.goal.guards)
-    assert len(results) >= len(cards.DEBRIEF_KPIS)
+    assert len(results) >= len(catalogue.DEBRIEF)
     assert all(q in page.text("For the debrief") for q in result.card.questions)
     assert page.images and all(src.startswith("data:image/png;base64,") for src in page.images)
 
@@ -153,7 +154,7 @@ def test_journey_handout_uses_the_models_numbers(tmp_path):
     assert f"{s.tracks.patience_mean_days:g} days" in stages
     waits = page.text("Where waits and losses arise")
     assert "median wait" in waits and "days" in waits and "of referrals are lost before treatment" in waits
-    levers = [row for row in page.rows if row and row[0] in {name for _, name, _ in handouts.LEVERS}]
+    levers = [row for row in page.rows if row and row[0] in {lever.name for lever in handouts.LEVERS}]
     assert len(levers) == len(handouts.LEVERS)
     assert ["IOP counsellors", str(s.staff.iop_counsellors)] == levers[3][:2]
 

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 import iopsim
+from iopsim.analysis import catalogue
 from iopsim.analysis.comparison import Comparison
 from iopsim.analysis.experiment import Experiment, replicate
-from iopsim.analysis.kpis import NAMES
 from iopsim.workshop import cards, charts, forms, rules, submissions, tournament, values
 from iopsim.workshop.cards import START, CardError, load_card
 
@@ -138,7 +138,7 @@ def fake_comparison(goal_by_team: dict[str, list[float]], guard_by_team: dict[st
     experiments = {}
     for team in goal_by_team:
         reps = len(goal_by_team[team])
-        frame = pd.DataFrame(1.0, index=pd.RangeIndex(reps, name="rep"), columns=list(NAMES))
+        frame = pd.DataFrame(1.0, index=pd.RangeIndex(reps, name="rep"), columns=list(catalogue.NAMES))
         frame["wait_assessment_to_start_median_days"] = goal_by_team[team]
         frame["share_completed"] = guard_by_team[team]
         frame["lost_before_treatment_share"] = 0.5
@@ -362,7 +362,7 @@ def test_charts_have_summaries(played, card):
     assert chart.summary.startswith("Leaderboard:") and all(t in chart.summary for t in result.teams)
     assert "Team Amber" in charts.tradeoff_chart(result).summary
     debrief = charts.debrief_charts(result)
-    assert len(debrief) == len(cards.DEBRIEF_KPIS)
+    assert len(debrief) == len(catalogue.DEBRIEF)
     assert all("Team Blue" in c.summary for c in debrief)
     view = result.leaderboard_view()
     assert list(view["Team"]) == [*result.teams, START]
@@ -370,7 +370,7 @@ def test_charts_have_summaries(played, card):
 
 @pytest.mark.parametrize("modules, heavy", [
     # the team's app: no widgets until a form is built, and none of the facilitator's charts
-    ("iopsim.workshop, iopsim.workshop.forms", ("ipywidgets", "IPython", "matplotlib", "nbconvert")),
+    ("iopsim.workshop, iopsim.workshop.forms", ("ipywidgets", "IPython", "matplotlib", "nbconvert", "pandas")),
     # the facilitator's side: optional dependencies only when a form is built or a notebook printed
     ("iopsim.workshop.tournament, iopsim.workshop.charts, iopsim.workshop.handouts",
      ("ipywidgets", "IPython", "nbconvert", "nbclient", "nbformat")),

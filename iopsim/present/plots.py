@@ -180,8 +180,8 @@ def comparison_intervals(differences: Any, kpi: str, *, baseline: str | None = N
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
         ax.tick_params(axis="x", labelsize=SMALL)
-        _x_format(ax, unit, signed=True)
-        _x_limits(ax, xs)
+        x_format(ax, unit, signed=True)
+        x_limits(ax, xs)
         ax.set_xlabel(f"difference from {baseline} ({unit_label(unit, difference=True)})", fontsize=FONT)
         head = title or f"{label(kpi)}: change from {baseline}"
         ax.set_title(head, loc="left", fontsize=FONT + 2)
@@ -233,8 +233,8 @@ def tornado(sensitivity_df: Any, *, kpi: str | None = None, title: str | None = 
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
         ax.tick_params(axis="x", labelsize=SMALL)
-        _x_format(ax, unit, hide_negative=min((x for x in xs if math.isfinite(x)), default=0) >= 0)
-        _x_limits(ax, xs, room=0.35)  # room for the labels at the bar ends
+        x_format(ax, unit, hide_negative=min((x for x in xs if math.isfinite(x)), default=0) >= 0)
+        x_limits(ax, xs, room=0.35)  # room for the labels at the bar ends
         ax.set_xlabel(f"{name} ({unit_label(unit)}); baseline {format_value(base, unit)}", fontsize=FONT)
         fig.legend(handles=[Patch(facecolor=low_colour, edgecolor="black", label="parameter at its low value"),
                             Patch(facecolor=high_colour, edgecolor="black", hatch="//",
@@ -360,15 +360,16 @@ def _row_axes(ax: Any, name: str, text: str, unit: str, values: list[float]) -> 
     ax.set_ylim(-1, 1)
     ax.spines["left"].set_visible(False)
     ax.tick_params(axis="x", labelsize=SMALL)
-    _x_format(ax, unit)
+    x_format(ax, unit)
     finite = [v for v in values if math.isfinite(v)]
     top = max(finite, default=1.0)
     if unit == "share":
         top = max(top, 1.0)  # shares on their whole 0-100% scale
-    _x_limits(ax, [min(0.0, *finite), top] if finite else [], room=0.04)  # from zero: honest sizes
+    x_limits(ax, [min(0.0, *finite), top] if finite else [], room=0.04)  # from zero: honest sizes
 
 
-def _x_limits(ax: Any, values: list[float], room: float = 0.12, floor: float | None = None) -> None:
+def x_limits(ax: Any, values: list[float], room: float = 0.12, floor: float | None = None) -> None:
+    """Fit the x axis to ``values`` (NaNs ignored) with ``room`` of their span on each side, never below ``floor``."""
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
         ax.set_xlim(-1, 1)
@@ -379,7 +380,8 @@ def _x_limits(ax: Any, values: list[float], room: float = 0.12, floor: float | N
     ax.set_xlim(left if floor is None else max(floor, left), high + room * span)
 
 
-def _x_format(ax: Any, unit: str, signed: bool = False, hide_negative: bool = False) -> None:
+def x_format(ax: Any, unit: str, signed: bool = False, hide_negative: bool = False) -> None:
+    """Tick labels in the unit's words (shares in %, differences in percentage points, dollars), as the text reads."""
     _set_format(ax, unit, signed)
     if hide_negative:  # a KPI that cannot go below zero: no tick labels in the padding left of zero
         ax.xaxis.set_major_formatter(_NonNegative(ax.xaxis.get_major_formatter()))

@@ -2,7 +2,7 @@
 
 Import from the module that does the job; each name lives in one place:
 
-    values       lever values as plain data: paths in a scenario, comparing and wording values
+    values       lever values as plain data: made plain, compared, shown as a choice
     rules        levers and limits (``Lever``, ``Constraints``) and checking a plan (``PlanCheck``)
     cards        the challenge card: format, checks, ``load_card``/``load_cards``, ``card_html``
     submissions  team plans in the shared folder: ``write_submission``, ``load_submissions``
@@ -12,8 +12,9 @@ Import from the module that does the job; each name lives in one place:
     handouts     printable pages: a team's results, a notebook, the client journey
 
 Each module imports only the ones above it in this list, so the team's form never loads the
-facilitator's charts (matplotlib) and nothing here needs ipywidgets or nbconvert until a form is
-built or a notebook printed.
+facilitator's charts (matplotlib) or pandas, and nothing here needs ipywidgets or nbconvert until
+a form is built or a notebook printed.  Pages and widget HTML are the templates
+``workshop_*.html`` and ``handout_*.html`` in ``iopsim/present/templates``.
 
     from iopsim.workshop import cards, submissions, tournament
     card = cards.load_card("hospital-closes")

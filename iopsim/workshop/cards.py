@@ -14,41 +14,27 @@ Every fault of a card is reported at once, with the field it is in and what is a
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
-from html import escape
 from pathlib import Path
 from typing import Any, Literal
 
+from markupsafe import Markup
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
-from iopsim.analysis.kpis import BY_NAME, NAMES
-from iopsim.analysis.stats import LABELS
+from iopsim.analysis import catalogue
+from iopsim.core import paths
 from iopsim.core.errors import Problem, ScenarioError
-from iopsim.core.parameters import replace
+from iopsim.core.formatting import format_value, show_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import read_scenario_file
-from iopsim.present.report import format_value, label
+from iopsim.present import html
 from iopsim.workshop.rules import CardPart, Constraints, Lever, PlanCheck, check_plan
-from iopsim.workshop.values import did_you_mean, flat, get_path, has_path, plain, same, show, whole
+from iopsim.workshop.values import choice, plain, same, whole
 
 START = "Start"
 """The name of the card's starting program in every comparison and chart (no team may use it)."""
-
-DEBRIEF_KPIS = (
-    "wait_referral_to_assessment_median_days",
-    "wait_assessment_to_start_median_days",
-    "lost_before_treatment_share",
-    "admissions_per_year",
-    "share_completed",
-    "relapse_6m_after_discharge",
-    "cost_per_completed_episode",
-)
-"""The KPIs of the debrief (charts, the form's preview, the handouts): waits, losses, throughput, completion,
-relapse and cost.
-
-Relapse is read at 6 months: with a one-year run, the 12-month Kaplan-Meier estimate rests on the
-few clients discharged early in the year and jumps from one replication to the next."""
 
 _ROOT = Path(__file__).resolve().parents[2]  # the repository: iopsim/workshop/cards.py
 
@@ -75,7 +61,8 @@ class CardError(ValueError):
         head = f"Challenge card has {n} problem{'s' if n != 1 else ''}:"
         if self.source:
             head = f"{self.source}: {head}"
-        return "\n".join([head, *(f"  {p.path}: got {show(p.value)}; allowed: {p.allowed}" for p in self.problems)])
+        return "\n".join([head, *(f"  {p.path}: got {show_value(p.value, exact=True)}; allowed: {p.allowed}"
+                                  for p in self.problems)])
 
 
 # ============================================================================ card format
@@ -150,12 +137,13 @@ class Card(CardPart):
             except ScenarioError as err:
                 raise CardError([("start.file", self.start.file, f"a valid scenario file: {err}")], source) from None
         data = base.to_dict()
-        unknown = [(f"start.changes.{path}", value, "an existing scenario parameter" + did_you_mean(path, flat(data)))
+        unknown = [(f"start.changes.{path}", value, "an existing scenario parameter"
+                    + did_you_mean(path, paths.flatten(data)))
                    for path, value in self.start.changes.items() if not has_path(data, path)]
         if unknown:
             raise CardError(unknown, source)
         try:
-            return replace(base, {**self.start.changes, "name": f"{START}: {self.title}"[:120]})
+            return base.replace(**{**self.start.changes, "name": f"{START}: {self.title}"[:120]})
         except ScenarioError as err:
             raise CardError([(f"start.changes.{p.path}", p.value, p.allowed) for p in err.problems], source) from None
 
@@ -172,17 +160,17 @@ class Card(CardPart):
             seen.add(lever.path)
             if not has_path(data, lever.path):
                 out.append((f"{where}.path", lever.path,
-                            "an existing scenario parameter" + did_you_mean(lever.path, flat(data))))
+                            "an existing scenario parameter" + did_you_mean(lever.path, paths.flatten(data))))
                 continue
-            out += _lever_problems(where, lever, get_path(data, lever.path), self.start_scenario)
+            out += _lever_problems(where, lever, paths.read(data, lever.path), self.start_scenario)
         for name, kpi in [("goal.kpi", self.goal.kpi)] + [(f"goal.guards[{i}].kpi", g.kpi)
                                                           for i, g in enumerate(self.goal.guards)]:
-            if kpi not in BY_NAME:
-                out.append((name, kpi, "a KPI of iopsim.analysis.kpis.CATALOGUE" + did_you_mean(kpi, NAMES)))
-            elif name == "goal.kpi" and not (self.goal.better or BY_NAME[kpi].better):
+            if kpi not in catalogue.BY_NAME:
+                out.append((name, kpi, "a KPI of iopsim.analysis.catalogue" + did_you_mean(kpi, catalogue.NAMES)))
+            elif name == "goal.kpi" and not (self.goal.better or catalogue.BY_NAME[kpi].better):
                 out.append(("goal.better", None, f"'lower' or 'higher': the catalogue does not say which is better "
                                                  f"for {kpi}"))
-            elif name != "goal.kpi" and not BY_NAME[kpi].better:
+            elif name != "goal.kpi" and not catalogue.BY_NAME[kpi].better:
                 out.append((name, kpi, "a KPI with a better direction in the catalogue (a guard must know "
                                        "which way is worse)"))
         levers = self.lever_map
@@ -209,16 +197,16 @@ class Card(CardPart):
     @property
     def kpis(self) -> list[str]:
         """The KPIs a team is shown: the goal, the guards, then the debrief KPIs, each once."""
-        return list(dict.fromkeys([self.goal.kpi, *(g.kpi for g in self.goal.guards), *DEBRIEF_KPIS]))
+        return list(dict.fromkeys([self.goal.kpi, *(g.kpi for g in self.goal.guards), *catalogue.DEBRIEF]))
 
     @property
     def better(self) -> str:
         """'lower' or 'higher': which way the goal KPI is better."""
-        return self.goal.better or BY_NAME[self.goal.kpi].better
+        return self.goal.better or catalogue.BY_NAME[self.goal.kpi].better
 
     def start_value(self, path: str) -> Any:
         """A parameter's value in the starting program, as plain data (lists, not tuples)."""
-        return get_path(self._start_data, path)
+        return paths.read(self._start_data, path)
 
     def scenario_for(self, plan: Mapping[str, Any], name: str = "Team plan") -> Scenario:
         """The starting program with the plan's lever values (``{path: value}``), validated."""
@@ -226,21 +214,36 @@ class Card(CardPart):
         unknown = [p for p in plan if p not in levers]
         if unknown:
             raise ValueError(f"{', '.join(unknown)}: not a lever of card {self.id!r}; its levers: {', '.join(levers)}")
-        return replace(self.start_scenario, {**{p: plain(v) for p, v in plan.items()}, "name": name})
+        return self.start_scenario.replace(**{**{p: plain(v) for p, v in plan.items()}, "name": name})
 
     def plan_of(self, scenario: Scenario) -> dict[str, Any]:
         """The value of every lever in a scenario."""
         data = scenario.to_dict()
-        return {path: get_path(data, path) for path in self.lever_map}
+        return {path: paths.read(data, path) for path in self.lever_map}
 
     def check(self, scenario: Scenario) -> PlanCheck:
         """Whether a plan changes only this card's levers, within their ranges, and keeps every limit."""
         return check_plan(scenario, self._start_data, self.lever_map, self.constraints)
 
 
+def has_path(data: Any, path: str) -> bool:
+    """Whether a path leads to a value (a card's lever or change must name a real parameter)."""
+    try:
+        paths.read(data, path)
+    except paths.PathError:
+        return False
+    return True
+
+
+def did_you_mean(name: str, known: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or nothing: a card's author mistyped it."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _card_problem(err: dict[str, Any]) -> tuple[str, Any, str]:
     loc = [p for p in err["loc"] if not (isinstance(p, str) and re.fullmatch(r"[\w-]*\[.*\]", p))]
-    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".") or "(top level)"
+    path = paths.join(loc)
     if err["type"] == "extra_forbidden":
         model = Card
         for part in loc[:-1]:
@@ -288,7 +291,7 @@ def _lever_problems(where: str, lever: Lever, value: Any, start: Scenario) -> li
                                            f"(it is {type(value).__name__}, not a number)")]
     for name, end in ends:  # each end must be a value the model itself accepts
         try:
-            replace(start, {lever.path: whole(end) if isinstance(value, int) and not isinstance(value, bool) else end})
+            start.replace(**{lever.path: whole(end) if isinstance(value, int) and not isinstance(value, bool) else end})
         except ScenarioError as err:
             out.append((name, end, "a value the model accepts: " + "; ".join(f"{p.path}: {p.allowed}"
                                                                              for p in err.problems)))
@@ -324,12 +327,9 @@ def load_cards(folder: Any = None) -> dict[str, Card]:
 # ================================================================================ in words
 def goal_words(card: Card) -> str:
     """The goal and its guards in one sentence, as a card or a handout states them."""
-    def name(kpi: str) -> str:
-        return LABELS.get(kpi) or label(kpi)
-
-    text = f"make {name(card.goal.kpi)} {card.better} than at the start"
-    guards = [f"{name(g.kpi)} must not get clearly worse"
-              + (f" (by more than {format_value(g.tolerance, BY_NAME[g.kpi].unit, signed=True).lstrip('+')})"
+    text = f"make {catalogue.phrase(card.goal.kpi)} {card.better} than at the start"
+    guards = [f"{catalogue.phrase(g.kpi)} must not get clearly worse"
+              + (f" (by more than {format_value(g.tolerance, catalogue.unit(g.kpi), signed=True).lstrip('+')})"
                  if g.tolerance else "")
               for g in card.goal.guards]
     return text + ("; " + "; ".join(guards) if guards else "") + "."
@@ -340,14 +340,11 @@ def limits_words(card: Card) -> str:
     return card.constraints.words(card.start_scenario)
 
 
-def card_html(card: Card, *, levers: bool = True) -> str:
+def card_html(card: Card, *, levers: bool = True) -> Markup:
     """A card for the screen or a handout: title, story, goal, limits and (optionally) its levers."""
-    html = (f"<h3>{escape(card.title)}</h3><p>{escape(card.story)}</p>"
-            f"<p><strong>Goal:</strong> {escape(goal_words(card))}</p>"
-            f"<p><strong>Limits:</strong> {escape(limits_words(card))}</p>")
-    if levers:
-        rows = "".join(f"<tr><td>{escape(lv.label)}</td><td>{escape(show(card.start_value(lv.path)))}</td>"
-                       f"<td>{escape(lv.allowed_words())}</td><td>{escape(lv.help)}</td></tr>" for lv in card.levers)
-        html += ("<table><thead><tr><th>lever</th><th>start</th><th>teams may choose</th><th>what it does</th></tr>"
-                 f"</thead><tbody>{rows}</tbody></table>")
-    return html
+    rows = [html.Row(lever.label, [html.Cell(choice(card.start_value(lever.path)), ""),
+                                   html.Cell(lever.allowed_words(), ""), html.Cell(lever.help, "")])
+            for lever in card.levers] if levers else []
+    table = html.table(["lever", "start", "teams may choose", "what it does"], [(None, rows)]) if rows else ""
+    return Markup(html.render("workshop_card.html", card=card, goal=goal_words(card), limits=limits_words(card),
+                              levers=table))

@@ -14,16 +14,18 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from iopsim.analysis import catalogue
+from iopsim.analysis.catalogue import label
+from iopsim.core.formatting import format_interval, format_value, unit_label
 from iopsim.present import plots
-from iopsim.present.report import format_interval, format_value, label
-from iopsim.workshop.cards import DEBRIEF_KPIS, START
+from iopsim.workshop.cards import START
 from iopsim.workshop.tournament import WorkshopResult
 
 
 def leaderboard_chart(result: WorkshopResult) -> Any:
     """The goal KPI per team (mean and 95% interval), best first, the start as a shaded band."""
     kpi = result.card.goal.kpi
-    unit = plots._unit(None, kpi)
+    unit = catalogue.unit(kpi)
     board = result.leaderboard
     start = result.comparison.experiments[START].summary.loc[kpi]
     teams = list(board.index)
@@ -54,9 +56,9 @@ def leaderboard_chart(result: WorkshopResult) -> Any:
         ax.set_ylim(-0.6, max(1, len(teams)) - 0.4)
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
-        plots._x_format(ax, unit)
-        plots._x_limits(ax, [float(x) for x in xs])
-        ax.set_xlabel(f"{label(kpi)} ({plots.unit_label(unit)}); {result.card.better} is better; dashed line and "
+        plots.x_format(ax, unit)
+        plots.x_limits(ax, [float(x) for x in xs])
+        ax.set_xlabel(f"{label(kpi)} ({unit_label(unit)}); {result.card.better} is better; dashed line and "
                       f"band: the start", fontsize=plots.SMALL)
         head = f"Leaderboard: {label(kpi)}, mean and 95% interval over {result.reps} replications"
         ax.set_title(head, loc="left", fontsize=plots.FONT + 1)
@@ -64,7 +66,7 @@ def leaderboard_chart(result: WorkshopResult) -> Any:
     return plots.Chart(fig, f"{head} ({start_text}): " + ("; ".join(parts) or "no valid team") + ".")
 
 
-def debrief_charts(result: WorkshopResult, kpis: Iterable[str] = DEBRIEF_KPIS) -> list[Any]:
+def debrief_charts(result: WorkshopResult, kpis: Iterable[str] = catalogue.DEBRIEF) -> list[Any]:
     """For each debrief KPI, every team's paired change from the start with its 95% interval."""
     if not len(result.leaderboard):
         return []
@@ -77,7 +79,7 @@ def tradeoff_chart(result: WorkshopResult, x: str | None = None, y: str = "share
     x = x or result.card.goal.kpi
     names = [START, *result.teams]
     experiments = result.comparison.experiments
-    ux, uy = plots._unit(None, x), plots._unit(None, y)
+    ux, uy = catalogue.unit(x), catalogue.unit(y)
     colours = [plots.OKABE_ITO[c] for c in ("black", "blue", "orange", "bluish_green", "vermillion",
                                             "reddish_purple", "sky_blue", "yellow")]
     markers = "sDo^vP*Xhp<>"
@@ -95,10 +97,10 @@ def tradeoff_chart(result: WorkshopResult, x: str | None = None, y: str = "share
                         markersize=11, elinewidth=2, capsize=5, label=name)
             ax.annotate(f"  {name}", (sx["mean"], sy["mean"]), fontsize=plots.SMALL, va="bottom")
             parts.append(f"{name}: {format_value(sx['mean'], ux)}, {format_value(sy['mean'], uy)}")
-        plots._x_format(ax, ux)
+        plots.x_format(ax, ux)
         _y_format(ax, uy)
-        ax.set_xlabel(f"{label(x)} ({plots.unit_label(ux)})", fontsize=plots.FONT)
-        ax.set_ylabel(f"{label(y)} ({plots.unit_label(uy)})", fontsize=plots.FONT)
+        ax.set_xlabel(f"{label(x)} ({unit_label(ux)})", fontsize=plots.FONT)
+        ax.set_ylabel(f"{label(y)} ({unit_label(uy)})", fontsize=plots.FONT)
         ax.legend(loc="best", frameon=False, fontsize=plots.SMALL)
         head = f"Trade-off: {label(x)} against {label(y)}"
         ax.set_title(head, loc="left", fontsize=plots.FONT + 1)
@@ -112,7 +114,7 @@ def sweep_chart(frame: Any, x: str, y: str, *, title: str | None = None) -> Any:
     (``grid(..., kpis=[x, y, ...])``).  For the facilitator's misconceptions: how the wait grows
     as seats fill, how admissions level off as referrals rise.
     """
-    ux, uy = plots._unit(None, x), plots._unit(None, y)
+    ux, uy = catalogue.unit(x), catalogue.unit(y)
     mx, lx, hx = (frame[f"{x}_{c}"].astype(float).tolist() for c in ("mean", "ci_low", "ci_high"))
     my, ly, hy = (frame[f"{y}_{c}"].astype(float).tolist() for c in ("mean", "ci_low", "ci_high"))
     with mpl.rc_context(plots.STYLE):
@@ -124,10 +126,10 @@ def sweep_chart(frame: Any, x: str, y: str, *, title: str | None = None) -> Any:
             yerr = [[d - e], [f - d]] if math.isfinite(e) and math.isfinite(f) else None
             ax.errorbar([a], [d], xerr=xerr, yerr=yerr, fmt="o", color=plots.OKABE_ITO["blue"], markersize=9,
                         elinewidth=2, capsize=5)
-        plots._x_format(ax, ux)
+        plots.x_format(ax, ux)
         _y_format(ax, uy)
-        ax.set_xlabel(f"{label(x)} ({plots.unit_label(ux)})", fontsize=plots.FONT)
-        ax.set_ylabel(f"{label(y)}\n({plots.unit_label(uy)})", fontsize=plots.FONT)
+        ax.set_xlabel(f"{label(x)} ({unit_label(ux)})", fontsize=plots.FONT)
+        ax.set_ylabel(f"{label(y)}\n({unit_label(uy)})", fontsize=plots.FONT)
         head = title or f"{label(y)} against {label(x)}"
         ax.set_title(head, loc="left", fontsize=plots.FONT + 1)
     points = "; ".join(f"{format_value(a, ux)}: {format_value(d, uy)}" for a, d in zip(mx, my))
@@ -135,6 +137,6 @@ def sweep_chart(frame: Any, x: str, y: str, *, title: str | None = None) -> Any:
 
 
 def _y_format(ax: Any, unit: str) -> None:
-    """Shares on the y axis as percentages (the x axis has ``plots._x_format``)."""
+    """Shares on the y axis as percentages (the x axis has ``plots.x_format``)."""
     if unit == "share":
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))

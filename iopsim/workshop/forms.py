@@ -14,14 +14,15 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from iopsim.analysis.kpis import BY_NAME
+from iopsim.analysis.catalogue import label, unit
 from iopsim.analysis.run import simulate
+from iopsim.core.formatting import format_value
 from iopsim.core.scenario import Scenario
-from iopsim.present.report import format_value, label
+from iopsim.present.html import Cell, Row, render, table
 from iopsim.workshop.cards import Card, card_html, cards_folder, load_card, load_cards
 from iopsim.workshop.rules import Lever, PlanCheck
 from iopsim.workshop.submissions import submissions_folder, write_submission
-from iopsim.workshop.values import freeze, option_label, plain
+from iopsim.workshop.values import choice, freeze, plain
 
 
 class TeamForm:
@@ -80,7 +81,7 @@ class TeamForm:
         self.levers = {path: lever_widget(card, lever) for path, lever in card.lever_map.items()}
         rows = []
         for path, lever in card.lever_map.items():
-            hint = w.HTML(f"<small>start: {escape(option_label(card.start_value(path)))}. {escape(lever.help)}</small>",
+            hint = w.HTML(render("workshop_lever_hint.html", start=choice(card.start_value(path)), help=lever.help),
                           layout=w.Layout(flex="1 1 auto"))
             rows.append(w.HBox([self.levers[path], hint], layout=w.Layout(align_items="center")))
         self.lever_box.children = rows
@@ -105,9 +106,7 @@ class TeamForm:
             from IPython.display import HTML, display  # optional, like ipywidgets: comes with it
 
             self.output.clear_output(wait=True)
-            display(HTML(result.html() + "<h4>Quick preview: one simulated year, same clients as the start</h4>"
-                         + preview + "<p><small>One run is one possible year. The facilitator runs every plan "
-                         "many times before the leaderboard.</small></p>"))
+            display(HTML(render("workshop_check.html", check=result.html(), preview=preview)))
         goal = f"{label(card.goal.kpi)} {_value(mine[card.goal.kpi], card.goal.kpi)} " \
                f"(start {_value(start[card.goal.kpi], card.goal.kpi)})"
         self.status.value = escape(("Plan keeps every limit. " if result.ok else "Plan breaks a limit. ")
@@ -156,7 +155,7 @@ def lever_widget(card: Card, lever: Lever) -> Any:
               "layout": w.Layout(width="560px"), "tooltip": lever.path}
     if lever.options is not None or isinstance(value, bool):
         options = lever.options if lever.options is not None else (False, True)
-        pairs = [(option_label(o), freeze(o)) for o in options]
+        pairs = [(choice(o), freeze(o)) for o in options]
         return w.Dropdown(options=pairs, value=freeze(value), **common)
     if isinstance(value, int):
         return w.IntSlider(value=value, min=int(lever.min), max=int(lever.max), step=int(lever.step or 1),
@@ -173,11 +172,9 @@ def _decimals(step: float) -> int:
 
 def _value(value: float, kpi: str, **kw: Any) -> str:
     """A KPI's value in its unit, as every table of the package writes it."""
-    return format_value(value, BY_NAME[kpi].unit, **kw)
+    return format_value(value, unit(kpi), **kw)
 
 
 def _preview_table(names: list[str], start: Mapping[str, float], mine: Mapping[str, float]) -> str:
-    rows = "".join(f"<tr><td>{escape(label(k))}</td><td style='text-align:right'>{escape(_value(start[k], k))}</td>"
-                   f"<td style='text-align:right'>{escape(_value(mine[k], k))}</td></tr>" for k in names)
-    return f"<table><tr><th>KPI</th><th>start</th><th>your plan</th></tr>{rows}</table>"
-
+    rows = [Row(label(k), [Cell(_value(start[k], k)), Cell(_value(mine[k], k))]) for k in names]
+    return table(["KPI", "start", "your plan"], [(None, rows)])

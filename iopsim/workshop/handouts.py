@@ -7,48 +7,34 @@
 
 Every page is one self-contained HTML file (inline CSS, charts embedded as PNG, no scripts, no
 links outside the file) that prints cleanly on A4 or Letter; a browser's "Print" makes the
-PDF.  Pages share the look and the number formats of ``iopsim.present.report``.  nbconvert,
-nbclient and nbformat (installed with JupyterLab) are loaded only by ``notebook_handout``.
+PDF.  Pages are templates (``handout_*.html``) on the report's base page and stylesheet, numbers
+in ``iopsim.core.formatting``'s words.  nbconvert, nbclient and nbformat (installed with
+JupyterLab) are loaded only by ``notebook_handout``.
 """
 
 from __future__ import annotations
 
 import re
-from html import escape
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from iopsim import __version__
+from markupsafe import Markup
+
+from iopsim.analysis.catalogue import label
 from iopsim.analysis.experiment import replicate
+from iopsim.analysis.stats import reading
+from iopsim.core import paths
+from iopsim.core.formatting import format_interval, format_value, unit_label
 from iopsim.core.scenario import Scenario
-from iopsim.present.report import (HOW_TO_READ, _header, _section, _write_page, direction_words, format_interval,
-                                   format_value, label, unit_label)
-from iopsim.workshop.cards import START, Card, goal_words, limits_words
+from iopsim.core.vocabulary import DISCHARGE_CODES
+from iopsim.present import html
+from iopsim.present.html import Cell, Row
+from iopsim.workshop.cards import START, Card, card_html
 from iopsim.workshop.charts import leaderboard_chart
 from iopsim.workshop.submissions import submission_file
 from iopsim.workshop.tournament import WorkshopResult
-from iopsim.workshop.values import get_path, same, show
-
-HANDOUT_CSS = """
-.nb-cell { margin: 0.4em 0 0.9em; }
-.nb-output pre { background: #f6f6f6; padding: 0.5em 0.8em; font-size: 0.85em; white-space: pre-wrap; }
-.nb-output img { max-width: 100%; height: auto; }
-.nb-output table { width: auto; }
-table.plan td.changed { font-weight: 600; }
-ol.journey li { margin-bottom: 0.35em; }
-.notes { border: 1px solid #999; min-height: 5em; margin: 0.3em 0 1em; }
-.compact { font-size: 0.92em; line-height: 1.35; }
-.compact h1 { font-size: 1.45em; margin-bottom: 0.1em; }
-.compact h2 { margin-top: 0.9em; margin-bottom: 0.3em; font-size: 1.1em; }
-.compact p.facts { color: #333; margin: 0 0 0.4em; }
-.compact table { margin: 0.3em 0 0.5em; } .compact th, .compact td { padding: 0.15em 0.4em; }
-.compact ol.journey { columns: 2; column-gap: 2em; padding-left: 1.2em; margin: 0.3em 0; }
-.compact ol.journey li { break-inside: avoid; margin-bottom: 0.25em; }
-.compact ul { margin: 0.3em 0; }
-@media print { .compact { font-size: 8pt; line-height: 1.25; } .compact h1 { font-size: 13pt; } .compact h2 { font-size: 10pt; }
-               .compact + footer { margin-top: 0.8em; font-size: 7pt; } .nb-cell { break-inside: avoid; } }
-@page { margin: 12mm; }
-"""
+from iopsim.workshop.values import choice, same
 
 
 # ============================================================================== notebooks
@@ -61,11 +47,11 @@ def notebook_handout(notebook: Any, path: Any, *, execute: bool = True, hide_cod
     Widgets cannot be printed: they show as their text description, if any.  Uses nbconvert's
     HTML exporter (installed with JupyterLab) with its plain template inside the report's style.
     """
-    # optional (installed with JupyterLab, the [notebooks] extra): loaded only to print a notebook
+    # optional, each of them (installed with JupyterLab, the [notebooks] extra): loaded only to print a notebook
     import nbformat
-    from nbclient import NotebookClient
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
+    from nbclient import NotebookClient  # optional: as above
+    from nbconvert import HTMLExporter  # optional: as above
+    from nbconvert.preprocessors import TagRemovePreprocessor  # optional: as above
 
     source = Path(notebook)
     nb = nbformat.read(source, as_version=4)
@@ -85,8 +71,8 @@ def notebook_handout(notebook: Any, path: Any, *, execute: bool = True, hide_cod
     body, _ = exporter.from_notebook_node(nb)
     body = _self_contained(body)
     heading = title or _first_heading(nb) or source.stem.replace("_", " ")
-    return _write_page(path, heading, [f"<style>{HANDOUT_CSS}</style>",
-                                       f"<div class='notebook'>{body}</div>"])
+    # nbconvert's own HTML of the notebook's cells and outputs: written as it is, like a chart's <figure>
+    return html.write_page(path, "handout_notebook.html", title=heading, body=Markup(body))
 
 
 def _first_heading(nb: Any) -> str | None:
@@ -116,28 +102,14 @@ def team_handout(result: WorkshopResult, team: str, path: Any) -> Path:
         raise ValueError(f"no results for {team!r}: {why}")
     row = result.leaderboard.loc[team]
     scenario = result.comparison.experiments[team].scenario
-    check = card.check(scenario)
     place = f"{row['place']} of {len(result.leaderboard)}" + (" (tied within noise)" if row["tied_with"] else "")
-    title = f"Workshop results: {team}"
-    body = [
-        f"<style>{HANDOUT_CSS}</style>",
-        _header(title, [("Challenge", card.title), ("Place", place), ("Replications", str(result.reps)),
-                        ("Seed", str(result.seed))]),
-        _section("The challenge", f"<p>{escape(card.story)}</p><p><strong>Goal:</strong> "
-                 f"{escape(goal_words(card))}</p><p><strong>Limits:</strong> "
-                 f"{escape(limits_words(card))}</p>"),
-        _section("Your plan and the start", _plan_table(card, scenario) + check.html()),
-        _section("Verdict", f"<p class='verdict'>{escape(team)}, compared with the start: "
-                 f"{escape(row['verdict'])}.</p><p>Guards: {escape(row['guards'])}.</p>"),
-        _section("Results with 95% intervals", _results_table(result, team)),
-        _section("Leaderboard", result.leaderboard_view().reset_index().to_html(index=False, border=0, escape=True)
-                 + leaderboard_chart(result).html()),
-    ]
-    if card.questions:
-        body.append(_section("For the debrief", "".join(f"<p><strong>{escape(q)}</strong></p><div class='notes'></div>"
-                                                       for q in card.questions)))
-    body.append(_section("How to read this", HOW_TO_READ))
-    return _write_page(path, title, body)
+    return html.write_page(
+        path, "handout_team.html", title=f"Workshop results: {team}",
+        facts=[("Challenge", card.title), ("Place", place), ("Replications", str(result.reps)),
+               ("Seed", str(result.seed))],
+        card=card_html(card, levers=False), plan=_plan_table(card, scenario), check=card.check(scenario).html(),
+        team=team, verdict=row["verdict"], guards=row["guards"], results=_results_table(result, team),
+        leaderboard=leaderboard_table(result), chart=leaderboard_chart(result), questions=card.questions)
 
 
 def team_handouts(result: WorkshopResult, folder: Any) -> dict[str, Path]:
@@ -147,49 +119,66 @@ def team_handouts(result: WorkshopResult, folder: Any) -> dict[str, Path]:
             for team in result.leaderboard.index}
 
 
-def _plan_table(card: Card, scenario: Scenario) -> str:
+def leaderboard_table(result: WorkshopResult) -> Markup:
+    """The leaderboard in words (``WorkshopResult.leaderboard_view``) as a table for a page."""
+    view = result.leaderboard_view()
+    rows = [Row(str(place), [Cell(str(v), "") for v in values]) for place, values in view.iterrows()]
+    return html.table(["Place", *view.columns], [(None, rows)], "leaderboard")
+
+
+def _plan_table(card: Card, scenario: Scenario) -> Markup:
     plan = card.plan_of(scenario)
     rows = []
     for path, lever in card.lever_map.items():
         start, mine = card.start_value(path), plan[path]
         changed = not same(start, mine)
-        rows.append(f"<tr><th scope='row'>{escape(lever.label)}</th><td>{escape(_words(start))}</td>"
-                    f"<td class='{'changed' if changed else ''}'>{escape(_words(mine))}"
-                    f"{' (changed)' if changed else ''}</td></tr>")
-    return ("<table class='plan'><thead><tr><th scope='col'>lever</th><th scope='col'>start</th>"
-            "<th scope='col'>your plan</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        mark = " (changed)" if changed else ""
+        rows.append(Row(lever.label, [Cell(choice(start), ""),
+                                      Cell(choice(mine) + mark, "changed" if changed else "")]))
+    return html.table(["lever", "start", "your plan"], [(None, rows)], "plan")
 
 
-def _results_table(result: WorkshopResult, team: str) -> str:
+def _results_table(result: WorkshopResult, team: str) -> Markup:
     card = result.card
     start = result.comparison.experiments[START].summary
     mine = result.comparison.experiments[team].summary
     diffs = result.comparison.differences.loc[team]
+    guards = {g.kpi for g in card.goal.guards}
     rows = []
     for name in card.kpis:
         unit = start.loc[name, "unit"]
         d = diffs.loc[name]
-        words = direction_words(d, name)
-        role = " (goal)" if name == card.goal.kpi else " (guard)" if name in {g.kpi for g in card.goal.guards} else ""
+        kind, words = reading(d, name)
+        role = " (goal)" if name == card.goal.kpi else " (guard)" if name in guards else ""
 
-        def cell(s: Any) -> str:
-            return (f"<td class='num'>{escape(format_value(s['mean'], unit, with_unit=False))}<br><small>"
-                    f"{escape(format_interval(s['ci_low'], s['ci_high'], unit, with_unit=False))}</small></td>")
+        def mean(s: Any) -> Cell:
+            return Cell(format_value(s["mean"], unit, with_unit=False), "num",
+                        format_interval(s["ci_low"], s["ci_high"], unit, with_unit=False))
 
-        rows.append(f"<tr><th scope='row'>{escape(label(name) + role)}</th>{cell(start.loc[name])}{cell(mine.loc[name])}"
-                    f"<td class='num'>{escape(format_value(d['mean_diff'], unit, signed=True, with_unit=False))}<br>"
-                    f"<small>{escape(format_interval(d['ci_low'], d['ci_high'], unit, signed=True, with_unit=False))}"
-                    f"</small></td><td>{escape(unit_label(unit))}</td>"
-                    f"<td class='{words if words in ('better', 'worse') else ''}'>{escape(words)}</td></tr>")
-    return ("<p>Mean over the replications with its 95% interval underneath; the change is the paired "
-            "difference from the start (same clients, replication by replication).</p>"
-            "<table class='results'><thead><tr><th scope='col'>KPI</th><th scope='col'>start</th>"
-            f"<th scope='col'>{escape(team)}</th><th scope='col'>change</th><th scope='col'>unit</th>"
-            "<th scope='col'>reading</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        rows.append(Row(label(name) + role, [
+            mean(start.loc[name]), mean(mine.loc[name]),
+            Cell(format_value(d["mean_diff"], unit, signed=True, with_unit=False), "num",
+                 format_interval(d["ci_low"], d["ci_high"], unit, signed=True, with_unit=False)),
+            Cell(unit_label(unit), ""), Cell(words, kind if kind in ("better", "worse") else "")]))
+    return html.table(["KPI", "start", team, "change", "unit", "reading"], [(None, rows)], "results")
 
 
 # ======================================================================= journey summary
-LEVERS = (
+def _share(value: Any) -> str:
+    return format_value(value, "share")
+
+
+class JourneyLever(NamedTuple):
+    """A lever on the one-page summary: where its value is read, its name, what the model says it tends to
+    do, and how its value is told (default: in plain words)."""
+
+    path: str
+    name: str
+    what: str
+    now: Callable[[Any], str] = choice
+
+
+LEVERS = tuple(JourneyLever(*row) for row in (
     ("referrals.per_week", "Referrals per week",
      "Demand. Below capacity, more referrals mean more admissions; near capacity, they mostly mean longer "
      "waits and more clients lost, and admissions level off."),
@@ -200,19 +189,22 @@ LEVERS = (
     ("staff.iop_counsellors", "IOP counsellors",
      "Caseload places (IOP caseload cap each). Adds capacity only where there are seats to match."),
     ("tracks.tracks", "Groups per track",
-     "Seats (group cap each). Adds capacity only where counsellors have caseload room; needs a room."),
-    ("tracks.tracks.days", "Days and hours per track",
-     "The weekly dose (ASAM level 2.1: at least 9 hours a week). An evening track keeps clients who work."),
+     "Seats (group cap each). Adds capacity only where counsellors have caseload room; needs a room.",
+     lambda tracks: ", ".join(f"{t['name']} {t['groups']}" for t in tracks)),
+    ("tracks.tracks", "Days and hours per track",
+     "The weekly dose (ASAM level 2.1: at least 9 hours a week). An evening track keeps clients who work.",
+     lambda tracks: "; ".join(f"{t['name']} {len(t['days'])} x {t['hours']:g} h" for t in tracks)),
     ("treatment.planned_weeks", "Planned length of IOP",
      "More treatment for each client, but each seat serves fewer clients a year (census = admissions x stay)."),
     ("tracks.admission", "Rolling or cohort admission",
      "Cohorts start together every few weeks: clients wait for the next start even when a seat is free."),
     ("step_down.uptake", "Step-down to standard outpatient",
-     "Continuing care after IOP lowers the relapse hazard while it lasts; it needs outpatient caseload places."),
+     "Continuing care after IOP lowers the relapse hazard while it lasts; it needs outpatient caseload places.",
+     _share),
     ("aftercare.uptake", "Aftercare (alumni group)",
-     "Lowers the relapse hazard while clients attend, which weakens the relapse-readmission loop."),
-)
-"""Levers on the one-page summary: dotted path, name, and what the model says each tends to do."""
+     "Lowers the relapse hazard while clients attend, which weakens the relapse-readmission loop.", _share),
+))
+"""Levers on the one-page summary, in the order of the client's journey."""
 
 
 def journey_handout(path: Any, scenario: Scenario | None = None, *, reps: int = 5, seed: int = 1, years: float = 3) -> Path:
@@ -229,29 +221,18 @@ def journey_handout(path: Any, scenario: Scenario | None = None, *, reps: int = 
         longer = s.replace(**{"run.horizon_days": years * 365.0})
         summary = replicate(longer, reps=reps, seed=seed, workers=1, progress=False).summary.copy()
         summary.attrs["years"] = years
-    title = "The client journey through an IOP, and the levers that shape it"
-    body = [
-        f"<style>{HANDOUT_CSS}</style>",
-        "<div class='compact'>",
-        f"<header><h1>{escape(title)}</h1><p class='facts'>{escape(s.name)}. Figures: the model's parameters"
-        + (f" and the mean of {reps} runs of {years:g} simulated years (seed {seed})" if reps else "")
-        + f"; iopsim {escape(__version__)}.</p></header>",
-        _section("The journey, stage by stage", _stages(s, summary)),
-        _section("Where waits and losses arise", _waits_and_losses(summary)),
-        _section("The levers and what each tends to do", _levers(s)),
-        _section("Three things the model shows",
-                 "<ul><li><strong>Near full is not fine:</strong> waits and losses grow sharply, not steadily, as "
-                 "seats and staff approach full use.</li><li><strong>Capacity has several parts:</strong> seats, "
-                 "caseloads and assessor time must grow together; the scarcest sets the pace.</li>"
-                 "<li><strong>Relapse feeds demand:</strong> relapsed clients come back as referrals; step-down and "
-                 "aftercare weaken the loop. 40–60% relapse within a year is like other chronic illnesses: a "
-                 "reason for continuing care, not proof that treatment fails.</li></ul>"),
-        "</div>",
-    ]
-    return _write_page(path, title, body)
+    data = s.to_dict()
+    levers = html.table(["lever", "now", "what it tends to do"],
+                        [(None, [Row(lv.name, [Cell(lv.now(paths.read(data, lv.path)), ""), Cell(lv.what, "")])
+                                 for lv in LEVERS])])
+    return html.write_page(
+        path, "handout_journey.html", title="The client journey through an IOP, and the levers that shape it",
+        scenario=s.name, reps=reps, years=years, seed=seed, stages=_stages(s, summary),
+        waits=_waits_and_losses(summary), lost=_kpi(summary, "lost_before_treatment_share") if summary is not None
+        else None, levers=levers)
 
 
-def _stages(s: Scenario, summary: Any) -> str:
+def _stages(s: Scenario, summary: Any) -> list[tuple[str, str]]:
     r, i, p, t, tr, sd, a, rl = (s.referrals, s.intake, s.placement, s.tracks, s.treatment, s.step_down,
                                  s.aftercare, s.relapse)
     pct = lambda x: format_value(x, "share")  # noqa: E731
@@ -293,53 +274,25 @@ def _stages(s: Scenario, summary: Any) -> str:
                                   f"referrals that are readmissions: {v('readmission_share')}.",
         }
         items = [(stage, text + extra.get(stage, "")) for stage, text in items]
-    return "<ol class='journey'>" + "".join(f"<li><strong>{escape(stage)}:</strong> {escape(text)}</li>"
-                                            for stage, text in items) + "</ol>"
+    return items
 
 
-def _waits_and_losses(summary: Any) -> str:
+def _waits_and_losses(summary: Any) -> Markup:
     rows = [
         ("Referral to assessment", "waiting for a slot; every day of delay lowers the chance of showing up",
          (("median wait", "wait_referral_to_assessment_median_days"), ("did not show", "lost_no_show"))),
         ("Assessment to first group", "waiting for a seat and a counsellor's caseload place; some give up",
          (("median wait", "wait_assessment_to_start_median_days"), ("left the waitlist", "lost_reneged"))),
         ("In IOP", "dropping out (most often in the first weeks) or discharged after missed sessions",
-         (("median stay", "los_median_days"), ("dropped out", "share_dropped_out"))),
+         (("median stay", "los_median_days"), (DISCHARGE_CODES["dropped_out"].name, "share_dropped_out"))),
         ("After discharge", "relapse, most often in the first months; many come back as readmissions",
          (("relapsed by 3 months", "relapse_3m_after_discharge"), ("by 12 months", "relapse_12m_after_discharge"))),
     ]
-    head = "<th scope='col'>the model (counts per year)</th>" if summary is not None else ""
-    body = []
-    for where, what, figures in rows:
-        cell = ("<td>" + escape("; ".join(f"{words} {_kpi(summary, k)}" for words, k in figures)) + "</td>"
-                if summary is not None else "")
-        body.append(f"<tr><th scope='row'>{escape(where)}</th><td>{escape(what)}</td>{cell}</tr>")
-    lost = (f"<p>All in all, {escape(_kpi(summary, 'lost_before_treatment_share'))} of referrals are lost before "
-            "treatment (no-show or left the waitlist).</p>") if summary is not None else ""
-    return (f"<table><thead><tr><th scope='col'>stage</th><th scope='col'>what happens</th>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>{lost}")
-
-
-def _levers(s: Scenario) -> str:
-    data = s.to_dict()
-    rows = []
-    for path, name, what in LEVERS:
-        rows.append(f"<tr><th scope='row'>{escape(name)}</th><td>{escape(_default(data, path))}</td>"
-                    f"<td>{escape(what)}</td></tr>")
-    return ("<table><thead><tr><th scope='col'>lever</th><th scope='col'>now</th><th scope='col'>"
-            "what it tends to do</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
-
-
-def _default(data: dict, path: str) -> str:
-    """The scenario's value of a lever in a few words (tracks summarised)."""
-    if path == "tracks.tracks":
-        return ", ".join(f"{t['name']} {t['groups']}" for t in data["tracks"]["tracks"])
-    if path == "tracks.tracks.days":
-        return "; ".join(f"{t['name']} {len(t['days'])} x {t['hours']:g} h" for t in data["tracks"]["tracks"])
-    value = get_path(data, path)
-    if isinstance(value, float) and path.endswith("uptake"):
-        return format_value(value, "share")
-    return _words(value)
+    head = ["stage", "what happens"] + (["the model (counts per year)"] if summary is not None else [])
+    body = [Row(where, [Cell(what, "")] + ([Cell("; ".join(f"{words} {_kpi(summary, k)}" for words, k in figures), "")]
+                                           if summary is not None else []))
+            for where, what, figures in rows]
+    return html.table(head, [(None, body)])
 
 
 def _kpi(summary: Any, name: str) -> str:
@@ -350,10 +303,3 @@ def _kpi(summary: Any, name: str) -> str:
     if unit == "clients" and "years" in summary.attrs:
         return format_value(value / summary.attrs["years"], "clients/year")
     return format_value(value, unit)
-
-
-def _words(value: Any) -> str:
-    """A parameter's value on a page: a mapping as "key value, ...", underscores as spaces."""
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {show(v)}" for k, v in value.items())
-    return show(value).replace("_", " ")

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
 from iopsim.analysis.kpis import staff_cost_per_week as kpi_staff_cost_per_week
+from iopsim.core import paths
 from iopsim.core.calendar import WEEKDAYS
+from iopsim.core.formatting import format_value, show_value
 from iopsim.core.scenario import Scenario
-from iopsim.present.report import format_value
-from iopsim.workshop.values import flat, get_path, option_label, same, show, whole
+from iopsim.present import html
+from iopsim.present.html import Cell, Row
+from iopsim.workshop.values import choice, same, whole
 
 
 class CardPart(BaseModel):
@@ -59,10 +62,10 @@ class Lever(CardPart):
     def allowed_words(self) -> str:
         """What a team may choose, in words: "one of ...", "yes or no", "from 2 to 5"."""
         if self.options is not None:
-            return "one of " + ", ".join(option_label(o) for o in self.options)
+            return "one of " + ", ".join(choice(o) for o in self.options)
         if self.min is None:
             return "yes or no"
-        return f"from {show(whole(self.min))} to {show(whole(self.max))}"
+        return f"from {show_value(whole(self.min))} to {show_value(whole(self.max))}"
 
 
 class Constraints(CardPart):
@@ -127,14 +130,12 @@ class PlanCheck:
         lines += [f"Problem: {p}" for p in self.rules]
         return "\n".join(lines) if lines else "No limits on this card."
 
-    def html(self) -> str:
-        rows = "".join(f"<tr><td>{'✔' if lim.holds else '✘'}</td><td>{escape(lim.what)}</td>"
-                       f"<td style='text-align:right'>{escape(lim.value)}</td><td>limit {escape(lim.limit)}</td></tr>"
-                       for lim in self.limits)
-        head = ("<p><strong>Your plan keeps every limit of the card.</strong></p>" if self.ok else
-                "<p><strong>Your plan breaks the card's rules:</strong></p>")
-        return (head + (f"<table>{rows}</table>" if rows else "")
-                + "".join(f"<p>✘ {escape(p)}</p>" for p in self.rules))
+    def html(self) -> Markup:
+        """The check for the team's form: a line on the whole, each limit marked kept or broken, the rules broken."""
+        rows = [Row(f"{'✔' if lim.holds else '✘'} {lim.what}", [Cell(lim.value), Cell(lim.limit, "")])
+                for lim in self.limits]
+        limits = html.table(["limit", "your plan", "allowed"], [(None, rows)]) if rows else ""
+        return Markup(html.render("workshop_plan_check.html", check=self, limits=limits))
 
 
 def staff_cost_per_week(scenario: Scenario) -> float:
@@ -164,17 +165,17 @@ def check_plan(scenario: Scenario, start: Mapping[str, Any], levers: Mapping[str
     each within its range, and every limit of ``constraints`` kept."""
     rules: list[str] = []
     data = scenario.to_dict()
-    before, plan = flat(start), flat(data)
+    before, plan = paths.flatten(start), paths.flatten(data)
     changed = [k for k in dict.fromkeys([*before, *plan]) if k != "name" and before.get(k) != plan.get(k)]
     outside = [k for k in changed if not any(k == p or k.startswith(p + ".") for p in levers)]
     if outside:
         rules.append("changes parameters this card does not let teams change: "
-                     + ", ".join(f"{k} ({show(before.get(k, 'absent'))} → {show(plan.get(k, 'absent'))})"
+                     + ", ".join(f"{k} ({show_value(before.get(k, 'absent'))} → {show_value(plan.get(k, 'absent'))})"
                                  for k in outside))
     for path, lever in levers.items():
-        value = get_path(data, path)
+        value = paths.read(data, path)
         if not lever.allows(value):
-            rules.append(f"{lever.label} ({path}) is {show(value)}; the card allows {lever.allowed_words()}")
+            rules.append(f"{lever.label} ({path}) is {show_value(value)}; the card allows {lever.allowed_words()}")
 
     c = constraints
     limits: list[Limit] = []

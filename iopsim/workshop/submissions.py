@@ -19,11 +19,12 @@ from typing import Any
 import yaml
 
 from iopsim.core.errors import ScenarioError
+from iopsim.core.files import write_atomic
+from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import read_scenario_file
-from iopsim.present.report import _atomic
 from iopsim.workshop.cards import START, Card, cards_folder
-from iopsim.workshop.values import same, show
+from iopsim.workshop.values import same
 
 
 def submissions_folder() -> Path:
@@ -67,12 +68,12 @@ def write_submission(folder: Any, team: str, card: Card, scenario: Scenario) -> 
     plan = card.plan_of(scenario)
     changed = {p: v for p, v in plan.items() if not same(v, card.start_value(p))}
     header = [f"# iopsim workshop plan of team {team!r} for card {card.id!r} ({card.title})",
-              "# Changes from the start: " + ("; ".join(f"{card.lever_map[p].label} {show(card.start_value(p))} → "
-                                                        f"{show(v)}" for p, v in changed.items()) or "none"),
+              "# Changes from the start: " + ("; ".join(f"{card.lever_map[p].label} {show_value(card.start_value(p))}"
+                                                        f" → {show_value(v)}" for p, v in changed.items()) or "none"),
               "# The facilitator notebook reads this file; edit it only with the team notebook.", ""]
     body = yaml.safe_dump({"team": team, "card": card.id, "scenario": scenario.to_dict()}, sort_keys=False,
                           allow_unicode=True, width=100)
-    _atomic(path, lambda p: Path(p).write_text("\n".join(header) + body, encoding="utf-8"))
+    write_atomic(path, "\n".join(header) + body)
     return path
 
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import pandas as pd
 
+from iopsim.analysis import catalogue
 from iopsim.analysis.comparison import compare
-from iopsim.analysis.kpis import BY_NAME
-from iopsim.analysis.stats import HEADLINE, LABELS, NO_CLEAR_CHANGE, paired_differences
-from iopsim.present.report import format_interval, format_value, label
+from iopsim.analysis.stats import NO_CLEAR_CHANGE, paired_differences
+from iopsim.core.formatting import format_interval, format_value
 from iopsim.workshop.cards import START, Card, load_card
 from iopsim.workshop.submissions import Submission, load_submissions, submissions_folder
 
@@ -132,7 +132,7 @@ def _key(x: Any) -> float:
 
 
 def _verdict_kpis(card: Card) -> list[str]:
-    names = [card.goal.kpi, *(g.kpi for g in card.goal.guards), *HEADLINE]
+    names = [card.goal.kpi, *(g.kpi for g in card.goal.guards), *catalogue.HEADLINE]
     return list(dict.fromkeys(names))
 
 
@@ -149,12 +149,12 @@ def _guards(card: Card, comparison: Any, team: str) -> tuple[bool, str]:
     held, words = True, []
     for guard in card.goal.guards:
         d = comparison.differences.loc[(team, guard.kpi)]
-        unit = BY_NAME[guard.kpi].unit
-        worse = 1 if BY_NAME[guard.kpi].better == "lower" else -1  # the sign of a worsening
+        unit = catalogue.unit(guard.kpi)
+        worse = 1 if catalogue.BY_NAME[guard.kpi].better == "lower" else -1  # the sign of a worsening
         low = min(worse * d["ci_low"], worse * d["ci_high"])
         change = (f"{format_value(d['mean_diff'], unit, signed=True)}; 95% interval "
                   f"{format_interval(d['ci_low'], d['ci_high'], unit, signed=True, with_unit=False)}")
-        name = LABELS.get(guard.kpi, guard.kpi)
+        name = catalogue.phrase(guard.kpi)
         if low > guard.tolerance:
             held = False
             allowed = f", allowed {format_value(worse * guard.tolerance, unit, signed=True)}" if guard.tolerance else ""
@@ -169,7 +169,7 @@ def _guards(card: Card, comparison: Any, team: str) -> tuple[bool, str]:
 def leaderboard_view(result: WorkshopResult) -> Any:
     """The leaderboard with readable columns: place, team, the goal KPI with its interval, change, guards."""
     kpi = result.card.goal.kpi
-    unit = BY_NAME[kpi].unit
+    unit = catalogue.unit(kpi)
     board = result.leaderboard
     start = result.comparison.experiments[START].summary.loc[kpi]
     rows = []
@@ -177,14 +177,14 @@ def leaderboard_view(result: WorkshopResult) -> Any:
         rows.append({
             "Place": r["place"],
             "Team": team,
-            label(kpi): f"{format_value(r['goal_mean'], unit)} ({format_interval(r['goal_ci_low'], r['goal_ci_high'], unit)})",
+            catalogue.label(kpi): f"{format_value(r['goal_mean'], unit)} ({format_interval(r['goal_ci_low'], r['goal_ci_high'], unit)})",
             "Change from start": f"{format_value(r['vs_start'], unit, signed=True)} "
                                  f"({format_interval(r['vs_start_ci_low'], r['vs_start_ci_high'], unit, signed=True)}), "
                                  f"{r['vs_start_reading']}",
             "Guards": r["guards"],
             "Tied within noise with": r["tied_with"] or "—",
         })
-    rows.append({"Place": "—", "Team": START, label(kpi): f"{format_value(start['mean'], unit)} "
+    rows.append({"Place": "—", "Team": START, catalogue.label(kpi): f"{format_value(start['mean'], unit)} "
                  f"({format_interval(start['ci_low'], start['ci_high'], unit)})", "Change from start": "—",
                  "Guards": "—", "Tied within noise with": "—"})
     return pd.DataFrame(rows).set_index("Place")
