@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from iopsim.core.eventlog import COLUMNS
-from iopsim.analysis.kpis import CATALOGUE, in_system_at_end
+from iopsim.analysis.catalogue import CATALOGUE
+from iopsim.analysis.kpis import in_system_at_end
 from iopsim.core.model import IOP_OUTCOMES
 
 from conftest import HOUR, TIME_EPS, WEEKDAYS, first_time, rows, run, scenario, track_of

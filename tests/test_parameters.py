@@ -8,6 +8,7 @@ import pytest
 
 from iopsim.core import parameters
 from iopsim.core.errors import ScenarioError
+from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
 
 
@@ -97,10 +98,10 @@ def test_table_has_one_row_per_parameter_and_shades_the_assumptions():
 
 
 def test_show_value_in_plain_words():
-    assert parameters.show_value(True) == "yes"
-    assert parameters.show_value(0.25) == "0.25"
-    assert parameters.show_value(((1, 0.72), (3, 0.41))) == "(1, 0.72); (3, 0.41)"
-    assert parameters.show_value(math.inf) == "inf"
+    assert show_value(True) == "yes"
+    assert show_value(0.25) == "0.25"
+    assert show_value(((1, 0.72), (3, 0.41))) == "(1, 0.72); (3, 0.41)"
+    assert show_value(math.inf) == "inf"
 
 
 def test_one_path_syntax_reads_and_replaces_list_items_too():

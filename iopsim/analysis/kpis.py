@@ -13,7 +13,6 @@ from collections import Counter
 import numpy as np
 
 from iopsim.analysis import monitors
-from iopsim.analysis.catalogue import BY_NAME, CATALOGUE, NAMES  # noqa: F401  temporary: apps import them from here
 from iopsim.core.eventlog import Columns, Lookup
 from iopsim.core.vocabulary import DISCHARGE_CODES, stage_after
 

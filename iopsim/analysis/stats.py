@@ -26,9 +26,6 @@ DIFFERENCE_COLUMNS = ("mean_diff", "sd_diff", "ci_low", "ci_high", "n", "baselin
                       "direction")
 NO_CLEAR_CHANGE = "no clear change"
 
-# temporary: the apps import these from here; they are catalogue.HEADLINE and the catalogue's phrases
-HEADLINE = catalogue.HEADLINE
-LABELS = {k.name: k.phrase for k in catalogue.CATALOGUE}
 
 
 # ------------------------------------------------------------------------------ intervals

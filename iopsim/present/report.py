@@ -230,27 +230,3 @@ def _reps(experiment: Any) -> int:
 def _meaning(name: str) -> str:
     kpi = catalogue.BY_NAME.get(name)
     return kpi.meaning if kpi else ""
-
-
-# --------------------------------------------------------------- temporary aliases (round 2 removes them)
-# The apps (cli, lab, workshop, handouts, teaching charts) still import these names from here.
-from iopsim.analysis.stats import direction_words  # noqa: E402,F401
-from iopsim.core.files import write_atomic as _atomic  # noqa: E402,F401
-from iopsim.present.exports import export_tables  # noqa: E402,F401
-from iopsim.present.text_tables import differences_text, summary_text  # noqa: E402,F401
-
-KEY_KPIS = catalogue.KEY
-_horizon = horizon_words
-HOW_TO_READ = html.render("how_to_read.html")
-
-
-def _write_page(path: Any, title: str, body: list[str]) -> Path:
-    return html.write_page(path, "page.html", title=title, body=Markup("\n".join(body)))
-
-
-def _header(title: str, facts: list[tuple[str, str]]) -> str:
-    return html.header(title, facts)
-
-
-def _section(heading: str, body: str) -> str:
-    return Markup("<section><h2>{}</h2>{}</section>").format(heading, Markup(body))
