@@ -19,7 +19,6 @@ is imported by the commands that write it (``tests/test_cli.py`` holds this).
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import os
 import sys
@@ -30,6 +29,7 @@ from typing import Any, Sequence
 import iopsim
 from iopsim.analysis.catalogue import KEY, NAMES
 from iopsim.core.errors import ScenarioError
+from iopsim.core.formatting import did_you_mean
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import scenario_to_yaml
 
@@ -130,9 +130,8 @@ def _kpi_list(text: str) -> list[str]:
         raise argparse.ArgumentTypeError("give at least one KPI name, separated by commas")
     for name in names:
         if name not in NAMES:
-            close = difflib.get_close_matches(name, NAMES, n=1)
-            guess = f" (did you mean {close[0]!r}?)" if close else ""
-            raise argparse.ArgumentTypeError(f"unknown KPI {name!r}{guess}; known KPIs: {', '.join(NAMES)}")
+            raise argparse.ArgumentTypeError(f"unknown KPI {name!r}{did_you_mean(name, NAMES)}; known KPIs: "
+                                             + ", ".join(NAMES))
     return names
 
 

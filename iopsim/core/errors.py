@@ -7,7 +7,6 @@ pydantic traceback that stops at the first.
 
 from __future__ import annotations
 
-import difflib
 import re
 import typing
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from typing import Any, Iterator, NamedTuple
 import annotated_types as at
 from pydantic import BaseModel, ValidationError
 
-from iopsim.core.formatting import show_value
+from iopsim.core.formatting import did_you_mean, show_value
 from iopsim.core import paths
 
 
@@ -100,9 +99,8 @@ def _problem(model: type[BaseModel], err: dict[str, Any]) -> Problem:
     kind = err["type"]
     if kind == "extra_forbidden":
         siblings = list(_fields(_field_at(model, loc[:-1])[0]))
-        close = difflib.get_close_matches(str(loc[-1]), siblings, n=1)
-        guess = f" (did you mean {close[0]!r}?)" if close else ""
-        return Problem(paths.join(loc), value, f"not a known parameter{guess}; known here: " + ", ".join(siblings))
+        return Problem(paths.join(loc), value, f"not a known parameter{did_you_mean(loc[-1], siblings)}; known here: "
+                       + ", ".join(siblings))
     if kind == "value_error":  # a model validator: its message says what is allowed
         message = str(err["ctx"]["error"])
         named = re.match(r"\w+", message)

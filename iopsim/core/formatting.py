@@ -14,6 +14,7 @@ the same functions, so a share reads "62.8%" in a chart, a table and a sentence 
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Any
 
@@ -123,3 +124,9 @@ def as_float(x: Any) -> float:
         return float(x)
     except (TypeError, ValueError):
         return math.nan
+
+
+def did_you_mean(name: Any, known: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or nothing: one hint for every typo'd name."""
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -22,7 +22,6 @@ matplotlib is imported here at module level; ``import iopsim`` never imports thi
 from __future__ import annotations
 
 import base64
-import difflib
 import io
 import math
 from html import escape
@@ -37,7 +36,7 @@ from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from iopsim.analysis import catalogue
 from iopsim.analysis.catalogue import label
 from iopsim.analysis.stats import reading
-from iopsim.core.formatting import as_float, format_interval, format_value, unit_label
+from iopsim.core.formatting import as_float, did_you_mean, format_interval, format_value, unit_label
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour deficiency
 OKABE_ITO = {
@@ -323,9 +322,7 @@ def _pick(index: Any, kpis: Sequence[str] | None) -> list[str]:
 
 
 def _unknown(name: str, known: Any) -> str:
-    close = difflib.get_close_matches(str(name), list(known), n=1)
-    guess = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown KPI {name!r}{guess}; known: " + ", ".join(map(str, known))
+    return f"unknown KPI {name!r}{did_you_mean(name, known)}; known: " + ", ".join(map(str, known))
 
 
 def _unit(frame: Any, name: str) -> str:

@@ -20,7 +20,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
 
 from iopsim.analysis import catalogue
 from iopsim.analysis.catalogue import group_of, grouped, label

@@ -14,7 +14,6 @@ Every fault of a card is reported at once, with the field it is in and what is a
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,7 +25,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 from iopsim.analysis import catalogue
 from iopsim.core import paths
 from iopsim.core.errors import Problem, ScenarioError
-from iopsim.core.formatting import format_value, show_value
+from iopsim.core.formatting import did_you_mean, format_value, show_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import read_scenario_file
 from iopsim.present import html
@@ -233,12 +232,6 @@ def has_path(data: Any, path: str) -> bool:
     except paths.PathError:
         return False
     return True
-
-
-def did_you_mean(name: str, known: Any) -> str:
-    """`` (did you mean 'x'?)`` for the closest known name, or nothing: a card's author mistyped it."""
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _card_problem(err: dict[str, Any]) -> tuple[str, Any, str]:
