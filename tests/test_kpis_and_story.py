@@ -11,7 +11,7 @@ import pytest
 import iopsim
 from iopsim.analysis import kpis
 from iopsim.core.calendar import WEEKDAYS
-from iopsim.core.model import IOP_OUTCOMES
+from iopsim.core.treatment import IOP_OUTCOMES
 from iopsim.core.scenario import Scenario
 from iopsim.analysis.story import _IOP_CODES
 

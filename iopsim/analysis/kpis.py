@@ -15,7 +15,7 @@ import numpy as np
 
 from iopsim.analysis import monitors
 from iopsim.core.eventlog import Columns, Lookup
-from iopsim.core.model import IOP_OUTCOMES
+from iopsim.core.treatment import IOP_OUTCOMES
 
 
 @dataclass(frozen=True)
