@@ -44,7 +44,9 @@ class Journey:
 
     def __init__(self, world: World) -> None:
         self.w, self.env, self.s, self.streams = world, world.env, world.s, world.streams
-        self.note, self.in_system = world.note, world.in_system
+        self.note, self.in_system, self.log = world.note, world.in_system, world.log.rows.append
+        self.book_assessment, self.assessment_length = world.assessors.book, world.assessment_length.sample
+        self.assessor_names = world.assessor_names
         intake, p = self.s.intake, self.s.placement
         self.walk_in = intake.mode == "walk_in"
         self.walk_in_show = show_probability(intake.show_curve, 0.0)
@@ -54,9 +56,9 @@ class Journey:
 
     def journey(self, c: Client) -> Generator:
         """One client's path through care, episode after episode, while they keep coming back."""
-        comes_back, log, in_system = True, self.w.log.rows.append, self.in_system
+        comes_back, log, in_system, env = True, self.log, self.in_system, self.env
         while comes_back:
-            log((c.id, c.episode, self.env.now, "referral", "referral", c.source, c.severity, math.nan))
+            log((c.id, c.episode, env.now, "referral", "referral", c.source, c.severity, math.nan))
             in_system["assessment"] += 1
             if c.source == "step_down":
                 placement = "iop"  # already assessed by the referring program: a shorter path
@@ -67,9 +69,10 @@ class Journey:
             if placement == "lost":
                 comes_back = yield from self.community(c, "assessment", "no_show")
                 continue
-            log((c.id, c.episode, self.env.now, "placed", "assessment", "", placement, math.nan))
+            now = env.now
+            log((c.id, c.episode, now, "placed", "assessment", "", placement, math.nan))
             if placement == "higher":
-                log((c.id, c.episode, self.env.now, "exit", "assessment", "", "higher_level", math.nan))
+                log((c.id, c.episode, now, "exit", "assessment", "", "higher_level", math.nan))
                 comes_back = self.returns_from_higher_level() and (yield from self.higher_level(c))
             elif placement == "op":
                 comes_back = yield from self.outpatient(c, days_in_iop=0.0)
@@ -84,15 +87,15 @@ class Journey:
         wear their resolve down) and waits at the clinic for the first free assessor.  An
         assessment is logged when it ends, with the time it began.
         """
-        intake, env, log, walk_in = self.s.intake, self.env, self.w.log.rows.append, self.walk_in
+        intake, env, log, walk_in = self.s.intake, self.env, self.log, self.walk_in
         rebook, show, length = self.intake_streams
         for attempt in ATTEMPTS:
             now = env.now
             if walk_in and self.walk_in_show < 1.0 and not show.random() < self.walk_in_show:
                 log((c.id, c.episode, now, "no_show", "assessment", "", attempt, math.nan))
             else:
-                duration = self.w.assessment_length.sample(length)
-                start, who = self.w.assessors.book(now if walk_in else now + intake.booking_lead_days, duration)
+                duration = self.assessment_length(length)
+                start, who = self.book_assessment(now if walk_in else now + intake.booking_lead_days, duration)
                 if start == math.inf:  # nobody to assess: the client waits past the end of the run
                     yield env.event()
                 delay = start - now
@@ -100,11 +103,11 @@ class Journey:
                 log((c.id, c.episode, now, "assessment_booked", "assessment", "", attempt, delay))
                 if showed:
                     yield env.timeout(delay + duration)
-                    log((c.id, c.episode, start, "assessed", "assessment", self.w.assessor_names[who], attempt,
+                    log((c.id, c.episode, start, "assessed", "assessment", self.assessor_names[who], attempt,
                          duration / HOUR))
                     return True
                 yield env.timeout(delay)
-                log((c.id, c.episode, start, "no_show", "assessment", self.w.assessor_names[who], attempt,
+                log((c.id, c.episode, start, "no_show", "assessment", self.assessor_names[who], attempt,
                      duration / HOUR))
             if attempt == ATTEMPTS[-1] or not rebook.chance(intake.rebook_probability):
                 return False

@@ -1,6 +1,7 @@
 """One replication: referrals arrive in the world and each client's journey runs to the end.
 
-Plain SimPy: each referral starts its client's process (`env.process`) at its arrival time.
+Plain SimPy: each referral's arrival is a timeout whose callback starts the client's process
+(`env.process`) at that time.
 """
 
 from __future__ import annotations
@@ -58,12 +59,22 @@ class Program(World):
         threshold, patience = (-np.log1p(-u[4])).tolist(), (-np.log1p(-u[5])).tolist()
         attendance = self.attendance.sample_many(self.streams["attendance_level"], len(times)).tolist()
         plan_z = self.streams["plan"].generator.standard_normal(len(times)).tolist()
-        env, journey = self.env, self.journeys.journey
-        for k, at in enumerate(times):
-            yield env.timeout(at - env.now)
-            env.process(journey(Client(k + 1, sources[k], severities[k], evening[k], co_occurring[k],
-                                       threshold[k], patience[k], attendance[k], plan_z[k])))
+        clients = [Client(k + 1, *attributes) for k, attributes in enumerate(
+            zip(sources, severities, evening, co_occurring, threshold, patience, attendance, plan_z))]
+        env, arrive = self.env, self.arrive
+        k = 0
+        # wake every few days and line up the arrivals until the next wake: about ten at a time,
+        # so that few wakes are spent and the event queue stays short
+        step = max(1, min(7, int(70 // max(r.per_week, 1e-9))))
+        for wake in range(0, days, step):
+            yield env.timeout(wake - env.now)
+            while k < len(times) and times[k] < wake + step:
+                env.timeout(times[k] - wake, clients[k]).callbacks.append(arrive)
+                k += 1
 
+    def arrive(self, arrival) -> None:
+        """A client arrives (the timeout's value): their journey starts as a process now."""
+        self.env.process(self.journeys.journey(arrival.value))
 
 def pick_many(options_and_cumulative: tuple[tuple, tuple[float, ...]], u: np.ndarray) -> list:
     """One option per uniform draw, by cumulative probabilities (as Stream.pick, vectorised)."""

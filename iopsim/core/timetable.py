@@ -23,7 +23,7 @@ from iopsim.core.eventlog import EventLog
 from iopsim.core.seats import Doorbell, Seats, TrackState
 from iopsim.core.streams import Streams, cumulative
 from iopsim.core.treatment import (DROPPED_OUT, EPS, OTHER, RELAPSE, RISKS, TERMINATED, TRANSFERRED, WEEK,
-                                   Stay, exp1)
+                                   Stay, exp1, first_strike, review_interval_weeks)
 
 
 class Timetable:
@@ -37,6 +37,7 @@ class Timetable:
         self.individual, self.medication = streams["individual_sessions"], streams["medication"]
         self.review_draws, self.relapse_draws = streams["review"], streams["relapse_in_treatment"]
         self.after_relapse = cumulative(self.t.relapse_outcome_shares)
+        self.review_weeks = review_interval_weeks(self.t)
         self.members: dict[str, list[Stay]] = {track.name: [] for track in seats.tracks}
         self.in_iop: list[Stay] = []
         self.admitted = Doorbell(env)
@@ -82,35 +83,36 @@ class Timetable:
             self.members[track.name].append(stay)
             self.in_iop.append(stay)
             waiter.decided.succeed(stay)
+            stay.begin_week(t)
             self.begin_week(stay)
         self.admitted.ring()
 
     def hold_group_session(self, track: TrackState, members: list[Stay]) -> None:
         """The group meets: who comes is decided now; a run of absences ends in termination."""
         now, hours, names, log = self.env.now, track.hours, track.group_names, self.log
-        draw, absences = self.attendance.random, self.t.terminate_after_absences
-        for stay in list(members):
+        absences = self.t.terminate_after_absences
+        for stay, u in zip(list(members), self.attendance.take(len(members))):
             c = stay.client
-            present = draw() < c.attendance
-            stay.attend(now, present, hours)
-            if present:
+            stay.held += 1
+            if u < c.attendance:
+                stay.attended, stay.in_a_row, stay.last_attended = stay.attended + 1, 0, now
+                stay.hours += hours
                 log((c.id, c.episode, now, "group_attended", "iop", names[stay.group], "", hours))
             else:
+                stay.in_a_row, stay.missed = stay.in_a_row + 1, stay.missed + 1
                 log((c.id, c.episode, now, "group_missed", "iop", names[stay.group], "", math.nan))
                 if stay.in_a_row >= absences:
                     self.discharge(stay, TERMINATED)
 
     # ------------------------------------------------------------------ weeks, risks, discharge
     def begin_week(self, stay: Stay) -> None:
-        """A new week of treatment: its hazards, the risk that may strike in it, a prescriber visit if due."""
-        stay.begin_week(self.t)
+        """A new week of treatment: the risk that may strike in it, a prescriber visit if due."""
         self.watch_risks(stay)
         if stay.next_meds < stay.week_end:
             self.book_medication_review(stay)
 
     def end_week(self, stay: Stay) -> None:
-        stay.use_hazards(stay.week_end)
-        outcome = stay.review(self.t, self.steps_down_early)
+        outcome = stay.end_week(self.t, self.review_weeks, self.steps_down_early)
         if outcome is None:
             self.begin_week(stay)
         else:
@@ -121,7 +123,7 @@ class Timetable:
 
     def watch_risks(self, stay: Stay) -> None:
         """Set a timer for the first risk to strike before the week ends, if one does."""
-        when, which = stay.next_risk()
+        when, which = first_strike(stay.since, stay.week_end, stay.left, stay.weekly)
         if which < 0:
             stay.strike = None
             return
@@ -167,7 +169,7 @@ class Timetable:
         """Weekday afternoons: each client due a session meets their counsellor (or misses it)."""
         env, slots, in_iop, log = self.env, self.counselling_slots, self.in_iop, self.log
         hours, gap = self.t.individual_session_hours, WEEK / self.t.individual_sessions_per_week
-        draw = self.individual.random
+        draws = self.individual.take
         i = 0
         while i < len(slots):
             if not in_iop:
@@ -176,14 +178,14 @@ class Timetable:
                 continue
             yield env.timeout(slots[i] - env.now)
             now = env.now
-            for stay in in_iop:
-                if stay.next_individual <= now:
-                    c = stay.client
-                    if draw() < c.attendance:
-                        stay.hours += hours
-                        log((c.id, c.episode, now, "individual_session", "iop", f"counsellor {stay.counsellor + 1}",
-                             "", hours))
-                    stay.next_individual = now + gap
+            due = [stay for stay in in_iop if stay.next_individual <= now]
+            for stay, u in zip(due, draws(len(due))):
+                c = stay.client
+                if u < c.attendance:
+                    stay.hours += hours
+                    log((c.id, c.episode, now, "individual_session", "iop", f"counsellor {stay.counsellor + 1}",
+                         "", hours))
+                stay.next_individual = now + gap
             i += 1
 
     def book_medication_review(self, stay: Stay) -> None:

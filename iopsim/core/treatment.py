@@ -37,15 +37,23 @@ def first_strike(now: float, until: float, left: tuple[float, ...], weekly: tupl
     the client's Exp(1) draw for it; (until, -1) when none strikes in time.
     """
     when, which = until, -1
-    for k, (rest, hazard) in enumerate(zip(left, weekly)):
-        if hazard > 0 and now + WEEK * rest / hazard < when:
-            when, which = now + WEEK * rest / hazard, k
+    for k in range(len(left)):
+        hazard = weekly[k]
+        if hazard > 0:
+            at = now + WEEK * left[k] / hazard
+            if at < when:
+                when, which = at, k
     return when, which
 
 
 def planned_weeks(t, severity: str, plan_z: float) -> int:
     """A client's plan: the typical length for their severity, varied log-normally."""
     return min(max(round(t.planned_weeks[severity] * math.exp(t.plan_spread * plan_z)), 1), t.max_weeks)
+
+
+def review_interval_weeks(t) -> int:
+    """Plans are reviewed at the weekly team meeting nearest each review interval (4 weeks for 30 days)."""
+    return max(1, round(t.review_interval_days / WEEK))
 
 
 def exp1(u: float) -> float:
@@ -94,26 +102,24 @@ class Stay:
         self.weekly = (t.other_weekly_hazard, dropout_hazard(t, self.week, self.missed_last_week),
                        relapse_hazard(t, self.hours))
 
-    def next_risk(self) -> tuple[float, int]:
-        """When the next risk strikes this week (and which), if the week stays as it is."""
-        return first_strike(self.since, self.week_end, self.left, self.weekly)
-
     def use_hazards(self, now: float) -> None:
         """Spend each risk's draw by its hazard over the time since last asked."""
-        days = (now - self.since) / WEEK
-        self.left = [rest - hazard * days for rest, hazard in zip(self.left, self.weekly)]
+        days, weekly, left = (now - self.since) / WEEK, self.weekly, self.left
+        left[0] -= weekly[0] * days
+        left[1] -= weekly[1] * days
+        left[2] -= weekly[2] * days
         self.since = now
 
-    def attend(self, when: float, present: bool, hours: float) -> None:
-        """Count a group session attended or missed."""
-        self.held += 1
-        if present:
-            self.attended, self.in_a_row, self.last_attended = self.attended + 1, 0, when
-            self.hours += hours
-        else:
-            self.in_a_row, self.missed = self.in_a_row + 1, self.missed + 1
+    def end_week(self, t, review_weeks: int, step_down_draw) -> str | None:
+        """The week is over: the discharge code if the weekly review ends the stay, else None and
+        the next week begins."""
+        self.use_hazards(self.week_end)
+        outcome = self.review(t, review_weeks, step_down_draw)
+        if outcome is None:
+            self.begin_week(t)
+        return outcome
 
-    def review(self, t, step_down_draw) -> str | None:
+    def review(self, t, review_weeks: int, step_down_draw) -> str | None:
         """The weekly review at the week's end: the discharge code if the client leaves, else None.
 
         Completion at the plan's end with attendance on track; off track, the plan is extended a
@@ -121,7 +127,6 @@ class Stay:
         plan moves on to standard OP.  At a review (every interval) a client on track past half
         the plan may step down early (`step_down_draw()` decides).
         """
-        review_weeks = max(1, round(t.review_interval_days / WEEK))
         self.missed_last_week, self.missed = self.missed, 0
         on_track = self.held == 0 or self.attended >= t.completion_attendance * self.held
         weeks_done = self.week + 1
