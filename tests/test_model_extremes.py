@@ -13,7 +13,7 @@ import pytest
 
 from iopsim.core.eventlog import COLUMNS
 from iopsim.analysis.kpis import CATALOGUE, in_system_at_end
-from iopsim.core.journey import Journey
+from iopsim.core.intake import FrontDesk
 from iopsim.core.program import Program
 from iopsim.core.treatment import IOP_OUTCOMES
 
@@ -235,10 +235,10 @@ def test_admission_is_at_the_session_even_with_hours_that_are_not_binary_fractio
 
 
 def test_an_error_inside_a_clients_journey_stops_the_run(monkeypatch):
-    """A client's journey is a SimPy process: its error surfaces from the run."""
+    """An error in the front desk's callbacks or a journey process surfaces from the run."""
     def broken(self, c):
         raise RuntimeError(f"placement failed for client {c.id}")
 
-    monkeypatch.setattr(Journey, "place", broken)
+    monkeypatch.setattr(FrontDesk, "place", broken)
     with pytest.raises(RuntimeError, match="placement failed for client"):
         Program(scenario(), 0).run()

@@ -1,7 +1,7 @@
 """One replication: referrals arrive in the world and each client's journey runs to the end.
 
-Plain SimPy: each referral's arrival is a timeout whose callback starts the client's process
-(`env.process`) at that time.
+Plain SimPy: each referral's arrival is a timeout whose callback hands the client to the
+front desk at that time.
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ class Program(World):
                 k += 1
 
     def arrive(self, arrival) -> None:
-        """A client arrives (the timeout's value): their journey starts as a process now."""
-        self.env.process(self.journeys.journey(arrival.value))
+        """A client arrives (the timeout's value): the front desk takes the referral."""
+        self.journeys.desk.refer(arrival.value)
 
 def pick_many(options_and_cumulative: tuple[tuple, tuple[float, ...]], u: np.ndarray) -> list:
     """One option per uniform draw, by cumulative probabilities (as Stream.pick, vectorised)."""

@@ -18,7 +18,7 @@ from iopsim.core.eventlog import EventLog
 from iopsim.core.relapse import RelapseCurves
 from iopsim.core.scenario import Scenario
 from iopsim.core.seats import Seats
-from iopsim.core.streams import AttendanceBeta, Exponential, Fixed, Streams
+from iopsim.core.streams import AttendanceBeta, Streams
 from iopsim.core.timetable import Timetable
 
 STAGES = ("assessment", "waitlist", "iop", "op", "aftercare")
@@ -41,9 +41,6 @@ class World:
         daily = share_whole_slots(days, intake.assessor_hours_per_week, intake.assessment_hours) \
             if intake.assessment_duration == "fixed" else intake.assessor_hours_per_week / max(len(days), 1)
         self.assessors = Clinic(intake.assessors, OpeningHours(self.calendar, days, intake.open_hour, daily, self.end))
-        self.assessor_names = [f"assessor {k + 1}" for k in range(intake.assessors)]
-        self.assessment_length = (Exponential if intake.assessment_duration == "exponential" else Fixed)(
-            intake.assessment_hours * HOUR)
         self.attendance = AttendanceBeta(treat.attendance_mean, treat.attendance_spread)
         self.relapse = RelapseCurves(scenario.relapse)
         # individual and outpatient sessions: one afternoon slot on each open weekday
