@@ -48,7 +48,8 @@ class Timetable:
 
     # ------------------------------------------------------------------ group sessions
     def track_week(self, track: TrackState):
-        """Each slot of the track: weeks that end here, admissions, then the group session.
+        """Each slot of the track: weeks that end here, then the group session, where seats freed
+        by a run of absences go to new clients at once (their first session).
 
         With nobody in the track and nobody waiting the process sleeps until someone joins the
         waitlist, rather than waking at every session for nothing.
@@ -64,15 +65,15 @@ class Timetable:
             now = env.now
             for stay in [s for s in members if s.week_end <= now + EPS]:
                 self.end_week(stay)
-            if track.admits[i] and seats.waiting:
-                self.admit(track)
             if track.held[i]:
-                self.hold_group_session(track, members)
+                self.take_attendance(track, list(members))
+            if track.admits[i] and seats.waiting:
+                self.take_attendance(track, self.admit(track))
             i += 1
 
-    def admit(self, track: TrackState) -> None:
+    def admit(self, track: TrackState) -> list[Stay]:
         """Seat clients from the waitlist: their treatment starts with this session."""
-        now, t = self.env.now, self.t
+        now, t, stays = self.env.now, self.t, []
         for waiter, group, counsellor in self.seats.admit(track):
             c = waiter.client
             draws = self.hazards.take(len(RISKS))
@@ -85,13 +86,15 @@ class Timetable:
             waiter.decided.succeed(stay)
             stay.begin_week(t)
             self.begin_week(stay)
+            stays.append(stay)
         self.admitted.ring()
+        return stays
 
-    def hold_group_session(self, track: TrackState, members: list[Stay]) -> None:
+    def take_attendance(self, track: TrackState, members: list[Stay]) -> None:
         """The group meets: who comes is decided now; a run of absences ends in termination."""
         now, hours, names, log = self.env.now, track.hours, track.group_names, self.log
         absences = self.t.terminate_after_absences
-        for stay, u in zip(list(members), self.attendance.take(len(members))):
+        for stay, u in zip(members, self.attendance.take(len(members))):
             c = stay.client
             stay.held += 1
             if u < c.attendance:
