@@ -22,7 +22,7 @@ from iopsim.core.clinic import AppointmentBook
 from iopsim.core.eventlog import EventLog
 from iopsim.core.seats import Doorbell, Seats, TrackState
 from iopsim.core.streams import Streams, cumulative
-from iopsim.core.treatment import (DROPPED_OUT, EPS, OTHER, RELAPSE, RISKS, TERMINATED, TRANSFERRED, WEEK,
+from iopsim.core.treatment import (DROPPED_OUT, EPS, RELAPSE, RISKS, TERMINATED, TRANSFERRED, WEEK,
                                    Stay, exp1, first_strike, review_interval_weeks)
 
 
@@ -162,6 +162,7 @@ class Timetable:
         self.seats.release(stay.track, stay.group, stay.counsellor)
         if stay.review_booked != math.inf:
             self.prescribers.cancel(stay.review_booked)
+            stay.review_booked = math.inf
         c = stay.client
         self.log((c.id, c.episode, self.env.now, "iop_discharge", "iop", stay.track.name, outcome,
                   stay.last_attended - stay.admitted))
