@@ -58,7 +58,7 @@ def test_plans_vary_log_normally_within_one_week_and_the_longest_plan():
 
 def stay(plan_z=0.0, severity="low") -> Stay:
     client = SimpleNamespace(severity=severity, plan_z=plan_z)
-    s = Stay(client, None, 0, 0, 0.0, T, [0.5, 0.5, 0.5], False, None)
+    s = Stay(client, None, 0, 0, 0.0, T, [0.5, 0.5, 0.5], False)
     s.begin_week(T)
     return s
 

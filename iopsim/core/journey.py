@@ -3,10 +3,10 @@
 The front desk (intake.py) takes the referral and holds the assessment; `Journey.placed` then
 sends the client on: the IOP waitlist and treatment (held by the timetable), step-down to
 standard outpatient, aftercare, a higher level of care, and relapse leading back to a new
-referral.  A client waiting on others (a seat, an outpatient caseload) is a SimPy process;
-where only the clock matters (relapse in the community, the delay before coming back) a
-timer calls the next step.  The places and staff live in the world (world.py); every draw
-comes from a named stream (see streams.py).
+referral.  A client waiting for an outpatient place (a SimPy Resource) is a SimPy process;
+where the clinic decides (admission, discharge) it calls the next step, and where only the
+clock matters (relapse in the community, the delay before coming back) a timer does.  The
+places and staff live in the world (world.py); every draw comes from a named stream.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class Journey:
         elif placement == "op":
             self.env.process(self.outpatient(c, days_in_iop=0.0))
         else:
-            self.env.process(self.iop_episode(c))
+            self.waitlist(c)
 
     def higher_level(self, c: Client) -> None:
         """A stay at a higher level of care (PHP / residential); some come back as step-down referrals."""
@@ -74,34 +74,35 @@ class Journey:
             self.after(stay, lambda: self.back(c, "step_down"))
 
     # ------------------------------------------------------------------ IOP
-    def iop_episode(self, c: Client) -> Generator:
-        """Waitlist, IOP (the timetable holds the sessions), and what follows the IOP discharge."""
-        stay = yield from self.waitlist(c)
+    def waitlist(self, c: Client) -> None:
+        """Wait for a seat in a track the client can attend, unless patience runs out first."""
+        self.in_system["waitlist"] += 1
+        self.note(c, "waitlist_join", "waitlist", resource="evening" if c.evening_only else "day")
+        patience = c.patience * self.s.tracks.patience_mean_days
+        self.w.seats.join(c, c.evening_only, c.source == "step_down", patience, lambda stay: self.decided(c, stay))
+
+    def decided(self, c: Client, stay: Stay | None) -> None:
+        """Admitted (the timetable holds the sessions from now) or gave up waiting."""
+        self.in_system["waitlist"] -= 1
         if stay is None:
+            self.note(c, "reneged", "waitlist")
             self.community(c, "waitlist", "reneged")
             return
         self.in_system["iop"] += 1
-        outcome = yield stay.discharged
+        stay.on_discharge = lambda outcome: self.discharged(c, stay, outcome)
+
+    def discharged(self, c: Client, stay: Stay, outcome: str) -> None:
+        """What follows the IOP discharge: standard OP after finishing or an early step-down, a
+        higher level of care after a step-up, the community otherwise."""
         self.in_system["iop"] -= 1
         retained = self.env.now - stay.admitted
         if outcome == TRANSFERRED and not stay.early_step_down:
             self.note(c, "exit", "iop", detail="stepped_up")
             self.higher_level(c)
         elif outcome in (COMPLETED, TRANSFERRED):
-            yield from self.outpatient(c, days_in_iop=retained)
+            self.env.process(self.outpatient(c, days_in_iop=retained))
         else:
             self.community(c, "iop", outcome, retained)
-
-    def waitlist(self, c: Client) -> Generator:
-        """Wait for a seat in a track the client can attend, unless patience runs out first."""
-        self.in_system["waitlist"] += 1
-        self.note(c, "waitlist_join", "waitlist", resource="evening" if c.evening_only else "day")
-        patience = c.patience * self.s.tracks.patience_mean_days
-        stay: Stay | None = yield self.w.seats.join(c, c.evening_only, c.source == "step_down", patience).decided
-        self.in_system["waitlist"] -= 1
-        if stay is None:
-            self.note(c, "reneged", "waitlist")
-        return stay
 
     # ------------------------------------------------------------------ after IOP
     def outpatient(self, c: Client, days_in_iop: float) -> Generator:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import Callable
 
 import simpy
 
@@ -38,13 +39,14 @@ class TrackState:
 
 @dataclass(eq=False)  # each waiter is one client: compare by identity
 class Waiter:
-    """A client on the waitlist; `decided` fires with their Stay, or None if they gave up."""
+    """A client on the waitlist; `decided` is called with their Stay, or None if they gave up."""
 
     client: object
     evening_only: bool
     priority: int
     since: float
-    decided: simpy.Event
+    decided: Callable
+    waiting: bool = True
 
 
 class Doorbell:
@@ -97,20 +99,21 @@ class Seats:
                        for t in tracks.tracks]
         self.day_tracks_exist = any(not t.evening for t in tracks.tracks)
 
-    def join(self, client, evening_only: bool, step_down: bool, patience: float) -> Waiter:
-        """Put a client on the waitlist until admitted or until their patience (days) runs out."""
+    def join(self, client, evening_only: bool, step_down: bool, patience: float, decided: Callable) -> None:
+        """Put a client on the waitlist until admitted or until their patience (days) runs out;
+        `decided(stay)` is called then (with None if they gave up)."""
         priority = 0 if (step_down and self.priority_step_down) else 1
-        waiter = Waiter(client, evening_only, priority, self.env.now, self.env.event())
+        waiter = Waiter(client, evening_only, priority, self.env.now, decided)
         bisect.insort(self.waiting, waiter, key=lambda w: (w.priority, w.since))
         self.joined.ring()
         if self.env.now + patience < self.end:
             self.env.timeout(patience).callbacks.append(lambda _: self._give_up(waiter))
-        return waiter
 
     def _give_up(self, waiter: Waiter) -> None:
-        if not waiter.decided.triggered:
+        if waiter.waiting:
             self.waiting.remove(waiter)
-            waiter.decided.succeed(None)
+            waiter.waiting = False
+            waiter.decided(None)
 
     def release(self, track: TrackState, group: int, counsellor: int) -> None:
         track.members[group] -= 1
@@ -119,7 +122,7 @@ class Seats:
     def admit(self, track: TrackState) -> list[tuple[Waiter, int, int]]:
         """Take clients from the front of the waitlist into free seats: (waiter, group, counsellor) each.
 
-        The caller decides each waiter (fires `decided`): the admission happens at its session.
+        The caller tells each waiter (calls `decided`): the admission happens at its session.
         """
         admitted = []
         for waiter in list(self.waiting):
@@ -134,5 +137,6 @@ class Seats:
             track.members[group] += 1
             self.caseload[counsellor] += 1
             self.waiting.remove(waiter)
+            waiter.waiting = False
             admitted.append((waiter, group, counsellor))
         return admitted

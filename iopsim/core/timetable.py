@@ -78,12 +78,12 @@ class Timetable:
             c = waiter.client
             draws = self.hazards.take(len(RISKS))
             medication = c.co_occurring and self.medication.chance(t.medication_share)
-            stay = Stay(c, track, group, counsellor, now, t, draws, medication, self.env.event())
+            stay = Stay(c, track, group, counsellor, now, t, draws, medication)
             self.log((c.id, c.episode, now, "admitted", "iop", track.group_names[group],
                       f"counsellor {counsellor + 1}", math.nan))
             self.members[track.name].append(stay)
             self.in_iop.append(stay)
-            waiter.decided.succeed(stay)
+            waiter.decided(stay)
             stay.begin_week(t)
             self.begin_week(stay)
             stays.append(stay)
@@ -166,7 +166,7 @@ class Timetable:
         c = stay.client
         self.log((c.id, c.episode, self.env.now, "iop_discharge", "iop", stay.track.name, outcome,
                   stay.last_attended - stay.admitted))
-        stay.discharged.succeed(outcome)
+        stay.on_discharge(outcome)
 
     # ------------------------------------------------------------------ individual sessions, prescriber
     def counselling(self):

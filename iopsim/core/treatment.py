@@ -72,10 +72,10 @@ class Stay:
     __slots__ = ("client", "track", "group", "counsellor", "admitted", "plan_end", "max_end", "week",
                  "week_end", "weekly", "left", "since", "strike", "held", "attended", "in_a_row", "missed",
                  "missed_last_week", "hours", "last_attended", "next_individual", "next_meds", "review_booked",
-                 "outcome", "early_step_down", "discharged")
+                 "outcome", "early_step_down", "on_discharge")
 
     def __init__(self, client, track, group: int, counsellor: int, admitted: float, t, draws: list[float],
-                 medication: bool, discharged) -> None:
+                 medication: bool) -> None:
         self.client, self.track, self.group, self.counsellor = client, track, group, counsellor
         self.admitted = admitted
         self.plan_end = admitted + WEEK * planned_weeks(t, client.severity, client.plan_z)
@@ -93,7 +93,7 @@ class Stay:
         self.review_booked = math.inf  # a prescriber slot booked and not yet held
         self.outcome: str | None = None
         self.early_step_down = False
-        self.discharged = discharged  # fires with the outcome when the client leaves IOP
+        self.on_discharge = None  # called with the outcome when the client leaves IOP
 
     def begin_week(self, t) -> None:
         """Next week's hazards, from the week gone by."""
