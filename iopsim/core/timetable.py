@@ -65,10 +65,12 @@ class Timetable:
             now = env.now
             for stay in [s for s in members if s.week_end <= now + EPS]:
                 self.end_week(stay)
-            if track.held[i]:
+            if track.held[i] and members:
                 self.take_attendance(track, list(members))
             if track.admits[i] and seats.waiting:
-                self.take_attendance(track, self.admit(track))
+                admitted = self.admit(track)
+                if admitted:
+                    self.take_attendance(track, admitted)
             i += 1
 
     def admit(self, track: TrackState) -> list[Stay]:
