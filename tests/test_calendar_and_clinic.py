@@ -40,8 +40,12 @@ def open_days_from(first: int, days, holidays, count: int) -> list[int]:
     (("Sat",), 0.0, (5,), 400.0),
     (WEEKDAYS_MON_FRI, 18.0, (0, 146, 185, 244, 358), 14 + 18 * HOUR),  # `until` at a session start
 ])
-def test_session_times(days, start_hour, holidays, until):
-    times = Calendar(holidays).session_times(days, start_hour, until)
+def test_weekly_slots_and_the_sessions_held_in_them(days, start_hour, holidays, until):
+    cal = Calendar(holidays)
+    slots = cal.weekly_slots(days, start_hour, until)
+    assert slots == pytest.approx([d + start_hour * HOUR for d in range(int(until) + 2)
+                                   if WEEKDAYS[d % 7] in days and d + start_hour * HOUR < until])
+    times = [t for t in slots if not cal.is_holiday(math.floor(t))]
     expected = [d + start_hour * HOUR for d in range(int(until) + 2)
                 if open_day(d, days, holidays) and d + start_hour * HOUR < until]
     assert times == pytest.approx(expected)
@@ -56,10 +60,8 @@ def test_session_times(days, start_hour, holidays, until):
 
 def test_holidays_repeat_every_365_days():
     cal = Calendar(holidays=(3,))  # day 3 is a Thursday; day 368 a Friday; day 733 a Saturday
-    times = Calendar().session_times(ALL_DAYS, 9, 800)
-    with_holiday = cal.session_times(ALL_DAYS, 9, 800)
-    removed = sorted(set(np.floor(times).astype(int)) - set(np.floor(with_holiday).astype(int)))
-    assert removed == [3, 368, 733]
+    days = np.arange(800)
+    assert days[[cal.is_holiday(d) for d in days]].tolist() == [3, 368, 733]
     assert cal.is_holiday(368) and not cal.is_holiday(367)
 
 

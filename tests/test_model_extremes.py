@@ -14,7 +14,9 @@ import pytest
 from iopsim.core.eventlog import COLUMNS
 from iopsim.analysis.catalogue import CATALOGUE
 from iopsim.analysis.kpis import in_system_at_end
-from iopsim.core.model import IOP_OUTCOMES
+from iopsim.core.intake import FrontDesk
+from iopsim.core.program import Program
+from iopsim.core.treatment import IOP_OUTCOMES
 
 from conftest import HOUR, TIME_EPS, WEEKDAYS, first_time, rows, run, scenario, track_of
 
@@ -234,12 +236,10 @@ def test_admission_is_at_the_session_even_with_hours_that_are_not_binary_fractio
 
 
 def test_an_error_inside_a_clients_journey_stops_the_run(monkeypatch):
-    """Finished journeys are not scheduled as events (model.Clock); a failed one still is, so its error shows."""
-    from iopsim.core.model import Program
-
+    """An error in the front desk's callbacks or a journey process surfaces from the run."""
     def broken(self, c):
         raise RuntimeError(f"placement failed for client {c.id}")
 
-    monkeypatch.setattr(Program, "place", broken)
+    monkeypatch.setattr(FrontDesk, "place", broken)
     with pytest.raises(RuntimeError, match="placement failed for client"):
         Program(scenario(), 0).run()

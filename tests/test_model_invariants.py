@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from iopsim.core.eventlog import COLUMNS
 from iopsim.analysis.kpis import in_system_at_end
-from iopsim.core.model import IOP_OUTCOMES
+from iopsim.core.treatment import IOP_OUTCOMES
 from iopsim.core.scenario import Scenario
 
 from conftest import HOUR, WEEKDAYS, rows, run, step_level_max, track_of

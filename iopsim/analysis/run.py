@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from iopsim.core.model import Program
+from iopsim.core.program import Program
 from iopsim.core.scenario import Scenario
 
 
@@ -14,8 +14,7 @@ class SimulationRun:
     def __init__(self, scenario: Scenario, seed, program: Program) -> None:
         self.scenario = scenario
         self.seed = seed
-        # a course of treatment is logged ahead of the clock: keep only what happened in the run
-        self.rows = [row for row in program.log.rows if row[2] < program.end]
+        self.rows = program.log.rows
         self.in_system = {k: v for k, v in program.in_system.items() if v}
         self.end = program.end
 

@@ -27,12 +27,12 @@ class Calendar:
     def is_holiday(self, day: int) -> bool:
         return day % 365 in self.holidays
 
-    def session_times(self, days, start_hour: float, until: float) -> list[float]:
-        """Start times (in days) of every session of a weekly timetable up to `until`."""
+    def weekly_slots(self, days, start_hour: float, until: float) -> list[float]:
+        """Start times (in days) of a weekly timetable's slots up to `until`, holidays included:
+        a client's treatment week ends at its slot even when the group does not meet."""
         weekdays = weekday_numbers(days)
         offset = start_hour * HOUR
-        return [d + offset for d in range(int(math.ceil(until)) + 1)
-                if d % 7 in weekdays and not self.is_holiday(d) and d + offset < until]
+        return [d + offset for d in range(int(math.ceil(until)) + 1) if d % 7 in weekdays and d + offset < until]
 
 
 class OpeningHours:
@@ -57,9 +57,6 @@ class OpeningHours:
                      if d % 7 in weekdays and d % 365 not in holidays and hours.get(d % 7, 0) > 0]
         self.openings = [d + self.open for d in days_open]
         self.closings = [d + self.open + hours[d % 7] * HOUR for d in days_open]
-
-    def is_open_day(self, day: int) -> bool:
-        return day % 7 in self.weekdays and not self.calendar.is_holiday(day)
 
     def earliest_start(self, t: float, duration: float) -> float:
         """The first time >= t at which an appointment of `duration` days fits in a window.

@@ -1,0 +1,82 @@
+"""One replication: referrals arrive in the world and each client's journey runs to the end.
+
+Plain SimPy: each referral's arrival is a timeout whose callback hands the client to the
+front desk at that time.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from typing import Generator
+
+import numpy as np
+
+from iopsim.core.journey import Client, Journey
+from iopsim.core.scenario import Scenario
+from iopsim.core.streams import cumulative
+from iopsim.core.world import World
+
+
+class Program(World):
+    """The world of one replication, with its referral stream and the clients' journeys."""
+
+    def __init__(self, scenario: Scenario, seed=0) -> None:
+        super().__init__(scenario, seed)
+        self.journeys = Journey(self)
+
+    def run(self) -> "Program":
+        """Run to the end.  The log's tuples would set off the cyclic garbage collector every few
+        hundred rows, each pass walking the whole growing log: it waits until the run is over."""
+        self.env.process(self.referrals())
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=self.end)
+        finally:
+            if collecting:
+                gc.enable()
+        return self
+
+    def referrals(self) -> Generator:
+        """A Poisson stream with a weekday profile and trend: counts per day, times within it.
+
+        Every client's attributes are drawn up front, so that a client's luck is the same in
+        every scenario compared (common random numbers).
+        """
+        r = self.s.referrals
+        days = int(math.ceil(self.end))
+        weights = r.weekday_weights
+        per_day = r.per_week / sum(weights)
+        rates = [max(per_day * weights[d % 7] * (1 + r.trend_per_year * d / 365), 0.0) for d in range(days)]
+        gen = self.streams["referrals"].generator
+        counts = gen.poisson(rates)
+        times = sorted((d + u for d, n in enumerate(counts) for u in gen.random(n)))
+        u = self.streams["attributes"].generator.random((len(times), 6)).T
+        sources = pick_many(cumulative(r.source_shares), u[0])
+        severities = pick_many(cumulative(r.severity_shares), u[1])
+        evening, co_occurring = (u[2] < r.evening_share).tolist(), (u[3] < r.co_occurring_share).tolist()
+        threshold, patience = (-np.log1p(-u[4])).tolist(), (-np.log1p(-u[5])).tolist()
+        attendance = self.attendance.sample_many(self.streams["attendance_level"], len(times)).tolist()
+        plan_z = self.streams["plan"].generator.standard_normal(len(times)).tolist()
+        clients = [Client(k + 1, *attributes) for k, attributes in enumerate(
+            zip(sources, severities, evening, co_occurring, threshold, patience, attendance, plan_z))]
+        env, arrive = self.env, self.arrive
+        k = 0
+        # wake every few days and line up the arrivals until the next wake: about ten at a time,
+        # so that few wakes are spent and the event queue stays short
+        step = max(1, min(7, int(70 // max(r.per_week, 1e-9))))
+        for wake in range(0, days, step):
+            yield env.timeout(wake - env.now)
+            while k < len(times) and times[k] < wake + step:
+                env.timeout(times[k] - wake, clients[k]).callbacks.append(arrive)
+                k += 1
+
+    def arrive(self, arrival) -> None:
+        """A client arrives (the timeout's value): the front desk takes the referral."""
+        self.journeys.desk.refer(arrival.value)
+
+def pick_many(options_and_cumulative: tuple[tuple, tuple[float, ...]], u: np.ndarray) -> list:
+    """One option per uniform draw, by cumulative probabilities (as Stream.pick, vectorised)."""
+    options, cums = options_and_cumulative
+    return np.array(options)[np.searchsorted(cums, u, side="right")].tolist()

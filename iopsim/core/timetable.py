@@ -1,0 +1,212 @@
+"""The IOP week as the clinic keeps it: group sessions, individual sessions, medication reviews.
+
+One process per track walks through its weekly slots: at each, the weeks of treatment that end
+there are reviewed, new clients are admitted from the waitlist, and the group meets, the
+members present decided then.  One process holds the individual sessions on weekday
+afternoons, with each client's counsellor; prescriber visits are booked ahead and held at
+their time.  Dropout, relapse and other exits strike between sessions, at the time their
+weekly hazards (treatment.py) say.  Everything is logged as it happens.
+
+Staff time is spent here, session by session: the place to make counsellor hours and
+caseloads bind.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+import simpy
+
+from iopsim.core.clinic import AppointmentBook
+from iopsim.core.eventlog import EventLog
+from iopsim.core.seats import Doorbell, Seats, TrackState
+from iopsim.core.streams import Streams, cumulative
+from iopsim.core.treatment import (DROPPED_OUT, EPS, RELAPSE, RISKS, TERMINATED, TRANSFERRED, WEEK,
+                                   Stay, exp1, first_strike, review_interval_weeks)
+
+
+class Timetable:
+    """Holds every session of the program at its time, for the clients in IOP."""
+
+    def __init__(self, env: simpy.Environment, scenario, seats: Seats, streams: Streams, log: EventLog,
+                 prescribers: AppointmentBook, counselling_slots: list[float]) -> None:
+        self.env, self.t, self.seats, self.log = env, scenario.treatment, seats, log.rows.append
+        self.prescribers, self.counselling_slots = prescribers, counselling_slots
+        self.attendance, self.hazards = streams["attendance"], streams["treatment_hazards"]
+        self.individual, self.medication = streams["individual_sessions"], streams["medication"]
+        self.review_draws, self.relapse_draws = streams["review"], streams["relapse_in_treatment"]
+        self.after_relapse = cumulative(self.t.relapse_outcome_shares)
+        self.review_weeks = review_interval_weeks(self.t)
+        self.members: dict[str, list[Stay]] = {track.name: [] for track in seats.tracks}
+        self.in_iop: list[Stay] = []
+        self.admitted = Doorbell(env)
+        for track in seats.tracks:
+            env.process(self.track_week(track))
+        if self.t.individual_sessions_per_week:
+            env.process(self.counselling())
+
+    # ------------------------------------------------------------------ group sessions
+    def track_week(self, track: TrackState):
+        """Each slot of the track: weeks that end here, then the group session, where seats freed
+        by a run of absences go to new clients at once (their first session).
+
+        With nobody in the track and nobody waiting the process sleeps until someone joins the
+        waitlist, rather than waking at every session for nothing.
+        """
+        env, slots, members, seats = self.env, track.slots, self.members[track.name], self.seats
+        i = 0
+        while i < len(slots):
+            if not members and not seats.waiting:
+                yield seats.joined.wait()
+                i = bisect.bisect_left(slots, env.now, lo=i)
+                continue
+            yield env.timeout(slots[i] - env.now)
+            now = env.now
+            for stay in [s for s in members if s.week_end <= now + EPS]:
+                self.end_week(stay)
+            if track.held[i] and members:
+                self.take_attendance(track, list(members))
+            if track.admits[i] and seats.waiting:
+                admitted = self.admit(track)
+                if admitted:
+                    self.take_attendance(track, admitted)
+            i += 1
+
+    def admit(self, track: TrackState) -> list[Stay]:
+        """Seat clients from the waitlist: their treatment starts with this session."""
+        now, t, stays = self.env.now, self.t, []
+        for waiter, group, counsellor in self.seats.admit(track):
+            c = waiter.client
+            draws = self.hazards.take(len(RISKS))
+            medication = c.co_occurring and self.medication.chance(t.medication_share)
+            stay = Stay(c, track, group, counsellor, now, t, draws, medication)
+            self.log((c.id, c.episode, now, "admitted", "iop", track.group_names[group],
+                      f"counsellor {counsellor + 1}", math.nan))
+            self.members[track.name].append(stay)
+            self.in_iop.append(stay)
+            waiter.decided(stay)
+            stay.begin_week(t)
+            self.begin_week(stay)
+            stays.append(stay)
+        self.admitted.ring()
+        return stays
+
+    def take_attendance(self, track: TrackState, members: list[Stay]) -> None:
+        """The group meets: who comes is decided now; a run of absences ends in termination."""
+        now, hours, names, log = self.env.now, track.hours, track.group_names, self.log
+        absences = self.t.terminate_after_absences
+        for stay, u in zip(members, self.attendance.take(len(members))):
+            c = stay.client
+            stay.held += 1
+            if u < c.attendance:
+                stay.attended, stay.in_a_row, stay.last_attended = stay.attended + 1, 0, now
+                stay.hours += hours
+                log((c.id, c.episode, now, "group_attended", "iop", names[stay.group], "", hours))
+            else:
+                stay.in_a_row, stay.missed = stay.in_a_row + 1, stay.missed + 1
+                log((c.id, c.episode, now, "group_missed", "iop", names[stay.group], "", math.nan))
+                if stay.in_a_row >= absences:
+                    self.discharge(stay, TERMINATED)
+
+    # ------------------------------------------------------------------ weeks, risks, discharge
+    def begin_week(self, stay: Stay) -> None:
+        """A new week of treatment: the risk that may strike in it, a prescriber visit if due."""
+        self.watch_risks(stay)
+        if stay.next_meds < stay.week_end:
+            self.book_medication_review(stay)
+
+    def end_week(self, stay: Stay) -> None:
+        outcome = stay.end_week(self.t, self.review_weeks, self.steps_down_early)
+        if outcome is None:
+            self.begin_week(stay)
+        else:
+            self.discharge(stay, outcome)
+
+    def steps_down_early(self) -> bool:
+        return self.review_draws.chance(self.t.early_step_down_probability)
+
+    def watch_risks(self, stay: Stay) -> None:
+        """Set a timer for the first risk to strike before the week ends, if one does."""
+        when, which = first_strike(stay.since, stay.week_end, stay.left, stay.weekly)
+        if which < 0:
+            stay.strike = None
+            return
+        timer = stay.strike = self.env.timeout(when - self.env.now)
+        timer.callbacks.append(lambda _: self.strike(stay, timer, RISKS[which]))
+
+    def strike(self, stay: Stay, timer: simpy.Event, risk: str) -> None:
+        """A risk strikes: dropout and other exits end the stay; after a relapse the client may stay
+        (the plan extended, the rest of the week going on), step up, or drop out."""
+        if stay.strike is not timer:  # the stay ended before its time
+            return
+        stay.use_hazards(self.env.now)
+        if risk != RELAPSE:
+            self.discharge(stay, risk)
+            return
+        stay.left[RISKS.index(RELAPSE)] = exp1(self.hazards.random())  # the clock restarts for the next one
+        after = self.relapse_draws.pick(*self.after_relapse)
+        c = stay.client
+        self.log((c.id, c.episode, self.env.now, "relapse_in_treatment", "iop", "", after, math.nan))
+        if after == "step_up":
+            self.discharge(stay, TRANSFERRED)
+        elif after == "drop_out":
+            self.discharge(stay, DROPPED_OUT)
+        else:
+            stay.plan_end = min(stay.plan_end + WEEK * self.t.relapse_extension_weeks, stay.max_end)
+            self.watch_risks(stay)
+
+    def discharge(self, stay: Stay, outcome: str) -> None:
+        """The client leaves IOP now: seat and counsellor free, the booked prescriber slot given back."""
+        stay.outcome, stay.strike = outcome, None
+        self.members[stay.track.name].remove(stay)
+        self.in_iop.remove(stay)
+        self.seats.release(stay.track, stay.group, stay.counsellor)
+        if stay.review_booked != math.inf:
+            self.prescribers.cancel(stay.review_booked)
+            stay.review_booked = math.inf
+        c = stay.client
+        self.log((c.id, c.episode, self.env.now, "iop_discharge", "iop", stay.track.name, outcome,
+                  stay.last_attended - stay.admitted))
+        stay.on_discharge(outcome)
+
+    # ------------------------------------------------------------------ individual sessions, prescriber
+    def counselling(self):
+        """Weekday afternoons: each client due a session meets their counsellor (or misses it)."""
+        env, slots, in_iop, log = self.env, self.counselling_slots, self.in_iop, self.log
+        hours, gap = self.t.individual_session_hours, WEEK / self.t.individual_sessions_per_week
+        draws = self.individual.take
+        i = 0
+        while i < len(slots):
+            if not in_iop:
+                yield self.admitted.wait()
+                i = bisect.bisect_left(slots, env.now, lo=i)
+                continue
+            yield env.timeout(slots[i] - env.now)
+            now = env.now
+            due = [stay for stay in in_iop if stay.next_individual <= now]
+            for stay, u in zip(due, draws(len(due))):
+                c = stay.client
+                if u < c.attendance:
+                    stay.hours += hours
+                    log((c.id, c.episode, now, "individual_session", "iop", f"counsellor {stay.counsellor + 1}",
+                         "", hours))
+                stay.next_individual = now + gap
+            i += 1
+
+    def book_medication_review(self, stay: Stay) -> None:
+        """Book the prescriber's first free slot from the due date; held if it falls in this week."""
+        when = self.prescribers.book(stay.next_meds)
+        stay.next_meds += WEEK * self.t.medication_interval_weeks
+        if when >= stay.week_end:
+            self.prescribers.cancel(when)
+            return
+        stay.review_booked = when
+        self.env.timeout(when - self.env.now).callbacks.append(lambda _: self.hold_medication_review(stay, when))
+
+    def hold_medication_review(self, stay: Stay, when: float) -> None:
+        if stay.review_booked == when:  # still in IOP, still booked
+            stay.review_booked = math.inf
+            c = stay.client
+            self.log((c.id, c.episode, self.env.now, "medication_review", "iop", "prescriber", "",
+                      self.t.medication_visit_hours))

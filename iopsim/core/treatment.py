@@ -1,0 +1,144 @@
+"""A client's course of IOP treatment: the weekly hazards and the rules of the weekly review.
+
+The hazards are small pure functions of where the client is (week, missed sessions, hours of
+treatment received), so each can be read and tested alone.  `Stay` is what the program knows
+about one client in IOP; the timetable (timetable.py) moves it along at the clinic's times.
+"""
+
+from __future__ import annotations
+
+import math
+
+from iopsim.core.vocabulary import DISCHARGE_CODES
+
+WEEK = 7.0
+EPS = 1e-9  # times computed by different sums may differ by rounding: compare with this slack
+# IOP discharge codes, as TEDS records them (the vocabulary words them)
+IOP_OUTCOMES = COMPLETED, TRANSFERRED, DROPPED_OUT, TERMINATED, OTHER = tuple(DISCHARGE_CODES)
+RELAPSE = "relapse"  # in treatment: not a discharge by itself (the client may stay)
+RISKS = (OTHER, DROPPED_OUT, RELAPSE)  # competing risks, in the order that wins a tie
+
+
+def dropout_hazard(t, week: int, missed_last_week: int) -> float:
+    """Weekly dropout hazard in week `week` (0 first): highest in the first weeks, falling as
+    clients engage, and higher after a week with missed sessions."""
+    return t.dropout_weekly_hazard * t.dropout_missed_multiplier ** missed_last_week * (week + 1) ** -t.dropout_decline
+
+
+def relapse_hazard(t, hours: float) -> float:
+    """Weekly hazard of relapse in treatment: halved by every `relapse_halving_hours` received."""
+    return t.relapse_weekly_hazard * 0.5 ** (hours / t.relapse_halving_hours)
+
+
+def first_strike(now: float, until: float, left: tuple[float, ...], weekly: tuple[float, ...]) -> tuple[float, int]:
+    """When the first of the competing risks strikes before `until`, and which (index into RISKS).
+
+    Each risk strikes when its weekly hazard, held steady from `now`, uses up what is `left` of
+    the client's Exp(1) draw for it; (until, -1) when none strikes in time.
+    """
+    when, which = until, -1
+    for k in range(len(left)):
+        hazard = weekly[k]
+        if hazard > 0:
+            at = now + WEEK * left[k] / hazard
+            if at < when:
+                when, which = at, k
+    return when, which
+
+
+def planned_weeks(t, severity: str, plan_z: float) -> int:
+    """A client's plan: the typical length for their severity, varied log-normally."""
+    return min(max(round(t.planned_weeks[severity] * math.exp(t.plan_spread * plan_z)), 1), t.max_weeks)
+
+
+def review_interval_weeks(t) -> int:
+    """Plans are reviewed at the weekly team meeting nearest each review interval (4 weeks for 30 days)."""
+    return max(1, round(t.review_interval_days / WEEK))
+
+
+def exp1(u: float) -> float:
+    """An Exp(1) draw from a uniform: the cumulative hazard a client can take before a risk strikes."""
+    return -math.log(1.0 - u)
+
+
+class Stay:
+    """One client's course of IOP treatment so far: seat, plan, dose, absences and risks.
+
+    Hazards hold steady within a week (from the admission's weekday and hour to the same a week
+    later): `begin_week` sets them from the week before, `use_hazards` spends the client's draws
+    as time passes, and `review` applies the plan rules when a week ends.
+    """
+
+    __slots__ = ("client", "track", "group", "counsellor", "admitted", "plan_end", "max_end", "week",
+                 "week_end", "weekly", "left", "since", "strike", "held", "attended", "in_a_row", "missed",
+                 "missed_last_week", "hours", "last_attended", "next_individual", "next_meds", "review_booked",
+                 "outcome", "early_step_down", "on_discharge")
+
+    def __init__(self, client, track, group: int, counsellor: int, admitted: float, t, draws: list[float],
+                 medication: bool) -> None:
+        self.client, self.track, self.group, self.counsellor = client, track, group, counsellor
+        self.admitted = admitted
+        self.plan_end = admitted + WEEK * planned_weeks(t, client.severity, client.plan_z)
+        self.max_end = admitted + WEEK * t.max_weeks
+        self.week, self.week_end = -1, admitted
+        self.weekly = (0.0, 0.0, 0.0)
+        self.left = [exp1(u) for u in draws]  # in RISKS order
+        self.since = admitted
+        self.strike = None  # the timer of the next risk to strike this week, if any
+        self.held = self.attended = self.in_a_row = self.missed = self.missed_last_week = 0
+        self.hours = 0.0
+        self.last_attended = admitted
+        self.next_individual = admitted + 1.0  # afternoons, from the day after admission
+        self.next_meds = admitted if medication else math.inf
+        self.review_booked = math.inf  # a prescriber slot booked and not yet held
+        self.outcome: str | None = None
+        self.early_step_down = False
+        self.on_discharge = None  # called with the outcome when the client leaves IOP
+
+    def begin_week(self, t) -> None:
+        """Next week's hazards, from the week gone by."""
+        self.week += 1
+        self.week_end = self.admitted + WEEK * (self.week + 1)
+        self.weekly = (t.other_weekly_hazard, dropout_hazard(t, self.week, self.missed_last_week),
+                       relapse_hazard(t, self.hours))
+
+    def use_hazards(self, now: float) -> None:
+        """Spend each risk's draw by its hazard over the time since last asked."""
+        days, weekly, left = (now - self.since) / WEEK, self.weekly, self.left
+        left[0] -= weekly[0] * days
+        left[1] -= weekly[1] * days
+        left[2] -= weekly[2] * days
+        self.since = now
+
+    def end_week(self, t, review_weeks: int, step_down_draw) -> str | None:
+        """The week is over: the discharge code if the weekly review ends the stay, else None and
+        the next week begins."""
+        self.use_hazards(self.week_end)
+        outcome = self.review(t, review_weeks, step_down_draw)
+        if outcome is None:
+            self.begin_week(t)
+        return outcome
+
+    def review(self, t, review_weeks: int, step_down_draw) -> str | None:
+        """The weekly review at the week's end: the discharge code if the client leaves, else None.
+
+        Completion at the plan's end with attendance on track; off track, the plan is extended a
+        review interval (up to the longest plan), and a client still off track at the longest
+        plan moves on to standard OP.  At a review (every interval) a client on track past half
+        the plan may step down early (`step_down_draw()` decides).
+        """
+        self.missed_last_week, self.missed = self.missed, 0
+        on_track = self.held == 0 or self.attended >= t.completion_attendance * self.held
+        weeks_done = self.week + 1
+        if self.week_end >= self.plan_end - EPS:
+            if on_track:
+                return COMPLETED
+            if self.plan_end >= self.max_end - EPS:
+                self.early_step_down = True  # plan at its longest: on to standard OP
+                return TRANSFERRED
+            self.plan_end = min(self.plan_end + WEEK * review_weeks, self.max_end)
+        elif weeks_done % review_weeks == 0 and on_track and self.week_end - self.admitted >= (
+                self.plan_end - self.admitted) / 2 and step_down_draw():
+            self.early_step_down = True  # progress enough to step down
+            return TRANSFERRED
+        return None
