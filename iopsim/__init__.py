@@ -8,7 +8,6 @@
 import importlib
 
 from iopsim.core.errors import ScenarioError
-from iopsim.analysis.run import SimulationRun, simulate
 from iopsim.core.scenario import Scenario
 
 __all__ = ["Scenario", "ScenarioError", "SimulationRun", "simulate",
@@ -16,8 +15,10 @@ __all__ = ["Scenario", "ScenarioError", "SimulationRun", "simulate",
            "Comparison"]
 __version__ = "0.1.0"
 
-# experiments load pandas/scipy, so they are imported on first use, keeping `import iopsim` light
-_LAZY = {"replicate": "analysis.experiment", "Experiment": "analysis.experiment", "compare": "analysis.comparison",
+# runs and experiments load pandas and scipy, so they are imported on first use: `import iopsim`
+# stays quick for the command line and for a notebook that only builds a scenario
+_LAZY = {"simulate": "analysis.run", "SimulationRun": "analysis.run",
+         "replicate": "analysis.experiment", "Experiment": "analysis.experiment", "compare": "analysis.comparison",
          "grid": "analysis.comparison", "sensitivity": "analysis.comparison", "Comparison": "analysis.comparison",
          "warmup_curve": "analysis.warmup", "suggested_warm_up": "analysis.warmup"}
 

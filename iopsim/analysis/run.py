@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from functools import cached_property
 
+import pandas as pd
+
+from iopsim.analysis.kpis import compute
+from iopsim.analysis.story import story as told
+from iopsim.core.eventlog import COLUMNS, Columns
 from iopsim.core.program import Program
 from iopsim.core.scenario import Scenario
+from iopsim.core.vocabulary import EVENT_TYPES
 
 
 class SimulationRun:
@@ -19,27 +25,30 @@ class SimulationRun:
         self.end = program.end
 
     @cached_property
-    def events(self):
+    def events(self) -> pd.DataFrame:
         """The event log as a pandas DataFrame, one row per event (see eventlog.COLUMNS)."""
-        from iopsim.core.eventlog import EventLog
-
-        log = EventLog()
-        log.rows = self.rows
-        return log.to_frame()
+        return events_frame(self.rows)
 
     @cached_property
     def kpis(self) -> dict[str, float]:
-        """Every KPI named in kpis.CATALOGUE, for the reporting window."""
-        from iopsim.core.eventlog import Columns
-        from iopsim.analysis.kpis import compute
-
+        """Every KPI named in the catalogue (iopsim.analysis.catalogue), for the reporting window."""
         return compute(Columns.from_rows(self.rows), self.scenario)
 
     def story(self, client_id: int) -> str:
         """A plain-language account of one client's journey ("Day 3: referred by ...")."""
-        from iopsim.analysis.story import story
+        return told(self.events, int(client_id))
 
-        return story(self.events, int(client_id))
+
+def events_frame(rows: list[tuple], run: int = 0) -> pd.DataFrame:
+    """Log rows as a DataFrame sorted by time (ties keep the order things happened in)."""
+    frame = pd.DataFrame.from_records(rows, columns=COLUMNS).astype(
+        {"client": "int64", "episode": "int64", "time": "float64", "value": "float64"})
+    frame = frame.sort_values("time", kind="stable", ignore_index=True)
+    frame.insert(4, "event_type", frame["event"].map(EVENT_TYPES))
+    for col in ("event", "event_type", "stage", "resource", "detail"):
+        frame[col] = frame[col].astype("category")
+    frame["run"] = run
+    return frame
 
 
 def simulate(scenario: Scenario | None = None, *, seed=0) -> SimulationRun:

@@ -3,8 +3,9 @@
 Its events, their types and stages are named in ``iopsim.core.vocabulary``.
 
 Rows are kept as tuples while the model runs (cheap) and become a pandas DataFrame only when
-asked for.  Column names overlap vidigi's (`time`, `event`, `event_type`, `run`) so its
-animations can read the log once `client` is renamed `patient`.
+asked for (``iopsim.analysis.run.events_frame``).  Column names overlap vidigi's (`time`,
+`event`, `event_type`, `run`) so its animations can read the log once `client` is renamed
+`patient`.
 """
 
 from __future__ import annotations
@@ -22,19 +23,6 @@ class EventLog:
 
     def __init__(self) -> None:
         self.rows: list[tuple] = []
-
-    def to_frame(self, run: int = 0):
-        """The log as a DataFrame sorted by time (ties keep the order things happened in)."""
-        import pandas as pd  # here, not at the top: the model imports this module and `import iopsim` stays light
-
-        frame = pd.DataFrame.from_records(self.rows, columns=COLUMNS).astype(
-            {"client": "int64", "episode": "int64", "time": "float64", "value": "float64"})
-        frame = frame.sort_values("time", kind="stable", ignore_index=True)
-        frame.insert(4, "event_type", frame["event"].map(EVENT_TYPES))
-        for col in ("event", "event_type", "stage", "resource", "detail"):
-            frame[col] = frame[col].astype("category")
-        frame["run"] = run
-        return frame
 
 
 class Lookup:
