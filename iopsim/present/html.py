@@ -67,10 +67,5 @@ def table(head: Sequence[str], groups: Iterable[tuple[str | None, Sequence[Row]]
     return Markup(_macros().table(list(head), list(groups), css_class))
 
 
-def header(title: str, facts: Sequence[tuple[str, str]]) -> Markup:
-    """A page's title and its facts (scenario, seed ...), with today's date and iopsim's version."""
-    return Markup(_macros().header(title, list(facts), datetime.now(), __version__))
-
-
 def _macros() -> Any:
     return ENVIRONMENT.get_template("macros.html").module
