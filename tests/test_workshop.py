@@ -370,7 +370,8 @@ def test_charts_have_summaries(played, card):
 
 @pytest.mark.parametrize("modules, heavy", [
     # the team's app: no widgets until a form is built, and none of the facilitator's charts
-    ("iopsim.workshop, iopsim.workshop.forms", ("ipywidgets", "IPython", "matplotlib", "nbconvert", "pandas")),
+    # (pandas comes with simulate, which the plan preview runs)
+    ("iopsim.workshop, iopsim.workshop.forms", ("ipywidgets", "IPython", "matplotlib", "nbconvert")),
     # the facilitator's side: optional dependencies only when a form is built or a notebook printed
     ("iopsim.workshop.tournament, iopsim.workshop.charts, iopsim.workshop.handouts",
      ("ipywidgets", "IPython", "nbconvert", "nbclient", "nbformat")),
