@@ -37,8 +37,11 @@ class _Missing:
 MISSING = _Missing()
 
 
-class ScenarioError(ValueError):
-    """An invalid scenario; ``problems`` lists every fault, ``source`` names the file if any."""
+class ProblemsError(ValueError):
+    """Invalid input of some kind (``what``): ``problems`` lists every fault with the field it is in,
+    ``source`` names the file if any, so one message shows them all."""
+
+    what = "Input"
 
     def __init__(self, problems: list[tuple[str, Any, str]], source: str | None = None) -> None:
         self.problems = [Problem(*p) for p in problems]
@@ -47,11 +50,17 @@ class ScenarioError(ValueError):
 
     def __str__(self) -> str:
         n = len(self.problems)
-        head = f"Scenario has {n} problem{'s' if n != 1 else ''}:"
+        head = f"{self.what} has {n} problem{'s' if n != 1 else ''}:"
         if self.source:
             head = f"{self.source}: {head}"
         lines = [f"  {p.path}: got {show_value(p.value, exact=True)}; allowed: {p.allowed}" for p in self.problems]
         return "\n".join([head, *lines])
+
+
+class ScenarioError(ProblemsError):
+    """An invalid scenario."""
+
+    what = "Scenario"
 
 
 @contextmanager

@@ -24,8 +24,8 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from iopsim.analysis import catalogue
 from iopsim.core import paths
-from iopsim.core.errors import Problem, ScenarioError
-from iopsim.core.formatting import did_you_mean, format_value, show_value
+from iopsim.core.errors import ProblemsError, ScenarioError
+from iopsim.core.formatting import did_you_mean, format_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import read_scenario_file
 from iopsim.present import html
@@ -47,21 +47,10 @@ def cards_folder() -> Path:
 
 
 # ================================================================================= errors
-class CardError(ValueError):
-    """An invalid challenge card: ``problems`` lists every fault with the field it is in."""
+class CardError(ProblemsError):
+    """An invalid challenge card."""
 
-    def __init__(self, problems: list[tuple[str, Any, str]], source: str | None = None) -> None:
-        self.problems = [Problem(*p) for p in problems]
-        self.source = source
-        super().__init__(self.problems, source)
-
-    def __str__(self) -> str:
-        n = len(self.problems)
-        head = f"Challenge card has {n} problem{'s' if n != 1 else ''}:"
-        if self.source:
-            head = f"{self.source}: {head}"
-        return "\n".join([head, *(f"  {p.path}: got {show_value(p.value, exact=True)}; allowed: {p.allowed}"
-                                  for p in self.problems)])
+    what = "Challenge card"
 
 
 # ============================================================================ card format
