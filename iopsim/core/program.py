@@ -76,6 +76,7 @@ class Program(World):
         """A client arrives (the timeout's value): the front desk takes the referral."""
         self.journeys.desk.refer(arrival.value)
 
+
 def pick_many(options_and_cumulative: tuple[tuple, tuple[float, ...]], u: np.ndarray) -> list:
     """One option per uniform draw, by cumulative probabilities (as Stream.pick, vectorised)."""
     options, cums = options_and_cumulative

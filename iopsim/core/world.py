@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import simpy
 from pydantic import BaseModel
 
-from iopsim.core.calendar import HOUR, Calendar, OpeningHours, share_whole_slots
+from iopsim.core.calendar import HOUR, WEEKDAYS, Calendar, OpeningHours, share_whole_slots
 from iopsim.core.clinic import AppointmentBook, Clinic
 from iopsim.core.eventlog import EventLog
 from iopsim.core.relapse import RelapseCurves
@@ -22,7 +22,7 @@ from iopsim.core.streams import AttendanceBeta, Streams
 from iopsim.core.timetable import Timetable
 
 STAGES = ("assessment", "waitlist", "iop", "op", "aftercare")
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
+WORKDAYS = WEEKDAYS[:5]  # staff see clients Monday to Friday
 
 
 class World:
@@ -44,10 +44,10 @@ class World:
         self.attendance = AttendanceBeta(treat.attendance_mean, treat.attendance_spread)
         self.relapse = RelapseCurves(scenario.relapse)
         # individual and outpatient sessions: one afternoon slot on each open weekday
-        self.counselling_slots = OpeningHours(self.calendar, WEEKDAYS, 13.0, 4.0, self.end).openings
+        self.counselling_slots = OpeningHours(self.calendar, WORKDAYS, 13.0, 4.0, self.end).openings
         self.seats = Seats(self.env, scenario, self.calendar, self.end)
         prescribers = AppointmentBook(
-            OpeningHours(self.calendar, WEEKDAYS, 9.0, staff.prescriber_hours_per_week / 5, self.end),
+            OpeningHours(self.calendar, WORKDAYS, 9.0, staff.prescriber_hours_per_week / 5, self.end),
             staff.prescribers, treat.medication_visit_hours * HOUR)
         self.timetable = Timetable(self.env, scenario, self.seats, self.streams, self.log, prescribers,
                                    self.counselling_slots)

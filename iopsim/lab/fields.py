@@ -17,9 +17,8 @@ import annotated_types as at
 import ipywidgets as w
 from pydantic import BaseModel
 
+from iopsim.core.calendar import WEEKDAYS
 from iopsim.lab.hints import ITEM_LIMITS, first_line, hint_of, is_group, label_of, plain_hint
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 HIDDEN: dict[str, str] = {}
 """Dotted paths of scenario fields deliberately left off the form, each with the reason.
