@@ -242,7 +242,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     # lazy: the report loads pandas and matplotlib, which `iopsim --help` must not wait for
-    from iopsim.present import exports, report, text_tables
+    from iopsim.present import report, text_tables
 
     if args.kpis and args.precision is None:
         raise CommandError("--kpis chooses the KPIs that must reach --precision; give --precision too", USAGE_ERROR)
@@ -263,8 +263,7 @@ def _run(args: argparse.Namespace) -> int:
     if isinstance(precision, dict) and precision and not precision.get("reached", True):
         _err(f"Note: the precision {args.precision:g} was not reached within --max-reps {args.max_reps}; "
              "the report lists how close each KPI came.")
-    saved = _save(out, lambda: [report.experiment_report(experiment, out / "report.html"),
-                                *exports.export_tables(experiment, out).values()])
+    saved = _save(out, lambda: list(report.write_results(experiment, out).values()))
     _out(f"{scenario.name}: {reps} replications, seed {args.seed}; each {report.horizon_words(scenario)}\n")
     _out(text_tables.summary_text(experiment.summary))
     if saved:
@@ -274,7 +273,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     # lazy: the report loads pandas and matplotlib, which `iopsim --help` must not wait for
-    from iopsim.present import exports, report, text_tables
+    from iopsim.present import report, text_tables
 
     files = [args.baseline, *args.alternatives]
     scenarios = [_load(f) for f in files]  # every file checked before anything runs
@@ -285,8 +284,7 @@ def _compare(args: argparse.Namespace) -> int:
     comparison = _interruptible(out, lambda: iopsim.compare(
         scenarios[0], *scenarios[1:], reps=args.reps, seed=args.seed, workers=args.workers,
         scheduler=args.scheduler, names=names, progress=_progress(args), out=out))
-    saved = _save(out, lambda: [report.comparison_report(comparison, out / "report.html"),
-                                *exports.export_tables(comparison, out).values()])
+    saved = _save(out, lambda: list(report.write_results(comparison, out).values()))
     verdicts = getattr(comparison, "verdicts", {}) or {}
     if verdicts:
         _out("Verdicts")

@@ -34,8 +34,7 @@ from iopsim.lab.page import Page
 from iopsim.lab.results_tab import ResultsTab
 from iopsim.lab.sweep_tab import SweepTab
 from iopsim.present import html
-from iopsim.present.exports import export_tables
-from iopsim.present.report import experiment_report
+from iopsim.present.report import write_results
 from iopsim.present.text_tables import summary_text
 
 
@@ -87,8 +86,7 @@ class ScenarioLab:
         out = Path(out)
         scenario = self.form.to_scenario()
         experiment = self.results.run(scenario, out=out)
-        written = {"report.html": experiment_report(experiment, out / "report.html"),
-                   **export_tables(experiment, out)}
+        written = write_results(experiment, out)
         print(f"{scenario.name}: {experiment.reps} replications, seed {self.page.seed.value}\n")
         print(summary_text(experiment.summary, self.page.kpis()))
         print("\nWritten: " + ", ".join(str(p) for p in written.values()))

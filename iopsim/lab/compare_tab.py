@@ -21,8 +21,7 @@ from iopsim.core.scenario import Scenario
 from iopsim.lab.page import Page, download_files, html_widget
 from iopsim.lab.tables import comparison_table
 from iopsim.present import html, plots
-from iopsim.present.exports import export_tables
-from iopsim.present.report import comparison_report
+from iopsim.present.report import write_results
 
 MAX_ALTERNATIVES = 4
 
@@ -149,9 +148,7 @@ class CompareTab:
         if self.comparison is None:
             self.page.problem_text("Press Compare first: the report describes the last comparison.")
             return
-        self.files.value = download_files(lambda folder: {
-            "report.html": comparison_report(self.comparison, folder / "report.html"),
-            **export_tables(self.comparison, folder)})
+        self.files.value = download_files(lambda folder: write_results(self.comparison, folder))
 
 
 def _baseline(cmp: Comparison) -> str:

@@ -59,11 +59,12 @@ class Field:
         raise NotImplementedError
 
     def get(self) -> Any:
-        """The value as plain data (lists and dicts), ready for Scenario.from_dict."""
-        raise NotImplementedError
+        """The value as plain data (lists and dicts), ready for Scenario.from_dict; a one-widget
+        field's value is its widget's."""
+        return self.control.value
 
     def set(self, value: Any) -> None:
-        raise NotImplementedError
+        self.control.value = value
 
     def leaves(self) -> Iterator[tuple[str, "Field"]]:
         """(dotted path, field) for this field, or for each field inside it (lists of tracks)."""
@@ -81,30 +82,15 @@ class NumberField(Field):
         low, high = limits(self.info.metadata)
         return self._tip(number_widget(self.annotation is int, low, high))
 
-    def get(self) -> Any:
-        return self.control.value
-
-    def set(self, value: Any) -> None:
-        self.control.value = value
-
 
 class ChoiceField(Field):
     def build(self) -> w.Widget:
         return self._tip(w.Dropdown(options=typing.get_args(self.annotation), layout=w.Layout(width="160px")))
 
-    def get(self) -> Any:
-        return self.control.value
-
-    def set(self, value: Any) -> None:
-        self.control.value = value
-
 
 class BoolField(Field):
     def build(self) -> w.Widget:
         return self._tip(w.Checkbox(indent=False, layout=w.Layout(width="40px")))
-
-    def get(self) -> bool:
-        return self.control.value
 
     def set(self, value: Any) -> None:
         self.control.value = bool(value)
@@ -113,9 +99,6 @@ class BoolField(Field):
 class TextField(Field):
     def build(self) -> w.Widget:
         return self._tip(w.Text(layout=w.Layout(width="260px")))
-
-    def get(self) -> str:
-        return self.control.value
 
     def set(self, value: Any) -> None:
         self.control.value = str(value)

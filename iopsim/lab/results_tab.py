@@ -18,8 +18,7 @@ from iopsim.core.scenario import Scenario
 from iopsim.lab.page import Page, download_files, html_widget
 from iopsim.lab.tables import run_words, summary_table
 from iopsim.present import plots
-from iopsim.present.exports import export_tables
-from iopsim.present.report import experiment_report
+from iopsim.present.report import write_results
 
 CHART_KPIS = frozenset(catalogue.HEADLINE + catalogue.SWEEP)
 """The results chart: the headline KPIs and the sweep's staff use and cost per completed episode
@@ -78,6 +77,4 @@ class ResultsTab:
         if self.experiment is None:
             self.page.problem_text("Press Run first: the report describes the last run.")
             return
-        self.files.value = download_files(lambda folder: {
-            "report.html": experiment_report(self.experiment, folder / "report.html"),
-            **export_tables(self.experiment, folder)})
+        self.files.value = download_files(lambda folder: write_results(self.experiment, folder))

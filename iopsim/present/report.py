@@ -26,10 +26,20 @@ from iopsim.analysis.catalogue import group_of, grouped, label
 from iopsim.analysis.stats import reading
 from iopsim.core.formatting import as_float, format_interval, format_value, number, show_value, unit_label
 from iopsim.core.paths import flatten
+from iopsim.analysis.comparison import Comparison
 from iopsim.core.scenario_file import scenario_to_yaml
 from iopsim.present import html, plots
+from iopsim.present.exports import export_tables
 from iopsim.present.html import Cell, Row
 from iopsim.present.text_tables import unit_of
+
+
+def write_results(result: Any, folder: Any) -> dict[str, Path]:
+    """Everything a run or a comparison leaves for a board: report.html and the tables beside it
+    (CSV, and results.xlsx where openpyxl is installed); returns file name -> path."""
+    folder = Path(folder)
+    page = comparison_report if isinstance(result, Comparison) else experiment_report
+    return {"report.html": page(result, folder / "report.html"), **export_tables(result, folder)}
 
 
 def experiment_report(experiment: Any, path: Any) -> Path:
