@@ -6,8 +6,11 @@ columns), so the tests stay valid however the model computes a client's journey 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
+import pytest
 
 import iopsim
 from iopsim.core.scenario import Scenario
@@ -63,3 +66,10 @@ def time_on(joins: pd.Series, leaves: pd.Series, end: float) -> np.ndarray:
     left = leaves.reindex(joins.index).to_numpy(dtype=float)
     left = np.where(np.isnan(left), end, left)
     return left - joins.to_numpy(dtype=float)
+
+
+@pytest.fixture
+def test_seed() -> int:
+    """The seed of the statistical tests: IOPSIM_TEST_SEED (default 0), so that
+    benchmarks/seed_sweep.py can run every claim on several seeds."""
+    return int(os.environ.get("IOPSIM_TEST_SEED", "0"))

@@ -48,7 +48,8 @@ def scenarios(draw) -> Scenario:
     planned = {s: draw(one_of(8, 4, 12, 1)) for s in ("low", "moderate", "high")}
     data = {
         "referrals": {"per_week": draw(one_of(7.0, 12.0, 3.0, 20.0, 0.0)),
-                      "evening_share": draw(one_of(0.4, 0.0, 1.0, 0.8))},
+                      "evening_share": draw(one_of(0.4, 0.0, 1.0, 0.8)),
+                      "abstinent_share": draw(one_of(0.3, 0.0, 1.0))},
         "intake": {"mode": draw(one_of("booked", "walk_in")),
                    "assessors": draw(one_of(2, 1, 3, 0)),
                    "assessor_hours_per_week": draw(one_of(15.0, 40.0, 5.0, 8.0)),
@@ -59,7 +60,9 @@ def scenarios(draw) -> Scenario:
                    "admission": draw(one_of("rolling", "cohort")),
                    "cohort_interval_weeks": draw(one_of(4, 1, 6)),
                    "step_down_priority": draw(st.booleans()),
-                   "patience_mean_days": draw(one_of(30.0, 200.0, 2.0))},
+                   "patience_mean_days": draw(one_of(30.0, 200.0, 2.0)),
+                   "admission_lead_days": draw(one_of(7.0, 0.0, 2.5)),
+                   "day_clients_take_evening_seats": draw(st.booleans())},
         "treatment": {"planned_weeks": planned, "max_weeks": max(planned.values()) + draw(one_of(4, 0, 10)),
                       "plan_spread": draw(one_of(0.8, 0.0, 1.5)),
                       "attendance_mean": draw(one_of(0.8, 0.5, 1.0, 0.2)),
@@ -72,8 +75,11 @@ def scenarios(draw) -> Scenario:
                       "individual_sessions_per_week": draw(one_of(1, 0, 2))},
         "staff": {"iop_counsellors": draw(one_of(2, 3, 1, 4, 0)), "iop_caseload_cap": draw(one_of(12, 5, 15, 1)),
                   "op_counsellors": draw(one_of(1, 2, 0)), "op_caseload_cap": draw(one_of(10, 1, 3)),
-                  "prescribers": draw(one_of(1, 2, 0))},
+                  "prescribers": draw(one_of(1, 2, 0)),
+                  "counsellor_hours_per_week": draw(one_of(32.0, 6.0, 12.0)),
+                  "documentation_hours_per_client": draw(one_of(0.5, 0.0, 2.0))},
         "relapse": {"readmission_probability": draw(one_of(0.5, 0.0, 1.0)),
+                    "leave_waitlist_after_relapse": draw(one_of(0.5, 0.0, 1.0)),
                     "readmission_delay_mean_days": draw(one_of(30.0, 5.0))},
         "calendar": {"holidays": draw(st.one_of(st.just([0, 147, 185, 245, 332, 359]),
                                                 st.lists(st.integers(0, 364), max_size=8, unique=True)))},
@@ -189,18 +195,21 @@ def check_invariants(s: Scenario, seed: int) -> None:
         assert visits.groupby("time").size().max() <= s.staff.prescribers
     check_admissions(s, ev, adm)
     check_no_idle_seats(s, ev, end)
-    # evening-only clients sit in evening tracks when there are day tracks
+    # evening-only clients sit in evening tracks when there are day tracks; others by day, or in the
+    # evening where the scenario lets them
     if any(not t.evening for t in s.tracks.tracks):
         join = rows(ev, "waitlist_join").set_index(key).resource
         evening_only = join.reindex(adm.index) == "evening"
         in_evening = adm.resource.map(lambda g: tracks[track_of(g)].evening)
-        assert (evening_only == in_evening).all()
+        assert in_evening[evening_only].all()
+        if not s.tracks.day_clients_take_evening_seats:
+            assert not in_evening[~evening_only].any()
 
 
 def check_admissions(s: Scenario, ev, adm) -> None:
     """Admissions happen at a session of the track (the first of a period, for cohorts), first come
-    first served within priority: nobody who could sit in that track and came earlier (or has
-    priority) is passed over and left waiting."""
+    first served within priority (an evening track: evening-only clients first): nobody who could
+    sit in that track and came earlier (or has priority) is passed over and left waiting."""
     if adm.empty:
         return
     key = ["client", "episode"]
@@ -221,7 +230,7 @@ def check_admissions(s: Scenario, ev, adm) -> None:
     joins = rows(ev, "waitlist_join").set_index(key)
     source = rows(ev, "referral").set_index(key).resource.reindex(joins.index)
     priority = np.where((source == "step_down") & s.tracks.step_down_priority, 0, 1)
-    left = ev[ev.event.isin(["admitted", "reneged"])].groupby(key, observed=True).time.first()
+    left = waitlist_left(ev)
     leave = left.reindex(joins.index).fillna(np.inf).to_numpy()
     join_time = joins.time.to_numpy()
     evening_only = (joins.resource == "evening").to_numpy()
@@ -231,11 +240,30 @@ def check_admissions(s: Scenario, ev, adm) -> None:
         n = pos[k]
         t = tracks[track_of(row.resource)]
         T = row.time
-        fits = (evening_only == t.evening) if day_tracks else np.ones(len(joins), bool)
+        fits = can_sit(s, evening_only, t, day_tracks)
         ahead = (priority < priority[n]) | ((priority == priority[n]) & (join_time < join_time[n] - 1e-9))
-        passed_over = fits & ahead & (join_time < T - 1e-9) & (leave > T + 1e-9)
+        if t.evening and day_tracks:  # an evening track offers its seats to evening-only clients first
+            ahead = np.where(evening_only == evening_only[n], ahead, evening_only)
+        ready = join_time + s.tracks.admission_lead_days < T + 1e-9
+        passed_over = fits & ahead & ready & (join_time < T - 1e-9) & (leave > T + 1e-9)
         assert not passed_over.any(), \
             f"{k} admitted at {T:.3f} to {row.resource} ahead of {list(joins.index[passed_over])[:3]}"
+
+
+def waitlist_left(ev):
+    """When each waitlist episode left it: admitted, gave up, or left after a relapse."""
+    key = ["client", "episode"]
+    left = ev[(ev.event == "admitted") | ((ev.event == "exit") & (ev.stage == "waitlist"))]
+    return left.groupby(key, observed=True).time.first()
+
+
+def can_sit(s: Scenario, evening_only: np.ndarray, track, day_tracks: bool) -> np.ndarray:
+    """Which waiting clients may take a seat in `track`."""
+    if not day_tracks:
+        return np.ones(len(evening_only), bool)
+    if track.evening:
+        return evening_only | s.tracks.day_clients_take_evening_seats
+    return ~evening_only
 
 
 def admitting_sessions(s: Scenario, track, end: float) -> list[float]:
@@ -264,7 +292,7 @@ def check_no_idle_seats(s: Scenario, ev, end: float) -> None:
         return
     adm = rows(ev, "admitted").set_index(key)
     dis = rows(ev, "iop_discharge").set_index(key)
-    left = ev[ev.event.isin(["admitted", "reneged"])].groupby(key, observed=True).time.first()
+    left = waitlist_left(ev)
     leave = left.reindex(joins.index).fillna(np.inf).to_numpy()
     join_time = joins.time.to_numpy()
     evening_only = (joins.resource == "evening").to_numpy()
@@ -275,10 +303,11 @@ def check_no_idle_seats(s: Scenario, ev, end: float) -> None:
     for t in s.tracks.tracks:
         if t.groups == 0 or counsellors == 0:
             continue
-        fits = (evening_only == t.evening) if day_tracks else np.ones(len(joins), bool)
+        fits = can_sit(s, evening_only, t, day_tracks)
         in_track = adm.resource.map(track_of).to_numpy() == t.name
         for T in admitting_sessions(s, t, end):
-            waiting = fits & (join_time < T - 1e-9) & (leave > T + 1e-9)
+            ready = join_time + s.tracks.admission_lead_days < T - 1e-9
+            waiting = fits & ready & (leave > T + 1e-9)
             if not waiting.any():
                 continue
             # enrolled just after the session: a seat freed at the very same time may come too late

@@ -16,6 +16,8 @@ from iopsim.analysis import monitors
 from iopsim.core.eventlog import Columns, Lookup
 from iopsim.core.vocabulary import DISCHARGE_CODES, stage_after
 
+AFTER_DISCHARGE = ("community", "op", "aftercare")  # where a relapse after the IOP discharge happens
+
 
 def compute(events, scenario) -> dict[str, float]:
     """Every KPI of CATALOGUE from a run's event log, for the window after the warm-up.
@@ -62,11 +64,16 @@ def compute(events, scenario) -> dict[str, float]:
     # among referrals whose road to treatment has ended either way (those still waiting at the end are censored)
     placed = inside("placed")
     started_elsewhere = int((detail[placed] != "iop").sum())  # standard outpatient or a higher level of care
-    resolved = k["lost_no_show"] + k["lost_reneged"] + len(admitted) + started_elsewhere
-    k["lost_before_treatment_share"] = _share(k["lost_no_show"] + k["lost_reneged"], resolved)
+    lost = k["lost_no_show"] + int((log.stage[exits] == "waitlist").sum())  # gave up, or relapsed and left
+    resolved = lost + len(admitted) + started_elsewhere
+    k["lost_before_treatment_share"] = _share(lost, resolved)
+    k["lost_after_assessment_share"] = _lost_after_assessment(log, placed)
 
     k["admissions"] = len(admitted)
     k["admissions_per_year"] = len(admitted) / years
+    earlier = Lookup.first(key[rows("referral")], value[rows("referral")]).at(key[admitted])
+    k["admissions_with_prior_episode_share"] = _share(int((earlier >= 1).sum()), len(admitted))
+    k["retained_to_4th_session_share"] = _retained_to_session(log, admitted, end, sessions=4)
     waitlist, census, op = (step := levels(log))["waitlist"], step["census"], step["op"]
     k["waitlist_mean"] = monitors.time_average(waitlist, warm_up, end)
     k["waitlist_max"] = monitors.maximum(waitlist, warm_up, end)
@@ -77,8 +84,15 @@ def compute(events, scenario) -> dict[str, float]:
     attendees, caps, hours = _group_sessions(log, inside("group_attended"), tracks)
     k["group_fill_mean"] = _mean(attendees / caps) if attendees.size else math.nan
     needed = np.where(attendees > tracks.co_facilitation_above, 2, 1)
-    k["group_sessions_short_of_facilitators"] = int((needed > staff.iop_counsellors).sum())
-    booked_hours = float((needed * hours).sum()) + float(value[inside("individual_session")].sum())
+    group_cancelled, group_held = len(inside("group_cancelled")), len(inside("group_attended")) + len(
+        inside("group_missed"))
+    k["group_sessions_cancelled_share"] = _share(group_cancelled, group_cancelled + group_held)
+    individual_held = np.concatenate([inside("individual_session"), inside("individual_missed")])
+    individual_cancelled = inside("individual_cancelled")
+    k["individual_sessions_cancelled_share"] = _share(len(individual_cancelled),
+                                                      len(individual_cancelled) + len(individual_held))
+    booked_hours = (float((needed * hours).sum()) + float(value[individual_held].sum())
+                    + staff.documentation_hours_per_client * k["census_mean"] * weeks)
     k["counsellor_utilisation"] = _share(booked_hours, staff.iop_counsellors * staff.counsellor_hours_per_week * weeks)
     booked = np.nansum(value[inside("assessed")]) + np.nansum(value[inside("no_show")])
     intake = scenario.intake
@@ -113,6 +127,8 @@ def compute(events, scenario) -> dict[str, float]:
         k[f"relapse_{months}m_after_discharge"] = monitors.kaplan_meier_failure(duration, relapsed, days)
     completed = followed_outcome == "completed"
     k["relapse_12m_after_completion"] = monitors.kaplan_meier_failure(duration[completed], relapsed[completed], 365.0)
+    k["relapse_6m_after_leaving_early"] = monitors.kaplan_meier_failure(duration[~completed], relapsed[~completed],
+                                                                        182.5)
     dropped = followed_outcome == "dropped_out"
     k["relapse_6m_after_dropout"] = monitors.kaplan_meier_failure(duration[dropped], relapsed[dropped], 182.5)
 
@@ -133,8 +149,10 @@ def compute(events, scenario) -> dict[str, float]:
 def levels(log: Columns) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The waitlist, IOP census and standard outpatient census as step functions over the run."""
     time, rows = log.time, log.rows_of
+    exits = rows("exit")
+    left_waitlist = exits[log.stage[exits] == "waitlist"]  # gave up, or relapsed and left
     return {"waitlist": monitors.level(time[rows("waitlist_join")],
-                                       np.concatenate([time[rows("admitted")], time[rows("reneged")]])),
+                                       np.concatenate([time[rows("admitted")], time[left_waitlist]])),
             "census": monitors.level(time[rows("admitted")], time[rows("iop_discharge")]),
             "op": monitors.level(time[rows("op_start")], time[rows("op_end")])}
 
@@ -182,16 +200,40 @@ def _group_sessions(log: Columns, attended: np.ndarray, tracks) -> tuple[np.ndar
 
 
 def followed_after_discharge(log: Columns, discharges: np.ndarray, end: float):
-    """Per IOP discharge not stepped up: days to the first relapse after it (or to the end), and its code."""
+    """Per IOP discharge not stepped up: days to the first relapse after it (or to `end`, where
+    follow-up stops: a relapse after `end` is not seen), and its code.  A client who left
+    straight after a relapse in treatment is using at discharge: relapsed at day 0."""
     exits = log.rows_of("exit")
     stepped_up = np.unique(log.key[exits[log.detail[exits] == "stepped_up"]])
     keep = discharges[~np.isin(log.key[discharges], stepped_up)]
     relapses = log.rows_of("relapse")
-    relapses = relapses[log.stage[relapses] != "iop"]
+    relapses = relapses[np.isin(log.stage[relapses], AFTER_DISCHARGE)]
     first_relapse = Lookup.first(log.key[relapses], log.time[relapses]).at(log.key[keep])
-    relapsed = ~np.isnan(first_relapse)
+    in_treatment = log.rows_of("relapse_in_treatment")
+    left_using = in_treatment[log.detail[in_treatment] == "drop_out"]
+    first_relapse = np.where(np.isin(log.key[keep], log.key[left_using]), log.time[keep], first_relapse)
+    relapsed = first_relapse < end  # NaN (never) compares False
     duration = np.where(relapsed, first_relapse, end) - log.time[keep]
     return duration, relapsed, log.detail[keep]
+
+
+def _lost_after_assessment(log: Columns, placed: np.ndarray) -> float:
+    """Of the clients placed in IOP at assessment whose wait has ended, the share who never started
+    (gave up, or left the waitlist after a relapse); those still waiting at the end are censored."""
+    to_iop = log.key[placed[log.detail[placed] == "iop"]]
+    exits = log.rows_of("exit")
+    lost = np.isin(to_iop, log.key[exits[log.stage[exits] == "waitlist"]])
+    started = np.isin(to_iop, log.key[log.rows_of("admitted")])
+    return _share(int(lost.sum()), int(lost.sum() + started.sum()))
+
+
+def _retained_to_session(log: Columns, admitted: np.ndarray, end: float, sessions: int) -> float:
+    """Of the clients admitted at least six weeks before `end`, the share who came to `sessions`
+    group sessions (NIATx's continuation measure, the 2nd-4th session)."""
+    followed = admitted[log.time[admitted] <= end - 42.0]
+    attended = log.rows_of("group_attended")
+    count = Lookup.sum_by_key(log.key[attended], np.ones(attended.size)).at(log.key[followed])
+    return _share(int((np.nan_to_num(count) >= sessions).sum()), followed.size)
 
 
 def _quantile(values, q: float) -> float:

@@ -1,12 +1,14 @@
-"""How long to warm up: Welch's moving average of the IOP census and waitlist from an empty start.
+"""How long to warm up: Welch's moving average of the IOP census, the waitlist and the referrals
+from an empty start.
 
-The program starts empty, so the first weeks under-count the census and the waitlist.  KPIs
+The program starts empty, so the first weeks under-count the census and the waitlist, and the
+first years the referrals: past clients who relapse and ask again come back over years.  KPIs
 leave out a warm-up period (``run.warm_up_days``); this module helps choose it.
 
 ``warmup_curve`` runs a few replications with no warm-up and returns, per time bin, the mean
-over replications of the time-weighted IOP census and waitlist length, with Welch's moving
-average of each.  ``suggested_warm_up`` reads off the first day after which both moving averages
-stay settled.
+over replications of the time-weighted IOP census and waitlist length and of the referrals per
+week, with Welch's moving average of each.  ``suggested_warm_up`` reads off the first day after
+which every moving average stays settled.
 
 The settling rule (per series): the reference level is the mean of the series over the last
 quarter of the bins; the band around it is ±5% of the reference, widened to at least ±0.5
@@ -32,7 +34,7 @@ from iopsim.core.scenario import Scenario
 
 TOLERANCE = 0.05   # share of the final-quarter level
 FLOOR = 0.5        # clients: the band is never narrower than this either side
-SERIES = ("census", "waitlist")
+SERIES = ("census", "waitlist", "referrals")
 
 
 def welch_moving_average(values: Any, window: int) -> np.ndarray:
@@ -77,15 +79,15 @@ def _binned(step: tuple[np.ndarray, np.ndarray], edges: np.ndarray) -> np.ndarra
 
 def warmup_curve(scenario: Scenario | None = None, *, reps: int = 5, seed: Any = 0, days: float | None = None,
                  bin_days: float = 7, window: int = 4) -> pd.DataFrame:
-    """Census and waitlist per time bin from an empty start, mean over ``reps`` replications.
+    """Census, waitlist and referrals per week, per time bin from an empty start, mean over ``reps`` replications.
 
     Runs ``scenario`` (default: the built-in one) with no warm-up for ``days`` (default its
     warm_up_days + horizon_days), replication i with seed (seed, i), locally (the event log is
-    needed).  Columns: bin, start_day, end_day, census, waitlist (time-weighted means in the bin,
-    averaged over replications), census_ma, waitlist_ma (Welch moving average over ``window``
-    bins either side), census_settled, waitlist_settled (True from the bin on which that series
-    has settled, by the rule in the module docstring), settled (both).  ``frame.attrs`` holds
-    "settled_day" per series (or NaN), "suggested_warm_up_days" (``suggested_warm_up``),
+    needed).  Columns: bin, start_day, end_day, census, waitlist (time-weighted means in the bin),
+    referrals (per week in the bin), each averaged over replications, with its Welch moving
+    average over ``window`` bins either side (``census_ma`` ...) and whether it has settled from
+    that bin on, by the rule in the module docstring (``census_settled`` ...); settled (all).
+    ``frame.attrs`` holds "settled_day" per series (or NaN), "suggested_warm_up_days" (``suggested_warm_up``),
     "warm_up_days" (the scenario's current setting, for comparison), "reps", "seed", "window"
     and "bin_days".
     """
@@ -102,9 +104,11 @@ def warmup_curve(scenario: Scenario | None = None, *, reps: int = 5, seed: Any =
     edges = np.arange(n_bins + 1) * float(bin_days)
     totals = {name: np.zeros(n_bins) for name in SERIES}
     for i in range(reps):
-        step = levels(Columns.from_rows(simulate(run_scenario, seed=replication_seed(seed, i)).rows))
+        log = Columns.from_rows(simulate(run_scenario, seed=replication_seed(seed, i)).rows)
+        step = levels(log)
         totals["waitlist"] += _binned(step["waitlist"], edges)
         totals["census"] += _binned(step["census"], edges)
+        totals["referrals"] += np.histogram(log.time[log.rows_of("referral")], edges)[0] * 7.0 / bin_days
     frame = pd.DataFrame({"bin": np.arange(n_bins), "start_day": edges[:-1], "end_day": edges[1:]})
     settled_day = {}
     for name in SERIES:
@@ -115,7 +119,7 @@ def warmup_curve(scenario: Scenario | None = None, *, reps: int = 5, seed: Any =
         frame[f"{name}_ma"] = moving
         frame[f"{name}_settled"] = (frame["bin"] >= first) if first is not None else False
         settled_day[name] = float(edges[first]) if first is not None else math.nan
-    frame["settled"] = frame["census_settled"] & frame["waitlist_settled"]
+    frame["settled"] = np.logical_and.reduce([frame[f"{name}_settled"] for name in SERIES])
     frame.attrs.update(settled_day=settled_day, reps=reps, seed=seed, window=window, bin_days=float(bin_days),
                        warm_up_days=float(scenario.run.warm_up_days),
                        suggested_warm_up_days=suggested_warm_up(frame))

@@ -20,6 +20,7 @@ from iopsim.core.clinic import Clinic
 from iopsim.core.streams import Exponential, Fixed, Streams
 
 ATTEMPTS = ("attempt 1", "attempt 2")  # an assessment may be rebooked once
+SHOW = ("show_1", "show_2")  # the client's own draw for each attempt
 
 
 class FrontDesk:
@@ -36,14 +37,15 @@ class FrontDesk:
         self.length = (Exponential if intake.assessment_duration == "exponential" else Fixed)(
             intake.assessment_hours * HOUR)
         self.assessor_names = [f"assessor {k + 1}" for k in range(intake.assessors)]
-        self.rebook, self.show, self.length_draws = streams["rebook"], streams["show"], streams["assessment_length"]
-        self.placement_draws = streams["placement"]
+        self.length_draws = streams["assessment_length"]
         self.placement = {sev: (p.iop_share[sev], p.iop_share[sev] + p.higher_level_share[sev]) for sev in p.iop_share}
 
     def refer(self, c) -> None:
-        """A referral comes in now: step-down clients go straight to the IOP waitlist (already
-        assessed by the referring program), the others are booked for an assessment."""
-        self.log((c.id, c.episode, self.env.now, "referral", "referral", c.source, c.severity, math.nan))
+        """A referral comes in now (logged with the client's earlier treatment episodes): step-down
+        clients go straight to the IOP waitlist (already assessed by the referring program), the
+        others are booked for an assessment."""
+        self.log((c.id, c.episode, self.env.now, "referral", "referral", c.source, c.severity,
+                  float(c.earlier_episodes)))
         if c.source == "step_down":
             self.placed(c, "iop")
         else:
@@ -53,7 +55,8 @@ class FrontDesk:
     def book(self, c, attempt: int) -> None:
         """Book an assessment, or (walk-in) see whether the client comes today."""
         now, label = self.env.now, ATTEMPTS[attempt]
-        if self.walk_in and self.walk_in_show < 1.0 and not self.show.random() < self.walk_in_show:
+        show = c.draws[SHOW[attempt]]
+        if self.walk_in and not show < self.walk_in_show:
             self.log((c.id, c.episode, now, "no_show", "assessment", "", label, math.nan))
             self.missed(c, attempt)
             return
@@ -62,7 +65,7 @@ class FrontDesk:
         if start == math.inf:
             return  # nobody to assess: the client waits past the end of the run
         delay = start - now
-        shows = self.walk_in or self.show.random() < show_probability(self.intake.show_curve, delay)
+        shows = self.walk_in or show < show_probability(self.intake.show_curve, delay)
         self.log((c.id, c.episode, now, "assessment_booked", "assessment", "", label, delay))
         if shows:  # recorded when the assessment ends, with the time it began
             done = self.env.timeout(delay + duration)
@@ -82,7 +85,7 @@ class FrontDesk:
 
     def missed(self, c, attempt: int) -> None:
         """After a no-show: rebook once (with probability), or the client is lost."""
-        if attempt + 1 < len(ATTEMPTS) and self.rebook.chance(self.intake.rebook_probability):
+        if attempt + 1 < len(ATTEMPTS) and c.draws["rebook"] < self.intake.rebook_probability:
             self.book(c, attempt + 1)
         else:
             self.in_system["assessment"] -= 1
@@ -90,7 +93,7 @@ class FrontDesk:
 
     def place(self, c) -> str:
         """Level of care by severity: IOP, a higher level (PHP / residential) or standard OP."""
-        u = self.placement_draws.random()
+        u = c.draws["placement"]
         iop, iop_or_higher = self.placement[c.severity]
         return "iop" if u < iop else "higher" if u < iop_or_higher else "op"
 

@@ -1,43 +1,33 @@
-"""The client journey through the program, from placement on, episode after episode.
+"""The client journey and the recovery cycle, episode after episode.
 
 The front desk (intake.py) takes the referral and holds the assessment; `Journey.placed` then
 sends the client on: the IOP waitlist and treatment (held by the timetable), step-down to
-standard outpatient, aftercare, a higher level of care, and relapse leading back to a new
-referral.  A client waiting for an outpatient place (a SimPy Resource) is a SimPy process;
-where the clinic decides (admission, discharge) it calls the next step, and where only the
-clock matters (relapse in the community, the delay before coming back) a timer does.  The
-places and staff live in the world (world.py); every draw comes from a named stream.
+standard outpatient, aftercare, a higher level of care.  After any exit the client is back in
+the community, either *abstinent* (after treatment, or abstinent when referred) with a relapse
+clock running on the curve their episode earned, or *using*: never abstinent, or relapsed.  A
+spell of use may end in a new request for treatment, and the client comes back carrying their
+history.  Only an abstinent client can relapse; nobody "relapses" who never stopped.
+
+A client waiting for an outpatient place (a SimPy Resource) is a SimPy process; where the
+clinic decides (admission, discharge) it calls the next step, and where only the clock
+matters (relapse, the delay before asking again) a timer does.  Every draw is the client's own
+(client.py).
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
 from typing import Generator
 
 import simpy
 
+from iopsim.core.client import ABSTINENT, IN_TREATMENT, USING, Client, EpisodeDraws
 from iopsim.core.intake import FrontDesk
 from iopsim.core.relapse import RelapseClock
+from iopsim.core.seats import Waiter
 from iopsim.core.treatment import COMPLETED, TRANSFERRED, WEEK, Stay
 from iopsim.core.world import World
-
-
-@dataclass(slots=True)
-class Client:
-    """A synthetic client: attributes drawn at referral, history carried into readmissions."""
-
-    id: int
-    source: str
-    severity: str
-    evening_only: bool
-    co_occurring: bool
-    relapse_threshold: float  # Exp(1): relapse comes when the cumulative hazard passes it
-    patience: float  # Exp(1): days on the waitlist before giving up, in units of the mean patience
-    attendance: float  # the chance of coming to each scheduled session
-    plan_z: float  # standard normal: how much longer or shorter than typical this client's plans are
-    episode: int = 1
 
 
 class Journey:
@@ -45,21 +35,24 @@ class Journey:
 
     def __init__(self, world: World) -> None:
         self.w, self.env, self.s, self.streams = world, world.env, world.s, world.streams
-        self.note, self.in_system, self.log = world.note, world.in_system, world.log.rows.append
-        self.higher_level_draws = self.streams["higher_level"]
+        self.note, self.in_system = world.note, world.in_system
         self.desk = FrontDesk(self.env, self.s, self.streams, world.log.rows, self.in_system, world.assessors,
                               self.placed)
+
+    def begin(self, c: Client) -> None:
+        """A new episode: the client's own random numbers for it, then the front desk."""
+        c.draws = EpisodeDraws(self.streams.episode_seed(c.id, c.episode))
+        self.desk.refer(c)
 
     def placed(self, c: Client, placement: str) -> None:
         """The intake is over: on to the IOP waitlist, standard OP, a higher level of care, or
         (not assessed) back to the community."""
         if placement == "lost":
-            self.community(c, "assessment", "no_show")
+            self.out_of_care(c, "assessment", "no_show")
             return
-        now = self.env.now
-        self.log((c.id, c.episode, now, "placed", "assessment", "", placement, math.nan))
+        self.note(c, "placed", "assessment", detail=placement)
         if placement == "higher":
-            self.log((c.id, c.episode, now, "exit", "assessment", "", "higher_level", math.nan))
+            self.end_episode(c, "assessment", "higher_level")
             self.higher_level(c)
         elif placement == "op":
             self.env.process(self.outpatient(c, days_in_iop=0.0))
@@ -68,41 +61,63 @@ class Journey:
 
     def higher_level(self, c: Client) -> None:
         """A stay at a higher level of care (PHP / residential); some come back as step-down referrals."""
-        p = self.s.placement.higher_level_return_probability
-        if p > 0 and self.higher_level_draws.random() < p:  # no draw where nothing is uncertain
-            stay = self.higher_level_draws.exponential(self.s.placement.higher_level_stay_days)
-            self.after(stay, lambda: self.back(c, "step_down"))
+        p = self.s.placement
+        if c.draws["higher_level"] < p.higher_level_return_probability:
+            stay = -p.higher_level_stay_days * math.log(1.0 - c.draws["higher_level_stay"])
+            self.after(stay, lambda: self.back(c, "step_down", ABSTINENT))
 
     # ------------------------------------------------------------------ IOP
     def waitlist(self, c: Client) -> None:
-        """Wait for a seat in a track the client can attend, unless patience runs out first."""
+        """Wait for a seat in a track the client can attend, unless patience runs out first; an
+        abstinent client may relapse while waiting (the untreated curve runs)."""
         self.in_system["waitlist"] += 1
         self.note(c, "waitlist_join", "waitlist", resource="evening" if c.evening_only else "day")
-        patience = c.patience * self.s.tracks.patience_mean_days
-        self.w.seats.join(c, c.evening_only, c.source == "step_down", patience, lambda stay: self.decided(c, stay))
+        patience = c.draws.exp1("patience") * self.s.tracks.patience_mean_days
+        waiter = self.w.seats.join(c, c.evening_only, c.source == "step_down", patience,
+                                   lambda stay: self.decided(c, stay))
+        if c.state == ABSTINENT:
+            clock = RelapseClock(self.w.relapse.after(0.0, finished=False), c.draws.exp1("relapse_waiting"),
+                                 self.env.now)
+            self.after(clock.deadline(self.env.now, 1.0) - self.env.now,
+                       lambda: self.relapse_waiting(c, waiter, clock))
+
+    def relapse_waiting(self, c: Client, waiter: Waiter, clock: RelapseClock) -> None:
+        """A relapse on the waitlist: some stay on it, the others give up on treatment for now."""
+        if not waiter.waiting:
+            return
+        self.note(c, "relapse", "waitlist", value=self.env.now - clock.start)
+        c.state = USING
+        if c.draws.random() < self.s.relapse.leave_waitlist_after_relapse:
+            self.w.seats.withdraw(waiter)
+            self.in_system["waitlist"] -= 1
+            self.end_episode(c, "waitlist", "relapsed")
+            self.using(c)
 
     def decided(self, c: Client, stay: Stay | None) -> None:
         """Admitted (the timetable holds the sessions from now) or gave up waiting."""
         self.in_system["waitlist"] -= 1
         if stay is None:
             self.note(c, "reneged", "waitlist")
-            self.community(c, "waitlist", "reneged")
+            self.out_of_care(c, "waitlist", "reneged")
             return
+        c.state = IN_TREATMENT
         self.in_system["iop"] += 1
         stay.on_discharge = lambda outcome: self.discharged(c, stay, outcome)
 
     def discharged(self, c: Client, stay: Stay, outcome: str) -> None:
         """What follows the IOP discharge: standard OP after finishing or an early step-down, a
-        higher level of care after a step-up, the community otherwise."""
+        higher level of care after a step-up, the community otherwise (abstinent, unless the
+        client left straight after a relapse)."""
         self.in_system["iop"] -= 1
         retained = self.env.now - stay.admitted
         if outcome == TRANSFERRED and not stay.early_step_down:
-            self.note(c, "exit", "iop", detail="stepped_up")
+            self.end_episode(c, "iop", "stepped_up")
             self.higher_level(c)
         elif outcome in (COMPLETED, TRANSFERRED):
             self.env.process(self.outpatient(c, days_in_iop=retained))
         else:
-            self.community(c, "iop", outcome, retained)
+            c.state = USING if stay.left_using else ABSTINENT
+            self.out_of_care(c, "iop", outcome, retained)
 
     # ------------------------------------------------------------------ after IOP
     def outpatient(self, c: Client, days_in_iop: float) -> Generator:
@@ -113,10 +128,11 @@ class Journey:
         then aftercare).
         """
         so, ac, op = self.s.step_down, self.s.aftercare, self.w.op
+        c.state = ABSTINENT
         dose = self.w.relapse.dose_effect(days_in_iop)
-        clock = RelapseClock(self.w.relapse.after(days_in_iop, finished=True), c.relapse_threshold, self.env.now)
-        uptake = self.streams["step_down"]
-        if op is not None and uptake.chance(so.uptake):
+        clock = RelapseClock(self.w.relapse.after(days_in_iop, finished=True), c.draws.exp1("relapse_after"),
+                             self.env.now)
+        if op is not None and c.draws["step_down"] < so.uptake:
             self.in_system["op"] += 1
             self.note(c, "op_waitlist_join", "op")
             request = op.request()
@@ -134,7 +150,7 @@ class Journey:
                 return
             self.note(c, "op_end", "op", value=self.env.now - started)
             self.in_system["op"] -= 1
-        if uptake.chance(ac.uptake):
+        if c.draws["aftercare"] < ac.uptake:
             self.in_system["aftercare"] += 1
             self.note(c, "aftercare_start", "aftercare")
             started = self.env.now
@@ -144,27 +160,37 @@ class Journey:
                 return
             self.note(c, "aftercare_end", "aftercare", value=self.env.now - started)
             self.in_system["aftercare"] -= 1
-        self.note(c, "exit", "discharged", detail="discharged")
+        self.end_episode(c, "discharged", "discharged")
         self.relapse_later(c, clock, dose)
 
     def outpatient_sessions(self, c: Client, started: float) -> None:
         """Log the outpatient sessions held since `started`: weekday afternoons, some missed."""
         so, slots, now = self.s.step_down, self.w.counselling_slots, self.env.now
-        gap, draws, when = WEEK / so.sessions_per_week, self.streams["op_sessions"], started
+        gap, draw, when = WEEK / so.sessions_per_week, c.draws.random, started
         while True:
             k = bisect.bisect_left(slots, when)
             if k == len(slots) or slots[k] >= now:
                 return
             when = slots[k]
-            event = "op_no_show" if draws.random() < so.no_show else "op_session"
+            event = "op_no_show" if draw() < so.no_show else "op_session"
             self.note(c, event, "op", "op counsellor", "", so.session_hours, when)
             when += gap
 
-    def community(self, c: Client, stage: str, reason: str, days_in_iop: float = 0.0) -> None:
-        """Leave care before finishing it (or untreated); relapse may follow, and with it a new referral."""
-        self.note(c, "exit", stage, detail=reason)
-        clock = RelapseClock(self.w.relapse.after(days_in_iop, finished=False), c.relapse_threshold, self.env.now)
+    def out_of_care(self, c: Client, stage: str, reason: str, days_in_iop: float = 0.0) -> None:
+        """Leave care before finishing it (or untreated): an abstinent client's relapse clock
+        starts, on the curve their days in IOP earned; a client using may ask again."""
+        self.end_episode(c, stage, reason)
+        if c.state == USING:
+            self.using(c)
+            return
+        clock = RelapseClock(self.w.relapse.after(days_in_iop, finished=False), c.draws.exp1("relapse_after"),
+                             self.env.now)
         self.relapse_later(c, clock, self.w.relapse.dose_effect(days_in_iop))
+
+    def end_episode(self, c: Client, stage: str, reason: str) -> None:
+        """The episode ends here: logged, and kept in the client's history."""
+        self.note(c, "exit", stage, detail=reason)
+        c.history.append(reason)
 
     # ------------------------------------------------------------------ relapse and return
     def relapse_in_care(self, c: Client, stage: str, clock: RelapseClock, ending: str | None,
@@ -173,22 +199,34 @@ class Journey:
         self.note(c, "relapse", stage, value=self.env.now - clock.start)
         if ending:
             self.note(c, ending, stage, value=self.env.now - started)
-        self.note(c, "exit", stage, detail="relapsed")
+        self.end_episode(c, stage, "relapsed")
         self.in_system[stage] -= 1
-        self.readmission(c)
+        c.state = USING
+        self.using(c)
 
     def relapse_later(self, c: Client, clock: RelapseClock, multiplier: float) -> None:
-        """Out of care: the relapse comes when the client's clock says (if within the run)."""
+        """Out of care and abstinent: the relapse comes when the client's clock says (if ever,
+        and within the run)."""
         self.after(clock.deadline(self.env.now, multiplier) - self.env.now, lambda: self.relapse(c, clock))
 
     def relapse(self, c: Client, clock: RelapseClock) -> None:
         self.note(c, "relapse", "community", value=self.env.now - clock.start)
-        self.readmission(c)
+        c.state = USING
+        self.using(c)
+
+    def using(self, c: Client) -> None:
+        """A spell of use: with a probability it ends in a new request for treatment, after a delay;
+        otherwise the client does not come back to this program."""
+        rel = self.s.relapse
+        if c.draws["request"] < rel.readmission_probability:
+            delay = -rel.readmission_delay_mean_days * math.log(1.0 - c.draws["request_delay"])
+            self.after(delay, lambda: self.back(c, "readmission", USING))
 
     def unless_relapse(self, clock: RelapseClock, event: simpy.Event, multiplier: float) -> Generator:
         """Wait for `event` (a place coming free) unless relapse comes first; True if the event came first."""
         if not event.triggered:
-            relapse = self.env.timeout(clock.deadline(self.env.now, multiplier) - self.env.now)
+            # a relapse that never comes (or after the run) must not wake anyone: one day past the end will do
+            relapse = self.env.timeout(min(clock.deadline(self.env.now, multiplier), self.w.end + 1.0) - self.env.now)
             yield event | relapse
             clock.advance(self.env.now, multiplier)
         return event.triggered
@@ -201,19 +239,10 @@ class Journey:
         clock.advance(self.env.now, multiplier)
         return days <= relapse - now
 
-    def readmission(self, c: Client) -> None:
-        """After a relapse, a new referral with probability, after a delay; history carries on."""
-        rel = self.s.relapse
-        stream = self.streams["readmission"]
-        if stream.chance(rel.readmission_probability):
-            self.after(stream.exponential(rel.readmission_delay_mean_days), lambda: self.back(c, "readmission"))
-
-    def back(self, c: Client, source: str) -> None:
-        """The same client referred again, with fresh draws for what is yet to come."""
-        u = self.streams["episode_draws"].take(2)
-        c.source, c.episode = source, c.episode + 1
-        c.relapse_threshold, c.patience = -math.log(1.0 - u[0]), -math.log(1.0 - u[1])
-        self.desk.refer(c)
+    def back(self, c: Client, source: str, state: str) -> None:
+        """The same client referred again, with their history and fresh draws for the new episode."""
+        c.source, c.episode, c.state = source, c.episode + 1, state
+        self.begin(c)
 
     def after(self, delay: float, then) -> None:
         """Call `then()` in `delay` days, unless that falls after the run ends (nothing else waits

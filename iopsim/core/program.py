@@ -12,7 +12,8 @@ from typing import Generator
 
 import numpy as np
 
-from iopsim.core.journey import Client, Journey
+from iopsim.core.client import ABSTINENT, USING, Client
+from iopsim.core.journey import Journey
 from iopsim.core.scenario import Scenario
 from iopsim.core.streams import cumulative
 from iopsim.core.world import World
@@ -42,7 +43,9 @@ class Program(World):
         """A Poisson stream with a weekday profile and trend: counts per day, times within it.
 
         Every client's attributes are drawn up front, so that a client's luck is the same in
-        every scenario compared (common random numbers).
+        every scenario compared (common random numbers).  Those treated before elsewhere bring
+        1 + a geometric number of earlier episodes (mean 2: an assumption; only the share is
+        calibrated).
         """
         r = self.s.referrals
         days = int(math.ceil(self.end))
@@ -52,15 +55,17 @@ class Program(World):
         gen = self.streams["referrals"].generator
         counts = gen.poisson(rates)
         times = sorted((d + u for d, n in enumerate(counts) for u in gen.random(n)))
-        u = self.streams["attributes"].generator.random((len(times), 6)).T
+        attributes = self.streams["attributes"].generator
+        u = attributes.random((len(times), 5)).T
         sources = pick_many(cumulative(r.source_shares), u[0])
         severities = pick_many(cumulative(r.severity_shares), u[1])
         evening, co_occurring = (u[2] < r.evening_share).tolist(), (u[3] < r.co_occurring_share).tolist()
-        threshold, patience = (-np.log1p(-u[4])).tolist(), (-np.log1p(-u[5])).tolist()
+        prior = np.where(u[4] < r.prior_episode_share, attributes.geometric(0.5, len(times)), 0).tolist()
+        abstinent = (attributes.random(len(times)) < r.abstinent_share).tolist()
         attendance = self.attendance.sample_many(self.streams["attendance_level"], len(times)).tolist()
-        plan_z = self.streams["plan"].generator.standard_normal(len(times)).tolist()
-        clients = [Client(k + 1, *attributes) for k, attributes in enumerate(
-            zip(sources, severities, evening, co_occurring, threshold, patience, attendance, plan_z))]
+        clients = [Client(k + 1, source, severity, evening[k], co_occurring[k], attendance[k], prior[k],
+                          ABSTINENT if abstinent[k] or source == "step_down" else USING)
+                   for k, (source, severity) in enumerate(zip(sources, severities))]
         env, arrive = self.env, self.arrive
         k = 0
         # wake every few days and line up the arrivals until the next wake: about ten at a time,
@@ -74,7 +79,7 @@ class Program(World):
 
     def arrive(self, arrival) -> None:
         """A client arrives (the timeout's value): the front desk takes the referral."""
-        self.journeys.desk.refer(arrival.value)
+        self.journeys.begin(arrival.value)
 
 
 def pick_many(options_and_cumulative: tuple[tuple, tuple[float, ...]], u: np.ndarray) -> list:

@@ -55,8 +55,9 @@ class Group(BaseModel):
 class Referrals(Group):
     """Who arrives, how often, and what they bring with them."""
 
-    per_week: float = param(7.0, "assumption: sized so the default program runs near 95% of its seats",
-                            "clients/week", ge=0, le=500)
+    per_week: float = param(
+        5.1, "calibrated: new referrals (readmissions come on top) sized so the default program runs at about 85% "
+        "of its seats at steady state (MODEL.md operating point)", "clients/week", ge=0, le=500)
     weekday_weights: tuple[float, float, float, float, float, float, float] = param(
         (1, 1, 1, 1, 1, 0, 0), "assumption: referrals on weekdays only", "relative weight Mon..Sun")
     trend_per_year: float = param(0.0, "assumption", "fractional change per year", ge=-0.9, le=5)
@@ -65,10 +66,17 @@ class Referrals(Group):
         "assumption", "share of referrals")
     severity_shares: dict[Severity, float] = param(
         {"low": 0.3, "moderate": 0.5, "high": 0.2}, "assumption", "share of referrals")
-    evening_share: float = param(0.4, "assumption: employed or in school, can attend evenings only",
+    evening_share: float = param(0.33, "assumption: employed or in school, can attend evenings only",
                                  "share", ge=0, le=1)
     co_occurring_share: float = param(0.45, "assumption: co-occurring mental-health condition",
                                       "share", ge=0, le=1)
+    prior_episode_share: float = param(
+        0.27, "calibrated: with this program's own readmissions, about 58% of admissions have at least one "
+        "earlier treatment episode (DASIS 2002, TEDS 1999; TEDS NOPRIOR)",
+        "share of first referrals treated before elsewhere", ge=0, le=1)
+    abstinent_share: float = param(
+        0.3, "assumption: some clients are referred already abstinent (after detoxification, jail, a crisis); "
+        "step-down referrals always are", "share of new referrals abstinent when referred", ge=0, le=1)
 
     @model_validator(mode="after")
     def _check(self) -> "Referrals":
@@ -165,7 +173,7 @@ class Track(Group):
 
 
 DEFAULT_TRACKS = (
-    Track(name="day", evening=False, days=("Mon", "Wed", "Fri"), start_hour=9.0),
+    Track(name="day", evening=False, days=("Mon", "Wed", "Fri"), start_hour=9.0, groups=2),
     Track(name="evening", evening=True, days=("Mon", "Tue", "Thu"), start_hour=18.0),
 )
 
@@ -173,12 +181,22 @@ DEFAULT_TRACKS = (
 class Tracks(Group):
     """The weekly timetable and how clients get a seat."""
 
-    tracks: tuple[Track, ...] = param(DEFAULT_TRACKS, "assumption: one day and one evening track", min_length=1, max_length=10)
+    tracks: tuple[Track, ...] = param(
+        DEFAULT_TRACKS, "assumption: two day groups and one evening group, matching the 60/40 split of demand "
+        "(evening_share)", min_length=1, max_length=10)
     admission: Literal["rolling", "cohort"] = param("rolling", "assumption", "admission policy")
     cohort_interval_weeks: int = param(4, "assumption", "weeks between cohort starts", ge=1, le=26)
     step_down_priority: bool = param(True, "assumption", "step-down referrals go first on the waitlist")
+    day_clients_take_evening_seats: bool = param(
+        True, "assumption: a client free by day can also come in the evening (evening-only clients cannot come by day)",
+        "whether clients free by day may take an evening seat")
     patience_mean_days: float = param(
-        45.0, "assumption: exponential patience on the waitlist", "days", gt=0, le=3650)
+        52.0, "calibrated: with relapse while waiting, about 32% of clients placed in IOP never start (Loveland & "
+        "Driscoll 2014; Weisner et al. 2001)", "days (exponential)", gt=0, le=3650)
+    admission_lead_days: float = param(
+        7.0, "calibrated: authorisation, orientation and the treatment plan come before the first group; with it "
+        "the default matches the 8-day median from assessment to enrolment of Loveland & Driscoll 2014",
+        "days from placement to the first session a client can join", ge=0, le=90)
     co_facilitation_above: int = param(10, "assumption", "a group with more attendees than this needs two counsellors",
                                        ge=1, le=30)
 
@@ -195,27 +213,33 @@ class Treatment(Group):
     """What happens week by week in IOP: attendance, dropout, relapse, reviews, completion."""
 
     planned_weeks: dict[Severity, int] = param(
-        {"low": 9, "moderate": 11, "high": 15},
+        {"low": 14, "moderate": 16, "high": 22},
         "calibrated: with plan_spread, reviews and extensions these typical plans give the TEDS 2004 "
         "completer median of 50 days; TIP 46/47 suggests about 90 days, Matrix Model 16 weeks", "typical weeks by severity")
     plan_spread: float = param(
-        0.9, "assumption: individual plans vary around the typical length (log-normal spread); this gives "
+        1.4, "assumption: individual plans vary around the typical length (log-normal spread); this gives "
         "the right-skewed stays of TEDS 2004", "log-scale standard deviation", ge=0, le=2)
-    max_weeks: int = param(30, "assumption: plans extended at reviews up to about 7 months", "weeks", ge=1, le=52)
+    max_weeks: int = param(52, "assumption: plans extended at reviews up to a year", "weeks", ge=1, le=104)
     review_interval_days: int = param(30, "PA placement criteria; CMS recertification", "days (held at the nearest weekly team meeting)", ge=7, le=90)
     attendance_mean: float = param(0.8, "assumption: no published figure found", "probability per session",
                                    gt=0, le=1)
     attendance_spread: float = param(
-        0.3, "assumption: clients differ in how reliably they attend (0 = all alike)",
+        0.16, "calibrated to the TEDS 2004 share terminated: clients differ in how reliably they attend (0 = all alike)",
         "between-client spread, 0-1", ge=0, lt=1)
     completion_attendance: float = param(0.6, "assumption", "share of sessions attended to complete", ge=0, le=1)
     early_step_down_probability: float = param(
-        0.2, "assumption", "probability at each 30-day review of stepping down early", ge=0, le=1)
-    dropout_weekly_hazard: float = param(0.034, "assumption, calibrated to TEDS 2004 discharge mix", "per week", ge=0, le=5)
+        0.16, "calibrated to the TEDS 2004 share transferred", "probability at each 30-day review of stepping down early", ge=0, le=1)
+    dropout_weekly_hazard: float = param(0.024, "calibrated to the TEDS 2004 discharge mix", "per week", ge=0, le=5)
     dropout_decline: float = param(
-        0.2, "assumption: dropout is highest in the first weeks and falls as clients engage", "power: week w's "
+        0.28, "assumption: dropout is highest in the first weeks and falls as clients engage", "power: week w's "
         "hazard is dropout_weekly_hazard x w^-dropout_decline (0 = steady)", ge=0, le=3)
     dropout_missed_multiplier: float = param(1.1, "assumption", "x per session missed in the week", ge=1, le=10)
+    wait_dropout_per_week: float = param(
+        0.25, "assumption for the size; the direction is NIATx's (McCarty et al. 2007; Hoffman et al. 2008): "
+        "programs that cut days to treatment kept more clients to the 2nd-4th session",
+        "extra dropout hazard in the first engagement_weeks, per week waited for a seat (0.25: +25% a week)",
+        ge=0, le=10)
+    engagement_weeks: int = param(4, "assumption: the first month of treatment", "weeks", ge=0, le=52)
     terminate_after_absences: int = param(4, "assumption", "consecutive missed sessions", ge=1, le=50)
     relapse_weekly_hazard: float = param(0.025, "assumption", "per week", ge=0, le=5)
     relapse_halving_hours: float = param(
@@ -223,7 +247,8 @@ class Treatment(Group):
     relapse_outcome_shares: dict[Literal["stay", "step_up", "drop_out"], float] = param(
         {"stay": 0.4, "step_up": 0.35, "drop_out": 0.25}, "assumption", "shares after a relapse in treatment")
     relapse_extension_weeks: int = param(2, "assumption", "weeks added to the plan after a relapse", ge=0, le=26)
-    other_weekly_hazard: float = param(0.009, "assumption: moved, incarcerated, medical", "per week", ge=0, le=5)
+    other_weekly_hazard: float = param(0.006, "calibrated to the TEDS 2004 discharge mix: moved, incarcerated, medical",
+                                       "per week", ge=0, le=5)
     individual_sessions_per_week: int = param(1, "Matrix Model: 10-13 individual sessions over 16 weeks",
                                               "sessions/week", ge=0, le=5)
     individual_session_hours: float = param(1.0, "assumption", "hours", gt=0, le=4)
@@ -266,46 +291,63 @@ class Aftercare(Group):
 
 # ---------------------------------------------------------------- relapse and readmission
 class Weibull(Group):
-    """Time to relapse after discharge: decreasing hazard when shape < 1."""
+    """Time to relapse after discharge: decreasing hazard when shape < 1, and a share who never relapse."""
 
     shape: float = Field(gt=0, le=5)
     scale_days: float = Field(gt=0, le=100_000)
+    never_relapse: float = Field(0.0, ge=0, lt=1)
 
 
 class Relapse(Group):
-    """Relapse after discharge and the road back to referral."""
+    """Relapse after discharge, and the road back to treatment from a spell of use."""
 
     after_completion: Weibull = param(
-        Weibull(shape=0.39, scale_days=930),
-        "fitted to 33% at 90 days and 50% at 1 year (McLellan et al. 2000; Hunt, Barnett & Branch 1971)")
-    after_dropout: Weibull = param(
-        Weibull(shape=0.46, scale_days=20),
-        "Hunt, Barnett & Branch 1971: about 70% of dropouts using again within 6 months. This is the curve of a "
-        "client with no treatment (94% by 6 months); dropouts, moved towards the completers' curve by their days "
-        "in IOP (see completion_credit) and by the dose, come out at about 64% (calibrated; MODEL.md's 243 days "
-        "gives far fewer)")
+        Weibull(shape=0.8, scale_days=130, never_relapse=0.37),
+        "calibrated so that clients who complete relapse 40-60% within 12 months (McLellan et al. 2000; NIDA) "
+        "after the dose and continuing-care effects; a share stay abstinent for good, so the curve flattens "
+        "(the shape of Hunt, Barnett & Branch 1971, a curve of treated clients)")
+    untreated: Weibull = param(
+        Weibull(shape=0.8, scale_days=5, never_relapse=0.0),
+        "assumption, no published curve found: an abstinent client with no treatment relapses fast; calibrated "
+        "with the completers' curve so that all IOP leavers are about 60-80% using again by 6 months (Hunt, "
+        "Barnett & Branch 1971: about 70%)")
     dose_days: int = param(90, "NIDA Principles: about 3 months", "days in IOP", ge=1, le=730)
+    dose_power: float = param(
+        2.0, "assumption: DATOS finds the benefit at a threshold of about 90 days (Simpson, Joe & Brown 1997); "
+        "a power above 1 keeps most of it near the threshold (1 = every week counts the same)",
+        "credit for days retained: (days / dose_days) ** dose_power", gt=0, le=10)
     completion_credit: float = param(
         0.5, "assumption: DATOS ties outcome to the time retained in treatment (Simpson, Joe & Brown 1997); how "
         "much finishing the plan adds beyond that is not published",
-        "share of the way from the dropouts' relapse curve to the completers' that finishing the plan earns at "
+        "share of the way from the untreated relapse curve to the completers' that finishing the plan earns at "
         "once; the days retained move every leaver the rest of the way, all of it at dose_days (1 = completers "
         "get the completers' curve whatever their stay)", ge=0, le=1)
     dose_multiplier: float = param(
-        0.47, "DATOS outpatient drug-free (25% vs 14% weekly use): a relapse risk ratio of about 0.56, which for "
-        "completers at 12 months is a hazard multiplier of about 0.47",
-        "x relapse hazard after dose_days in IOP (graded below: multiplier^(days/dose_days))", gt=0, le=1)
-    readmission_probability: float = param(0.5, "assumption", "probability a relapse leads to re-referral", ge=0, le=1)
-    readmission_delay_mean_days: float = param(30.0, "assumption", "days", gt=0, le=3650)
+        0.56, "DATOS outpatient drug-free (25% vs 14% weekly use): a relapse risk ratio of about 0.56",
+        "x relapse hazard after dose_days in IOP (graded below by the credit, see dose_power)", gt=0, le=1)
+    leave_waitlist_after_relapse: float = param(
+        0.5, "assumption", "share of clients who relapse while waiting for a seat and give up waiting", ge=0, le=1)
+    readmission_probability: float = param(
+        0.5, "assumption: the rest move away, stop seeking treatment, or go elsewhere",
+        "probability that a spell of use (after a relapse, or never abstinent) ends in a new request for treatment",
+        ge=0, le=1)
+    readmission_delay_mean_days: float = param(
+        60.0, "assumption", "days from the start of a spell of use to the new request (mean)", gt=0, le=3650)
 
 
 # ------------------------------------------------------------------------------------ staff
 class Staff(Group):
     """People and their hours; caseload caps make capacity visible."""
 
-    iop_counsellors: int = param(2, "assumption", "people", ge=0, le=100)
+    iop_counsellors: int = param(4, "assumption: sized to lead the program's groups (co-facilitating the "
+                                 "large ones) and see each client weekly", "people", ge=0, le=100)
     iop_caseload_cap: int = param(12, "assumption", "IOP clients per counsellor", ge=1, le=100)
-    counsellor_hours_per_week: float = param(40.0, "assumption: full time", "hours/week", gt=0, le=80)
+    counsellor_hours_per_week: float = param(
+        32.0, "assumption: a full-time week less meetings, supervision and training", "clinical hours/week each",
+        gt=0, le=80)
+    documentation_hours_per_client: float = param(
+        0.5, "assumption: notes and treatment plan updates", "hours per client on the caseload per week",
+        ge=0, le=10)
     op_counsellors: int = param(1, "assumption", "people", ge=0, le=100)
     op_caseload_cap: int = param(35, "28 Pa. Code 715.8", "active clients per counsellor", ge=1, le=200)
     prescribers: int = param(1, "assumption", "people", ge=0, le=20)
@@ -353,8 +395,10 @@ class Run(Group):
 
     horizon_days: float = param(365.0, "assumption: one year reported, after the warm-up", "days", gt=0, le=36_500)
     warm_up_days: float = param(
-        91.0, "assumption: 13 weeks brings the census within about 10% of its settled level; "
-        "iopsim.warmup_curve shows whether a scenario needs longer", "days", ge=0, le=36_500)
+        730.0, "iopsim.warmup_curve on the default program (20 replications from empty): the census settles "
+        "after about 620 days and the referrals, with past clients coming back, after about 360; two years "
+        "leaves the reported years at steady state. Check a scenario of your own with iopsim.warmup_curve",
+        "days", ge=0, le=36_500)
 
 
 # --------------------------------------------------------------------------------- scenario

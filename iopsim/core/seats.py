@@ -1,9 +1,10 @@
 """IOP seats: tracks of capped groups, counsellor caseloads, and the waitlist in front of them.
 
-Clients join the waitlist and are admitted only at a session of a track they can attend, when
-a group has a free seat and a counsellor has room on their caseload: a full group or caseload
-makes people wait (visibly, in the log), it never overfills.  The timetable (timetable.py)
-calls `admit` at each admitting session.
+Clients join the waitlist and are admitted only at a session of a track they can attend (a
+client who works or studies only in the evening; others by day, and in the evening too if the
+scenario allows), when a group has a free seat and a counsellor has room on their caseload: a
+full group or caseload makes people wait (visibly, in the log), it never overfills.  The
+timetable (timetable.py) calls `admit` at each admitting session.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Callable
 import simpy
 
 from iopsim.core.calendar import Calendar
+from iopsim.core.counsellors import Counsellors
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Waiter:
     evening_only: bool
     priority: int
     since: float
+    ready: float  # the first time a seat can be taken (after the admission lead)
     decided: Callable
     waiting: bool = True
 
@@ -86,57 +89,76 @@ def track_slots(calendar: Calendar, track, admission: str, cohort_weeks: int, un
 class Seats:
     """Tracks, caseloads and the waitlist."""
 
-    def __init__(self, env: simpy.Environment, scenario, calendar: Calendar, until: float) -> None:
+    def __init__(self, env: simpy.Environment, scenario, calendar: Calendar, until: float,
+                 counsellors: Counsellors) -> None:
         self.env = env
         self.end = until
         tracks = scenario.tracks
-        self.caseload = [0] * scenario.staff.iop_counsellors
-        self.caseload_cap = scenario.staff.iop_caseload_cap
+        self.counsellors = counsellors
         self.priority_step_down = tracks.step_down_priority
+        self.day_clients_in_evening = tracks.day_clients_take_evening_seats
+        self.lead = tracks.admission_lead_days
         self.waiting: list[Waiter] = []
         self.joined = Doorbell(env)
         self.tracks = [track_slots(calendar, t, tracks.admission, tracks.cohort_interval_weeks, until)
                        for t in tracks.tracks]
         self.day_tracks_exist = any(not t.evening for t in tracks.tracks)
 
-    def join(self, client, evening_only: bool, step_down: bool, patience: float, decided: Callable) -> None:
+    def join(self, client, evening_only: bool, step_down: bool, patience: float, decided: Callable) -> Waiter:
         """Put a client on the waitlist until admitted or until their patience (days) runs out;
         `decided(stay)` is called then (with None if they gave up)."""
         priority = 0 if (step_down and self.priority_step_down) else 1
-        waiter = Waiter(client, evening_only, priority, self.env.now, decided)
+        now = self.env.now
+        waiter = Waiter(client, evening_only, priority, now, now + self.lead, decided)
         bisect.insort(self.waiting, waiter, key=lambda w: (w.priority, w.since))
         self.joined.ring()
         if self.env.now + patience < self.end:
             self.env.timeout(patience).callbacks.append(lambda _: self._give_up(waiter))
+        return waiter
 
     def _give_up(self, waiter: Waiter) -> None:
         if waiter.waiting:
-            self.waiting.remove(waiter)
-            waiter.waiting = False
+            self.withdraw(waiter)
             waiter.decided(None)
+
+    def withdraw(self, waiter: Waiter) -> None:
+        """Take a client off the waitlist (they gave up, or left it after a relapse)."""
+        self.waiting.remove(waiter)
+        waiter.waiting = False
+
+    def can_attend(self, waiter: Waiter, track: TrackState) -> bool:
+        if waiter.evening_only:
+            return track.evening or not self.day_tracks_exist
+        return not track.evening or self.day_clients_in_evening or not self.day_tracks_exist
+
+    def queue_for(self, track: TrackState) -> list[Waiter]:
+        """The waitlist in the order a track's seats are offered: an evening track offers its seats
+        first to those who can only come in the evening, then to the others."""
+        if track.evening and self.day_tracks_exist:
+            return [w for w in self.waiting if w.evening_only] + [w for w in self.waiting if not w.evening_only]
+        return list(self.waiting)
 
     def release(self, track: TrackState, group: int, counsellor: int) -> None:
         track.members[group] -= 1
-        self.caseload[counsellor] -= 1
+        self.counsellors.release(counsellor)
 
     def admit(self, track: TrackState) -> list[tuple[Waiter, int, int]]:
-        """Take clients from the front of the waitlist into free seats: (waiter, group, counsellor) each.
+        """Take clients from the front of the track's queue into free seats: (waiter, group, counsellor) each.
 
         The caller tells each waiter (calls `decided`): the admission happens at its session.
         """
-        admitted = []
-        for waiter in list(self.waiting):
-            if waiter.evening_only != track.evening and self.day_tracks_exist:
-                continue  # evening tracks are for clients who work or study by day
+        admitted, now = [], self.env.now
+        for waiter in self.queue_for(track):
+            if waiter.ready > now + 1e-9 or not self.can_attend(waiter, track):
+                continue
             group = min(range(len(track.members)), key=track.members.__getitem__, default=None)
             if group is None or track.members[group] >= track.cap:
                 break
-            counsellor = min(range(len(self.caseload)), key=self.caseload.__getitem__, default=None)
-            if counsellor is None or self.caseload[counsellor] >= self.caseload_cap:
+            counsellor = self.counsellors.assign()
+            if counsellor is None:
                 break
             track.members[group] += 1
-            self.caseload[counsellor] += 1
-            self.waiting.remove(waiter)
-            waiter.waiting = False
+            self.counsellors.take_on(counsellor, now)
+            self.withdraw(waiter)
             admitted.append((waiter, group, counsellor))
         return admitted

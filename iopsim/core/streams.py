@@ -65,6 +65,17 @@ class Streams(dict):
         self.entropy = tuple(seed) if isinstance(seed, (tuple, list)) else (seed,)
         if any(not isinstance(s, (int, np.integer)) or isinstance(s, bool) or s < 0 for s in self.entropy):
             raise ValueError(f"seed must be a non-negative integer (or a tuple of them), got {seed!r}")
+        state = np.random.SeedSequence([int(s) for s in self.entropy],
+                                       spawn_key=(zlib.crc32(b"clients"),)).generate_state(2, np.uint64)
+        self.client_root = (int(state[0]) << 64 | int(state[1])) << 64
+
+    def episode_seed(self, client: int, episode: int) -> int:
+        """The seed of one client's episode: its own random numbers, whatever other clients do.
+
+        One integer per (replication, client, episode), all different: the replication's own
+        root in the high bits, client and episode below it.
+        """
+        return self.client_root | client << 16 | episode
 
     def __missing__(self, name: str) -> Stream:
         key = zlib.crc32(name.encode())

@@ -1,14 +1,13 @@
 """The IOP week as the clinic keeps it: group sessions, individual sessions, medication reviews.
 
 One process per track walks through its weekly slots: at each, the weeks of treatment that end
-there are reviewed, new clients are admitted from the waitlist, and the group meets, the
-members present decided then.  One process holds the individual sessions on weekday
-afternoons, with each client's counsellor; prescriber visits are booked ahead and held at
-their time.  Dropout, relapse and other exits strike between sessions, at the time their
-weekly hazards (treatment.py) say.  Everything is logged as it happens.
-
-Staff time is spent here, session by session: the place to make counsellor hours and
-caseloads bind.
+there are reviewed, new clients are admitted from the waitlist, and each group meets, the
+members present decided then, if its facilitator(s) have the hours (counsellors.py); if not,
+the session is cancelled and its members lose that dose.  One process holds the individual
+sessions on weekday afternoons, with each client's counsellor, from hours the rest of the
+week's groups do not need; prescriber visits are booked ahead and held at their time.
+Dropout, relapse and other exits strike between sessions, at the time their weekly hazards
+(treatment.py) say.  Every draw is the client's own; everything is logged as it happens.
 """
 
 from __future__ import annotations
@@ -19,9 +18,10 @@ import math
 import simpy
 
 from iopsim.core.clinic import AppointmentBook
+from iopsim.core.counsellors import Counsellors
 from iopsim.core.eventlog import EventLog
 from iopsim.core.seats import Doorbell, Seats, TrackState
-from iopsim.core.streams import Streams, cumulative
+from iopsim.core.streams import cumulative, pick
 from iopsim.core.treatment import (DROPPED_OUT, EPS, RELAPSE, RISKS, TERMINATED, TRANSFERRED, WEEK,
                                    Stay, exp1, first_strike, review_interval_weeks)
 
@@ -29,13 +29,12 @@ from iopsim.core.treatment import (DROPPED_OUT, EPS, RELAPSE, RISKS, TERMINATED,
 class Timetable:
     """Holds every session of the program at its time, for the clients in IOP."""
 
-    def __init__(self, env: simpy.Environment, scenario, seats: Seats, streams: Streams, log: EventLog,
+    def __init__(self, env: simpy.Environment, scenario, seats: Seats, log: EventLog,
                  prescribers: AppointmentBook, counselling_slots: list[float]) -> None:
         self.env, self.t, self.seats, self.log = env, scenario.treatment, seats, log.rows.append
+        self.counsellors: Counsellors = seats.counsellors
+        self.co_facilitation_above = scenario.tracks.co_facilitation_above
         self.prescribers, self.counselling_slots = prescribers, counselling_slots
-        self.attendance, self.hazards = streams["attendance"], streams["treatment_hazards"]
-        self.individual, self.medication = streams["individual_sessions"], streams["medication"]
-        self.review_draws, self.relapse_draws = streams["review"], streams["relapse_in_treatment"]
         self.after_relapse = cumulative(self.t.relapse_outcome_shares)
         self.review_weeks = review_interval_weeks(self.t)
         self.members: dict[str, list[Stay]] = {track.name: [] for track in seats.tracks}
@@ -48,8 +47,8 @@ class Timetable:
 
     # ------------------------------------------------------------------ group sessions
     def track_week(self, track: TrackState):
-        """Each slot of the track: weeks that end here, then the group session, where seats freed
-        by a run of absences go to new clients at once (their first session).
+        """Each slot of the track: weeks that end here, then admissions to the seats free now,
+        then the group sessions (the new clients' first).
 
         With nobody in the track and nobody waiting the process sleeps until someone joins the
         waitlist, rather than waking at every session for nothing.
@@ -65,12 +64,10 @@ class Timetable:
             now = env.now
             for stay in [s for s in members if s.week_end <= now + EPS]:
                 self.end_week(stay)
-            if track.held[i] and members:
-                self.take_attendance(track, list(members))
             if track.admits[i] and seats.waiting:
-                admitted = self.admit(track)
-                if admitted:
-                    self.take_attendance(track, admitted)
+                self.admit(track)
+            if track.held[i] and members:
+                self.hold_sessions(track, list(members))
             i += 1
 
     def admit(self, track: TrackState) -> list[Stay]:
@@ -78,9 +75,7 @@ class Timetable:
         now, t, stays = self.env.now, self.t, []
         for waiter, group, counsellor in self.seats.admit(track):
             c = waiter.client
-            draws = self.hazards.take(len(RISKS))
-            medication = c.co_occurring and self.medication.chance(t.medication_share)
-            stay = Stay(c, track, group, counsellor, now, t, draws, medication)
+            stay = Stay(c, track, group, counsellor, now, t, now - waiter.since)
             self.log((c.id, c.episode, now, "admitted", "iop", track.group_names[group],
                       f"counsellor {counsellor + 1}", math.nan))
             self.members[track.name].append(stay)
@@ -92,14 +87,33 @@ class Timetable:
         self.admitted.ring()
         return stays
 
-    def take_attendance(self, track: TrackState, members: list[Stay]) -> None:
-        """The group meets: who comes is decided now; a run of absences ends in termination."""
+    def hold_sessions(self, track: TrackState, members: list[Stay]) -> None:
+        """Each group of the track meets if it has its facilitator(s): one, or two when more come
+        than co_facilitation_above; otherwise the session is cancelled for all its members."""
+        groups: dict[int, list[Stay]] = {}
+        for stay in members:
+            groups.setdefault(stay.group, []).append(stay)
+        now, hours = self.env.now, track.hours
+        for group in sorted(groups):
+            stays = groups[group]
+            came = [stay.client.draws.random() < stay.client.attendance for stay in stays]
+            attendees = sum(came)
+            needed = 2 if attendees > self.co_facilitation_above else 1
+            if attendees and self.counsellors.facilitators(now, hours, needed) is None:
+                for stay in stays:
+                    c = stay.client
+                    self.log((c.id, c.episode, now, "group_cancelled", "iop", track.group_names[group], "", hours))
+                continue
+            self.take_attendance(track, stays, came)
+
+    def take_attendance(self, track: TrackState, members: list[Stay], came: list[bool]) -> None:
+        """The group meets: who came is logged; a run of absences ends in termination."""
         now, hours, names, log = self.env.now, track.hours, track.group_names, self.log
         absences = self.t.terminate_after_absences
-        for stay, u in zip(members, self.attendance.take(len(members))):
+        for stay, present in zip(members, came):
             c = stay.client
             stay.held += 1
-            if u < c.attendance:
+            if present:
                 stay.attended, stay.in_a_row, stay.last_attended = stay.attended + 1, 0, now
                 stay.hours += hours
                 log((c.id, c.episode, now, "group_attended", "iop", names[stay.group], "", hours))
@@ -117,14 +131,12 @@ class Timetable:
             self.book_medication_review(stay)
 
     def end_week(self, stay: Stay) -> None:
-        outcome = stay.end_week(self.t, self.review_weeks, self.steps_down_early)
+        draws, p = stay.client.draws, self.t.early_step_down_probability
+        outcome = stay.end_week(self.t, self.review_weeks, lambda: draws.random() < p)
         if outcome is None:
             self.begin_week(stay)
         else:
             self.discharge(stay, outcome)
-
-    def steps_down_early(self) -> bool:
-        return self.review_draws.chance(self.t.early_step_down_probability)
 
     def watch_risks(self, stay: Stay) -> None:
         """Set a timer for the first risk to strike before the week ends, if one does."""
@@ -144,13 +156,14 @@ class Timetable:
         if risk != RELAPSE:
             self.discharge(stay, risk)
             return
-        stay.left[RISKS.index(RELAPSE)] = exp1(self.hazards.random())  # the clock restarts for the next one
-        after = self.relapse_draws.pick(*self.after_relapse)
         c = stay.client
+        stay.left[RISKS.index(RELAPSE)] = exp1(c.draws.random())  # the clock restarts for the next one
+        after = pick(*self.after_relapse, c.draws.random())
         self.log((c.id, c.episode, self.env.now, "relapse_in_treatment", "iop", "", after, math.nan))
         if after == "step_up":
             self.discharge(stay, TRANSFERRED)
         elif after == "drop_out":
+            stay.left_using = True
             self.discharge(stay, DROPPED_OUT)
         else:
             stay.plan_end = min(stay.plan_end + WEEK * self.t.relapse_extension_weeks, stay.max_end)
@@ -172,10 +185,10 @@ class Timetable:
 
     # ------------------------------------------------------------------ individual sessions, prescriber
     def counselling(self):
-        """Weekday afternoons: each client due a session meets their counsellor (or misses it)."""
+        """Weekday afternoons: each client due a session meets their counsellor (or misses it), if
+        the counsellor has the hours; if not, the session is cancelled and the client loses it."""
         env, slots, in_iop, log = self.env, self.counselling_slots, self.in_iop, self.log
         hours, gap = self.t.individual_session_hours, WEEK / self.t.individual_sessions_per_week
-        draws = self.individual.take
         i = 0
         while i < len(slots):
             if not in_iop:
@@ -185,14 +198,31 @@ class Timetable:
             yield env.timeout(slots[i] - env.now)
             now = env.now
             due = [stay for stay in in_iop if stay.next_individual <= now]
-            for stay, u in zip(due, draws(len(due))):
+            reserved = self.group_hours_to_come(now) if due else 0.0
+            for stay in due:
                 c = stay.client
-                if u < c.attendance:
+                comes = c.draws.random() < c.attendance
+                counsellor = f"counsellor {stay.counsellor + 1}"
+                if not self.counsellors.individual(stay.counsellor, now, hours, reserved):
+                    log((c.id, c.episode, now, "individual_cancelled", "iop", counsellor, "", hours))
+                elif comes:
                     stay.hours += hours
-                    log((c.id, c.episode, now, "individual_session", "iop", f"counsellor {stay.counsellor + 1}",
-                         "", hours))
+                    log((c.id, c.episode, now, "individual_session", "iop", counsellor, "", hours))
+                else:
+                    log((c.id, c.episode, now, "individual_missed", "iop", counsellor, "", hours))
                 stay.next_individual = now + gap
             i += 1
+
+    def group_hours_to_come(self, now: float) -> float:
+        """Facilitator hours the groups that have members still need this week (one facilitator each)."""
+        week_end = (now // WEEK + 1) * WEEK
+        total = 0.0
+        for track in self.seats.tracks:
+            occupied = sum(1 for n in track.members if n)
+            if occupied:
+                first, last = bisect.bisect_right(track.slots, now), bisect.bisect_left(track.slots, week_end)
+                total += occupied * track.hours * sum(track.held[first:last])
+        return total
 
     def book_medication_review(self, stay: Stay) -> None:
         """Book the prescriber's first free slot from the due date; held if it falls in this week."""

@@ -17,12 +17,17 @@ EPS = 1e-9  # times computed by different sums may differ by rounding: compare w
 IOP_OUTCOMES = COMPLETED, TRANSFERRED, DROPPED_OUT, TERMINATED, OTHER = tuple(DISCHARGE_CODES)
 RELAPSE = "relapse"  # in treatment: not a discharge by itself (the client may stay)
 RISKS = (OTHER, DROPPED_OUT, RELAPSE)  # competing risks, in the order that wins a tie
+RISK_DRAWS = ("other", "dropout", "relapse_in_treatment")  # the client's own draw for each (client.ONE_OFF)
 
 
-def dropout_hazard(t, week: int, missed_last_week: int) -> float:
+def dropout_hazard(t, week: int, missed_last_week: int, waited_weeks: float = 0.0) -> float:
     """Weekly dropout hazard in week `week` (0 first): highest in the first weeks, falling as
-    clients engage, and higher after a week with missed sessions."""
-    return t.dropout_weekly_hazard * t.dropout_missed_multiplier ** missed_last_week * (week + 1) ** -t.dropout_decline
+    clients engage, higher after a week with missed sessions, and in the first weeks higher for
+    each week the client waited for a seat (waiting loses people a second time)."""
+    hazard = t.dropout_weekly_hazard * t.dropout_missed_multiplier ** missed_last_week * (week + 1) ** -t.dropout_decline
+    if week < t.engagement_weeks:
+        hazard *= 1.0 + t.wait_dropout_per_week * waited_weeks
+    return hazard
 
 
 def relapse_hazard(t, hours: float) -> float:
@@ -69,37 +74,38 @@ class Stay:
     as time passes, and `review` applies the plan rules when a week ends.
     """
 
-    __slots__ = ("client", "track", "group", "counsellor", "admitted", "plan_end", "max_end", "week",
+    __slots__ = ("client", "track", "group", "counsellor", "admitted", "waited_weeks", "plan_end", "max_end", "week",
                  "week_end", "weekly", "left", "since", "strike", "held", "attended", "in_a_row", "missed",
                  "missed_last_week", "hours", "last_attended", "next_individual", "next_meds", "review_booked",
-                 "outcome", "early_step_down", "on_discharge")
+                 "outcome", "early_step_down", "left_using", "on_discharge")
 
-    def __init__(self, client, track, group: int, counsellor: int, admitted: float, t, draws: list[float],
-                 medication: bool) -> None:
+    def __init__(self, client, track, group: int, counsellor: int, admitted: float, t, waited_days: float) -> None:
         self.client, self.track, self.group, self.counsellor = client, track, group, counsellor
-        self.admitted = admitted
-        self.plan_end = admitted + WEEK * planned_weeks(t, client.severity, client.plan_z)
+        self.admitted, self.waited_weeks = admitted, waited_days / WEEK
+        draws = client.draws
+        self.plan_end = admitted + WEEK * planned_weeks(t, client.severity, draws.normal("plan"))
         self.max_end = admitted + WEEK * t.max_weeks
         self.week, self.week_end = -1, admitted
         self.weekly = (0.0, 0.0, 0.0)
-        self.left = [exp1(u) for u in draws]  # in RISKS order
+        self.left = [draws.exp1(name) for name in RISK_DRAWS]  # in RISKS order
         self.since = admitted
         self.strike = None  # the timer of the next risk to strike this week, if any
         self.held = self.attended = self.in_a_row = self.missed = self.missed_last_week = 0
         self.hours = 0.0
         self.last_attended = admitted
         self.next_individual = admitted + 1.0  # afternoons, from the day after admission
-        self.next_meds = admitted if medication else math.inf
+        self.next_meds = admitted if client.co_occurring and draws["medication"] < t.medication_share else math.inf
         self.review_booked = math.inf  # a prescriber slot booked and not yet held
         self.outcome: str | None = None
         self.early_step_down = False
+        self.left_using = False  # left straight after a relapse in treatment
         self.on_discharge = None  # called with the outcome when the client leaves IOP
 
     def begin_week(self, t) -> None:
         """Next week's hazards, from the week gone by."""
         self.week += 1
         self.week_end = self.admitted + WEEK * (self.week + 1)
-        self.weekly = (t.other_weekly_hazard, dropout_hazard(t, self.week, self.missed_last_week),
+        self.weekly = (t.other_weekly_hazard, dropout_hazard(t, self.week, self.missed_last_week, self.waited_weeks),
                        relapse_hazard(t, self.hours))
 
     def use_hazards(self, now: float) -> None:

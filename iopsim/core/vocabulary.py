@@ -21,6 +21,9 @@ EVENT_TYPES = {
     "group_attended": "resource_use",
     "group_missed": "queue",
     "individual_session": "resource_use",
+    "group_cancelled": "queue",
+    "individual_cancelled": "queue",
+    "individual_missed": "queue",
     "medication_review": "resource_use",
     "relapse_in_treatment": "queue",
     "iop_discharge": "resource_use_end",
@@ -41,7 +44,8 @@ OUT = ""  # out of care: left, referred elsewhere, or back in the community
 STAGE_AFTER = {
     "referral": "assessment", "assessment_booked": "assessment", "assessed": "assessment", "no_show": "assessment",
     "placed": "assessment", "waitlist_join": "waitlist", "reneged": OUT, "admitted": IOP, "group_attended": IOP,
-    "group_missed": IOP, "individual_session": IOP, "medication_review": IOP, "relapse_in_treatment": IOP,
+    "group_missed": IOP, "individual_session": IOP, "group_cancelled": IOP, "individual_cancelled": IOP,
+    "individual_missed": IOP, "medication_review": IOP, "relapse_in_treatment": IOP,
     "iop_discharge": "op", "op_waitlist_join": "op", "op_start": "op", "op_session": "op", "op_no_show": "op",
     "op_end": "aftercare", "aftercare_start": "aftercare", "aftercare_end": "aftercare", "exit": OUT,
     "relapse": None,  # the stage it happened in (the row's ``stage``); out of care when at home ("community")

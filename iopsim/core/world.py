@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from iopsim.core.calendar import HOUR, WEEKDAYS, Calendar, OpeningHours, share_whole_slots
 from iopsim.core.clinic import AppointmentBook, Clinic
+from iopsim.core.counsellors import Counsellors
 from iopsim.core.eventlog import EventLog
 from iopsim.core.relapse import RelapseCurves
 from iopsim.core.scenario import Scenario
@@ -45,12 +46,11 @@ class World:
         self.relapse = RelapseCurves(scenario.relapse)
         # individual and outpatient sessions: one afternoon slot on each open weekday
         self.counselling_slots = OpeningHours(self.calendar, WORKDAYS, 13.0, 4.0, self.end).openings
-        self.seats = Seats(self.env, scenario, self.calendar, self.end)
+        self.seats = Seats(self.env, scenario, self.calendar, self.end, Counsellors(staff))
         prescribers = AppointmentBook(
             OpeningHours(self.calendar, WORKDAYS, 9.0, staff.prescriber_hours_per_week / 5, self.end),
             staff.prescribers, treat.medication_visit_hours * HOUR)
-        self.timetable = Timetable(self.env, scenario, self.seats, self.streams, self.log, prescribers,
-                                   self.counselling_slots)
+        self.timetable = Timetable(self.env, scenario, self.seats, self.log, prescribers, self.counselling_slots)
         self.op = simpy.Resource(self.env, capacity=max(staff.op_counsellors * staff.op_caseload_cap, 1)) \
             if staff.op_counsellors else None
         self.in_system = dict.fromkeys(STAGES, 0)  # clients in each stage of care right now

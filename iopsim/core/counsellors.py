@@ -1,0 +1,70 @@
+"""IOP counsellors: caseloads, and the week's hours that groups, individual sessions and notes share.
+
+Staff time is a real limit here, not a report.  Each counsellor has clinical hours each week
+(Monday to Sunday).  Notes come first (documentation for every client on the caseload); each
+group session needs its facilitator(s) free at that time and with the hours left; individual
+sessions are held only from hours that are not needed for the rest of the week's groups.  So
+when hours run short, individual sessions give first, then groups are cancelled, and either
+way the lost dose shows in the event log.
+"""
+
+from __future__ import annotations
+
+WEEK = 7.0
+
+
+class Counsellors:
+    """The IOP counsellors of one replication: who is whose counsellor, and the hours left this week."""
+
+    def __init__(self, staff) -> None:
+        n = staff.iop_counsellors
+        self.cap, self.hours = staff.iop_caseload_cap, staff.counsellor_hours_per_week
+        self.notes = staff.documentation_hours_per_client
+        self.caseload = [0] * n
+        self.left = [self.hours] * n
+        self.busy_until = [0.0] * n
+        self.week = 0
+
+    def roll_week(self, now: float) -> None:
+        """A new week's hours, less the notes for the clients each counsellor holds."""
+        week = int(now // WEEK)
+        if week != self.week:
+            self.week = week
+            self.left = [max(self.hours - self.notes * n, 0.0) for n in self.caseload]
+
+    def assign(self) -> int | None:
+        """The counsellor with the smallest caseload if any has room (None if every caseload is full)."""
+        if not self.caseload:
+            return None
+        who = min(range(len(self.caseload)), key=self.caseload.__getitem__)
+        return who if self.caseload[who] < self.cap else None
+
+    def take_on(self, who: int, now: float) -> None:
+        """A new client on `who`'s caseload: their notes this week come out of the hours left."""
+        self.roll_week(now)
+        self.caseload[who] += 1
+        self.left[who] = max(self.left[who] - self.notes, 0.0)
+
+    def release(self, who: int) -> None:
+        self.caseload[who] -= 1
+
+    def facilitators(self, now: float, hours: float, needed: int) -> list[int] | None:
+        """Book `needed` counsellors free now with `hours` left (most hours left first), or None."""
+        self.roll_week(now)
+        free = [k for k in range(len(self.left)) if self.busy_until[k] <= now + 1e-9 and self.left[k] >= hours - 1e-9]
+        if len(free) < needed:
+            return None
+        chosen = sorted(free, key=lambda k: -self.left[k])[:needed]
+        for k in chosen:
+            self.left[k] -= hours
+            self.busy_until[k] = now + hours / 24.0
+        return chosen
+
+    def individual(self, who: int, now: float, hours: float, reserved: float) -> bool:
+        """Hold an individual session if `who` has the hours and the team keeps `reserved` hours
+        for the rest of the week's groups; the hours are spent whether or not the client comes."""
+        self.roll_week(now)
+        if self.left[who] < hours - 1e-9 or sum(self.left) - hours < reserved - 1e-9:
+            return False
+        self.left[who] -= hours
+        return True
