@@ -22,7 +22,8 @@ T = SimpleNamespace(
     dropout_weekly_hazard=0.04, dropout_missed_multiplier=1.5, dropout_decline=0.5,
     relapse_weekly_hazard=0.03, relapse_halving_hours=30.0, other_weekly_hazard=0.01,
     planned_weeks={"low": 8, "moderate": 10, "high": 14}, plan_spread=0.5, max_weeks=20,
-    review_interval_days=30, completion_attendance=0.6)
+    review_interval_days=30, completion_attendance=0.6, wait_dropout_per_week=0.25, engagement_weeks=4,
+    medication_share=0.0)
 
 
 def test_dropout_is_highest_in_the_first_week_and_rises_with_missed_sessions():
@@ -31,6 +32,12 @@ def test_dropout_is_highest_in_the_first_week_and_rises_with_missed_sessions():
     assert dropout_hazard(T, 0, 2) == pytest.approx(0.04 * 1.5**2)
     assert [dropout_hazard(T, w, 0) for w in range(5)] == sorted((dropout_hazard(T, w, 0) for w in range(5)),
                                                                  reverse=True)
+
+
+def test_each_week_waited_for_a_seat_raises_dropout_in_the_first_weeks_only():
+    assert dropout_hazard(T, 0, 0, waited_weeks=2.0) == pytest.approx(0.04 * 1.5)  # +25% a week waited
+    assert dropout_hazard(T, 3, 0, waited_weeks=2.0) == pytest.approx(0.04 / 2 * 1.5)  # week 4: still engaging
+    assert dropout_hazard(T, 4, 0, waited_weeks=2.0) == pytest.approx(dropout_hazard(T, 4, 0))  # engaged
 
 
 def test_relapse_hazard_halves_with_every_halving_hours_received():
@@ -56,9 +63,25 @@ def test_plans_vary_log_normally_within_one_week_and_the_longest_plan():
     assert review_interval_weeks(T) == 4
 
 
+class Draws:
+    """A client's one-off draws, fixed: the plan `plan_z` standard deviations from typical."""
+
+    def __init__(self, plan_z: float) -> None:
+        self.plan_z = plan_z
+
+    def normal(self, name: str) -> float:
+        return self.plan_z
+
+    def exp1(self, name: str) -> float:
+        return math.log(2.0)
+
+    def __getitem__(self, name: str) -> float:
+        return 0.5
+
+
 def stay(plan_z=0.0, severity="low") -> Stay:
-    client = SimpleNamespace(severity=severity, plan_z=plan_z)
-    s = Stay(client, None, 0, 0, 0.0, T, [0.5, 0.5, 0.5], False)
+    client = SimpleNamespace(severity=severity, co_occurring=False, draws=Draws(plan_z))
+    s = Stay(client, None, 0, 0, 0.0, T, 0.0)
     s.begin_week(T)
     return s
 
