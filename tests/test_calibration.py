@@ -1,7 +1,9 @@
-"""The default scenario reproduces the published figures of MODEL.md section 4 (C1-C6).
+"""The default scenario reproduces the published figures of MODEL.md section 4 (C1-C6), and
+reports the validation figures it was not fitted to.
 
 One call of `calibration.check(reps=8)` is shared by every test; each target is its own test, so
-a failure names the target (code, KPI, allowed range and the model's value).
+a failure names the target (code, KPI, allowed range and the model's value).  Validation rows are
+checked for being there, sourced and measured, never for holding: a miss is a finding.
 """
 
 from __future__ import annotations
@@ -23,8 +25,23 @@ def table():
 
 
 def test_table_has_every_target_code(table):
-    assert {"C1", "C2", "C3", "C4", "C5", "C6"} <= set(table.target)
-    assert len(table) == len(calibration.TARGETS) + 1  # one row per KPI target and the curve's shape
+    calibration_rows = table[table.kind == "calibration"]
+    assert {"C1", "C2", "C3", "C4", "C5", "C6"} <= set(calibration_rows.target)
+    assert len(calibration_rows) == len(calibration.TARGETS) + 1  # one row per KPI target and the curve's shape
+    assert set(table.kind) == {"calibration", "validation"}
+
+
+def test_validation_figures_are_reported_apart_with_sources(table):
+    rows = table[table.kind == "validation"]
+    assert len(rows) == len(calibration.VALIDATION) >= 3
+    assert list(rows.target) == [t.code for t in calibration.VALIDATION.values()]
+    assert all(code.startswith("V") for code in rows.target)
+    assert not set(calibration.VALIDATION) & set(calibration.TARGETS), "a figure is either fitted or validated"
+    for _, row in rows.iterrows():
+        assert len(row.source) > 40 and any(ch.isdigit() for ch in row.source), row.what  # a full citation
+        assert row.low <= row.published <= row.high, row.what
+        assert math.isfinite(row.model), f"{row.target} {row.what}: not measured"
+        assert bool(row.holds) == (row.low <= row.model <= row.high), row.what  # reported as measured
 
 
 def test_every_target_range_contains_its_published_value(table):

@@ -127,6 +127,24 @@ def test_length_of_stay_matches_the_event_log(run):
         assert run.kpis["los_median_completed_days"] == pytest.approx(np.median(completed.value))
 
 
+def test_validation_kpis_match_the_event_log(run):
+    ev, k = run.events, run.kpis
+    discharges = inside(of(ev, "iop_discharge"))
+    for code in ("transferred", "terminated"):
+        los = discharges[discharges.detail == code].value
+        if len(los):
+            assert k[f"los_median_{code}_days"] == pytest.approx(np.median(los))
+    assert k["retained_90_days_share"] == pytest.approx(np.mean(discharges.value >= 90))
+    admitted = inside(of(ev, "admitted")).set_index(["client", "episode"]).time
+    referred = of(ev, "referral").groupby(["client", "episode"]).time.first()
+    assert k["wait_referral_to_start_mean_days"] == pytest.approx((admitted - referred.loc[admitted.index]).mean())
+    followed = admitted[admitted <= END - 42.0].index
+    groups = of(ev, "group_attended").groupby(["client", "episode"]).size().reindex(followed, fill_value=0)
+    came = groups[groups >= 1]
+    assert k["first_to_second_session_share"] == pytest.approx(np.mean(came >= 2))
+    assert k["first_to_fourth_session_share"] == pytest.approx(np.mean(came >= 4))
+
+
 def overlap_average(joins, leaves, start, end):
     """Time-weighted mean number present: each stay [join, leave) counts for its overlap with the window."""
     overlap = np.clip(np.minimum(leaves, end) - np.maximum(joins, start), 0, None)

@@ -204,6 +204,27 @@ CATALOGUE = (
     KPI("in_system_end", "clients", NEITHER, TREATMENT,
         "Clients still in care at the end", "clients in care at the end",
         "clients still in care when the run ends (censored)"),
+    # measured for the validation table (calibration.VALIDATION)
+    KPI("los_median_transferred_days", "days", NEITHER, TREATMENT,
+        "Length of stay, transferred (median)", "length of stay of transfers",
+        "median length of stay of clients transferred (early step-down or step-up)"),
+    KPI("los_median_terminated_days", "days", NEITHER, TREATMENT,
+        "Length of stay, terminated (median)", "length of stay of terminations",
+        "median length of stay of clients whose treatment the program ended"),
+    KPI("retained_90_days_share", "share", HIGHER, TREATMENT,
+        "Discharges retained 90 days or more", "retention of 90 days or more",
+        "share of IOP discharges whose stay (admission to last attended day) was at least 90 days"),
+    KPI("first_to_second_session_share", "share", HIGHER, TREATMENT,
+        "Retained from the 1st to the 2nd group session", "retention to the 2nd session",
+        "of clients admitted at least six weeks before the end who came to a group, the share who came to a "
+        "second (NIATx's continuation measure)"),
+    KPI("first_to_fourth_session_share", "share", HIGHER, TREATMENT,
+        "Retained from the 1st to the 4th group session", "retention to the 4th session",
+        "of clients admitted at least six weeks before the end who came to a group, the share who came to a "
+        "fourth (NIATx's continuation measure)"),
+    KPI("wait_referral_to_start_mean_days", "days", LOWER, ACCESS,
+        "Days from referral to starting IOP (mean)", "days to treatment",
+        "mean days from referral to the first IOP session, clients admitted (NIATx's days to treatment)"),
     # COST
     KPI("staff_cost_per_week", "$/week", NEITHER, COST,
         "Staff cost per week", "staff cost per week",
