@@ -31,6 +31,7 @@ def long_plans(**changes):
         "treatment.plan_spread": 0.0, "treatment.attendance_mean": 1.0, "treatment.attendance_spread": 0.0,
         "treatment.early_step_down_probability": 0.0, "treatment.relapse_weekly_hazard": 0.0,
         "treatment.dropout_decline": 0.0, "treatment.dropout_missed_multiplier": 1.0,
+        "tracks.admission_lead_days": 0.0, "treatment.wait_dropout_per_week": 0.0,
     }
     base.update(changes)
     return scenario(**base)
@@ -65,11 +66,11 @@ def test_competing_constant_hazards_give_an_exponential_stay_and_proportional_ca
 
 
 def test_dropout_is_highest_in_the_first_weeks_and_falls_as_set():
-    d, decline = 0.5, 0.4  # week w's hazard is d * w^-decline
+    d, decline = 0.5, 0.4  # week w's hazard is d * w^-decline: a 52-week plan is all but never finished
     s = long_plans(**{"treatment.dropout_weekly_hazard": d, "treatment.other_weekly_hazard": 0.0,
                       "treatment.dropout_decline": decline})
     t, code = stays(s)
-    assert set(code) == {"dropped_out"}
+    assert set(code) <= {"dropped_out", "completed"} and (code == "dropped_out").mean() > 0.995
 
     def cdf(x):
         x = np.asarray(x, dtype=float) / 7.0
@@ -129,59 +130,59 @@ def time_to_relapse(s, reason: str, seeds=(0, 1, 2), treated: bool = True):
     return np.concatenate(out)
 
 
-def check_weibull(t: np.ndarray, shape: float, scale: float) -> None:
-    """Share relapsed within the follow-up, and the shape of the curve up to it, match Weibull(shape, scale)."""
-    cdf = stats.weibull_min(shape, scale=scale).cdf
+def check_curve(t: np.ndarray, shape: float, scale: float, never: float = 0.0, multiplier: float = 1.0) -> None:
+    """Share relapsed within the follow-up, and the shape of the curve up to it, match the relapse
+    curve: a share `never` who never relapse, Weibull(shape, scale) for the rest, and the whole
+    cumulative hazard times `multiplier` (so the share still abstinent by t is S(t) ** multiplier)."""
+    def cdf(x):
+        survival = never + (1 - never) * stats.weibull_min(shape, scale=scale).sf(x)
+        return 1 - survival ** multiplier
     relapsed = t[~np.isnan(t)]
     assert len(t) > 150 and len(relapsed) > 50
     assert stats.binomtest(len(relapsed), len(t), cdf(FOLLOW_UP)).pvalue > 0.001, \
-        f"{len(relapsed) / len(t):.3f} relapsed within {FOLLOW_UP:g} days, Weibull says {cdf(FOLLOW_UP):.3f}"
+        f"{len(relapsed) / len(t):.3f} relapsed within {FOLLOW_UP:g} days, the curve says {cdf(FOLLOW_UP):.3f}"
     assert stats.kstest(relapsed, lambda x: cdf(x) / cdf(FOLLOW_UP)).pvalue > 0.001
-
-
-def dosed_scale(curve, multiplier: float) -> float:
-    """hazard x m  <=>  Weibull scale x m^(-1/shape)"""
-    return curve.scale_days * multiplier ** (-1 / curve.shape)
 
 
 def test_relapse_after_completion_follows_its_weibull_curve():
     # no dose effect, and finishing alone earns the completers' curve
     s = discharged_without_care(4, **{"relapse.dose_multiplier": 1.0, "relapse.completion_credit": 1.0})
     rel = s.relapse.after_completion
-    check_weibull(time_to_relapse(s, "discharged"), rel.shape, rel.scale_days)
+    check_curve(time_to_relapse(s, "discharged"), rel.shape, rel.scale_days, rel.never_relapse)
 
 
-def test_a_short_stay_completer_is_part_of_the_way_from_the_dropouts_curve_to_the_completers():
+def test_a_short_stay_completer_is_part_of_the_way_from_the_untreated_curve_to_the_completers():
     s = discharged_without_care(4, **{"relapse.dose_multiplier": 1.0})
     rel = s.relapse
-    w = rel.completion_credit + (1 - rel.completion_credit) * 28 / rel.dose_days  # credit, then 28 of 90 days
-    a, b = rel.after_dropout, rel.after_completion
+    credit = (28 / rel.dose_days) ** rel.dose_power  # 28 of the 90 days of full dose
+    w = rel.completion_credit + (1 - rel.completion_credit) * credit  # finishing, then the days
+    a, b = rel.untreated, rel.after_completion
     assert 0 < w < 1
-    check_weibull(time_to_relapse(s, "discharged"), a.shape + w * (b.shape - a.shape),
-                  a.scale_days ** (1 - w) * b.scale_days ** w)
+    check_curve(time_to_relapse(s, "discharged"), a.shape + w * (b.shape - a.shape),
+                a.scale_days ** (1 - w) * b.scale_days ** w, a.never_relapse + w * (b.never_relapse - a.never_relapse))
 
 
 def test_part_of_the_dose_scales_the_relapse_hazard_in_proportion():
-    s = discharged_without_care(4, **{"relapse.completion_credit": 1.0})  # 28 of the 90 days of full dose
+    s = discharged_without_care(4, **{"relapse.completion_credit": 1.0, "relapse.dose_power": 1.0})
     rel = s.relapse
-    multiplier = rel.dose_multiplier ** (28 / rel.dose_days)
-    check_weibull(time_to_relapse(s, "discharged"), rel.after_completion.shape,
-                  dosed_scale(rel.after_completion, multiplier))
+    multiplier = rel.dose_multiplier ** (28 / rel.dose_days)  # 28 of the 90 days of full dose
+    b = rel.after_completion
+    check_curve(time_to_relapse(s, "discharged"), b.shape, b.scale_days, b.never_relapse, multiplier)
 
 
 def test_ninety_days_of_treatment_scale_the_relapse_hazard_by_the_dose_multiplier():
     s = discharged_without_care(14)  # 98 days in IOP: the full dose effect
-    rel = s.relapse
-    check_weibull(time_to_relapse(s, "discharged"), rel.after_completion.shape,
-                  dosed_scale(rel.after_completion, rel.dose_multiplier))
+    b = s.relapse.after_completion
+    check_curve(time_to_relapse(s, "discharged"), b.shape, b.scale_days, b.never_relapse, s.relapse.dose_multiplier)
 
 
-def test_relapse_without_treatment_follows_the_dropouts_curve():
-    """Clients lost before assessment had no days in IOP: theirs is the dropouts' curve itself."""
+def test_an_abstinent_client_lost_before_treatment_relapses_on_the_untreated_curve():
+    """Clients lost before assessment had no days in IOP: theirs is the untreated curve itself."""
     s = discharged_without_care(4, **{"intake.show_curve": [[0, 0.5]], "intake.rebook_probability": 0.0,
-                                      "relapse.after_dropout.scale_days": 200.0})  # slow enough to see the shape
-    rel = s.relapse.after_dropout
-    check_weibull(time_to_relapse(s, "no_show", treated=False), rel.shape, rel.scale_days)
+                                      "referrals.abstinent_share": 1.0, "relapse.readmission_probability": 0.0,
+                                      "relapse.untreated": {"shape": 0.8, "scale_days": 200.0, "never_relapse": 0.2}})
+    rel = s.relapse.untreated  # slow enough to see the shape
+    check_curve(time_to_relapse(s, "no_show", treated=False), rel.shape, rel.scale_days, rel.never_relapse)
 
 
 def test_days_in_iop_move_a_dropout_towards_the_completers_curve():
@@ -213,7 +214,7 @@ def test_a_relapse_brings_the_client_back_with_the_set_probability_and_delay():
     for seed in (0, 1):
         ev = run(s, seed).events
         relapses = rows(ev, "relapse")
-        relapses = relapses[relapses.time < HORIZON - 150]
+        relapses = relapses[(relapses.time < HORIZON - 150) & (relapses.stage == "community")]
         referrals = rows(ev, "referral").set_index(["client", "episode"]).time
         nxt = referrals.reindex(list(zip(relapses.client, relapses.episode + 1))).to_numpy()
         back.append(~np.isnan(nxt))

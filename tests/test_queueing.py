@@ -94,7 +94,7 @@ def sojourns(ev, join: str, leave: list[str], end: float):
 
 QUEUES = {
     # KPI: (join event, leave events)
-    "waitlist_mean": ("waitlist_join", ["admitted", "reneged"]),
+    "waitlist_mean": ("waitlist_join", ["admitted", "exit"]),  # admitted, gave up, or relapsed and left
     "census_mean": ("admitted", ["iop_discharge"]),
     "op_census_mean": ("op_start", ["op_end"]),
 }

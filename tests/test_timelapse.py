@@ -21,7 +21,8 @@ OUT_EVENTS = {"exit", "reneged"}
 @pytest.fixture(scope="module")
 def run():
     # busy enough to have a waitlist, readmissions and every stage; short enough to be quick
-    return iopsim.simulate(Scenario().replace(**{"run.horizon_days": 240.0, "referrals.per_week": 8.0}), seed=7)
+    return iopsim.simulate(Scenario().replace(**{"run.warm_up_days": 0.0, "run.horizon_days": 300.0,
+                                                 "referrals.per_week": 8.0}), seed=7)
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +67,9 @@ def test_positions_match_the_log_read_client_by_client(run, stays):
 
 def test_counts_equal_the_models_waitlist_and_census_every_day(run, stays):
     events = run.events
-    t, e = events.time.to_numpy(), events.event.astype(str).to_numpy()
-    waitlist = monitors.level(t[e == "waitlist_join"], np.concatenate([t[e == "admitted"], t[e == "reneged"]]))
+    t, e, stage = events.time.to_numpy(), events.event.astype(str).to_numpy(), events.stage.astype(str).to_numpy()
+    left_waitlist = (e == "admitted") | ((e == "exit") & (stage == "waitlist"))  # or gave up, or relapsed and left
+    waitlist = monitors.level(t[e == "waitlist_join"], t[left_waitlist])
     census = monitors.level(t[e == "admitted"], t[e == "iop_discharge"])
     days = np.arange(0, int(math.ceil(run.end)))
     counts = timelapse.counts(events, days, stays=stays)

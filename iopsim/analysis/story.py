@@ -16,7 +16,7 @@ _SOURCES = {
     "step_down": "a higher level of care (step-down)",
     "step_up": "standard outpatient (step-up)",
     "justice": "the justice system",
-    "readmission": "themselves again, after a relapse (readmission)",
+    "readmission": "themselves again, after a spell of use (readmission)",
 }
 _PLACEMENT = {"iop": "the IOP", "op": "standard outpatient", "higher": "a higher level of care (PHP or residential)"}
 _EXITS = {
@@ -27,6 +27,7 @@ _EXITS = {
     "discharged": "discharged from care",
     "relapsed": "relapsed while in care and left",
 }
+_WAITLIST_EXITS = {"relapsed": "relapsed and left the waitlist", "reneged": _EXITS["reneged"]}
 _STAGES = {"op": "standard outpatient", "aftercare": "aftercare"}
 _AFTER_RELAPSE = {"stay": "stayed, with the plan extended", "step_up": "stepped up to a higher level of care",
                   "drop_out": "dropped out"}
@@ -47,9 +48,10 @@ def story(events, client_id: int) -> str:
         attended = ep[ep.event == "group_attended"]
         missed = ep[ep.event == "group_missed"]
         individual = ep[ep.event == "individual_session"]
+        cancelled = ep[ep.event.isin(("group_cancelled", "individual_cancelled"))]
         op_sessions, op_missed = ep[ep.event == "op_session"], ep[ep.event == "op_no_show"]
         for row in ep.itertuples(index=False):
-            text = _describe(row, attended, missed, individual, op_sessions, op_missed)
+            text = _describe(row, attended, missed, individual, cancelled, op_sessions, op_missed)
             if text:
                 lines.append(f"  {_day(row.time)}: {text}")
     return "\n".join(lines)
@@ -69,7 +71,7 @@ _PLAIN = {  # events told the same way every time
 }
 
 
-def _describe(row, attended, missed, individual, op_sessions, op_missed) -> str | None:
+def _describe(row, attended, missed, individual, cancelled, op_sessions, op_missed) -> str | None:
     e, detail, value, resource, stage = row.event, str(row.detail), row.value, str(row.resource), str(row.stage)
     if e in _PLAIN:
         return _PLAIN[e]
@@ -84,9 +86,10 @@ def _describe(row, attended, missed, individual, op_sessions, op_missed) -> str 
     if e == "waitlist_join":
         return f"joined the waitlist for {'an evening' if resource == 'evening' else 'a day'} track."
     if e == "admitted":
+        lost = f"; {_count(len(cancelled), 'session')} cancelled for want of staff" if len(cancelled) else ""
         return (f"started IOP in the {resource} with {detail}; attended {len(attended)} of the "
                 f"{len(attended) + len(missed)} group sessions held while enrolled and "
-                f"{_count(len(individual), 'individual session')}.")
+                f"{_count(len(individual), 'individual session')}{lost}.")
     if e == "relapse_in_treatment":
         return f"relapsed during treatment and {_AFTER_RELAPSE.get(detail, detail)}."
     if e == "iop_discharge":
@@ -98,8 +101,13 @@ def _describe(row, attended, missed, individual, op_sessions, op_missed) -> str 
     if e == "aftercare_end":
         return f"aftercare ended after {value:.0f} days."
     if e == "relapse":
-        return (f"relapsed, {value:.0f} days after last leaving the program." if stage == "community"
-                else f"relapsed during {_STAGES.get(stage, stage)}.")
+        if stage == "community":
+            return f"relapsed, {value:.0f} days after last leaving care."
+        if stage == "waitlist":
+            return f"relapsed while waiting for a seat, {value:.0f} days after joining the waitlist."
+        return f"relapsed during {_STAGES.get(stage, stage)}."
+    if e == "exit" and stage == "waitlist":
+        return f"{_WAITLIST_EXITS.get(detail, detail)}."
     if e == "exit" and detail not in DISCHARGE_CODES:  # an IOP discharge has been told already
         return f"{_EXITS.get(detail, detail)}."
     return None
