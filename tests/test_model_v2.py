@@ -95,7 +95,7 @@ def test_a_shorter_wait_for_a_seat_keeps_more_admitted_clients_to_the_fourth_ses
     cmp = iopsim.compare(base, {"tracks.admission_lead_days": 0.0}, reps=20, seed=test_seed, workers=1,
                          progress=False)
     wait = cmp.differences.loc[(cmp.alternatives[0], "wait_assessment_to_start_median_days")]
-    kept = cmp.differences.loc[(cmp.alternatives[0], "retained_to_4th_session_share")]
+    kept = cmp.differences.loc[(cmp.alternatives[0], "first_to_fourth_session_share")]
     assert wait.ci_high < 0
     assert kept.ci_low > 0, f"early retention {kept.mean_diff:+.3f} ({kept.ci_low:+.3f} to {kept.ci_high:+.3f})"
 

@@ -93,10 +93,6 @@ CATALOGUE = (
     KPI("admissions_with_prior_episode_share", "share", NEITHER, ACCESS,
         "Admissions with an earlier treatment episode", "admissions treated before",
         "admissions of clients with at least one earlier treatment episode, here or elsewhere (TEDS: about 58%)"),
-    KPI("retained_to_4th_session_share", "share", HIGHER, TREATMENT,
-        "Admitted clients who came to 4 group sessions", "early retention",
-        "clients admitted at least six weeks before the window's end who came to 4 group sessions (NIATx's "
-        "continuation measure)"),
     KPI("waitlist_mean", "clients", LOWER, ACCESS,
         "Clients on the waitlist (average)", "waitlist length",
         "time-weighted mean number of clients on the IOP waitlist"),

@@ -73,7 +73,6 @@ def compute(events, scenario) -> dict[str, float]:
     k["admissions_per_year"] = len(admitted) / years
     earlier = Lookup.first(key[rows("referral")], value[rows("referral")]).at(key[admitted])
     k["admissions_with_prior_episode_share"] = _share(int((earlier >= 1).sum()), len(admitted))
-    k["retained_to_4th_session_share"] = _retained_to_session(log, admitted, end, sessions=4)
     waitlist, census, op = (step := levels(log))["waitlist"], step["census"], step["op"]
     k["waitlist_mean"] = monitors.time_average(waitlist, warm_up, end)
     k["waitlist_max"] = monitors.maximum(waitlist, warm_up, end)

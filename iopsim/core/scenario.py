@@ -235,10 +235,10 @@ class Treatment(Group):
         "hazard is dropout_weekly_hazard x w^-dropout_decline (0 = steady)", ge=0, le=3)
     dropout_missed_multiplier: float = param(1.1, "assumption", "x per session missed in the week", ge=1, le=10)
     wait_dropout_per_week: float = param(
-        0.25, "assumption for the size; the direction is NIATx's (McCarty et al. 2007; Hoffman et al. 2008): "
-        "programs that cut days to treatment kept more clients to the 2nd-4th session",
-        "extra dropout hazard in the first engagement_weeks, per week waited for a seat (0.25: +25% a week)",
-        ge=0, le=10)
+        1.0, "assumption for the size (each week waited doubles the early dropout hazard); the direction is "
+        "NIATx's (McCarty et al. 2007; Hoffman et al. 2008): programs that cut days to treatment kept more "
+        "clients to the 2nd-4th session", "extra dropout hazard in the first engagement_weeks, per week waited "
+        "for a seat (1: +100% a week)", ge=0, le=10)
     engagement_weeks: int = param(4, "assumption: the first month of treatment", "weeks", ge=0, le=52)
     terminate_after_absences: int = param(4, "assumption", "consecutive missed sessions", ge=1, le=50)
     relapse_weekly_hazard: float = param(0.025, "assumption", "per week", ge=0, le=5)
