@@ -92,8 +92,8 @@ def test_when_counsellor_hours_run_short_individual_sessions_give_first_then_gro
 @statistical
 def test_a_shorter_wait_for_a_seat_keeps_more_admitted_clients_to_the_fourth_session(test_seed):
     base = Scenario().replace(**SHORT)
-    cmp = iopsim.compare(base, {"tracks.admission_lead_days": 0.0}, reps=20, seed=test_seed, workers=1,
-                         progress=False)
+    slower = {"tracks.admission_lead_days": base.tracks.admission_lead_days + 14.0}  # two weeks longer
+    cmp = iopsim.compare(base.replace(**slower), base, reps=20, seed=test_seed, workers=1, progress=False)
     wait = cmp.differences.loc[(cmp.alternatives[0], "wait_assessment_to_start_median_days")]
     kept = cmp.differences.loc[(cmp.alternatives[0], "first_to_fourth_session_share")]
     assert wait.ci_high < 0
@@ -143,7 +143,9 @@ def test_clients_lost_before_treatment_who_never_stopped_using_do_not_relapse_bu
     key = ["client", "episode"]
     treated = ev[ev.event == "admitted"].set_index(key).index
     placed_op = ev[(ev.event == "placed") & (ev.detail != "iop")].set_index(key).index
-    never_treated = ev[ev.event == "referral"].set_index(key).index.difference(treated).difference(placed_op)
+    referrals = ev[ev.event == "referral"]
+    from_care = referrals[referrals.resource == "step_down"].set_index(key).index  # abstinent, from a higher level
+    never_treated = referrals.set_index(key).index.difference(treated).difference(placed_op).difference(from_care)
     relapses = ev[ev.event == "relapse"].set_index(key).index
     assert len(never_treated) > 200
     assert len(never_treated.intersection(relapses)) == 0
