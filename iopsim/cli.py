@@ -29,7 +29,7 @@ from typing import Any, Sequence
 import iopsim
 from iopsim.analysis.catalogue import KEY, NAMES
 from iopsim.core.errors import ScenarioError
-from iopsim.core.formatting import did_you_mean
+from iopsim.core.formatting import did_you_mean, shorten
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import scenario_to_yaml
 
@@ -473,8 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _plain(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text if len(text) < 500 else text[:497] + "..."
+    return shorten(str(exc).strip() or type(exc).__name__, 500)
 
 
 if __name__ == "__main__":

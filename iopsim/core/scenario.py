@@ -7,6 +7,7 @@ single client is simulated.  A misspelt field is an error, never silently ignore
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -41,8 +42,9 @@ def _all_severities(mapping: dict[str, Any], name: str) -> None:
 
 
 def _unique_days(days: tuple[str, ...], name: str) -> None:
-    if len(set(days)) != len(days):
-        raise ValueError(f"{name} lists a weekday twice: {list(days)}")
+    twice = sorted(d for d, n in Counter(days).items() if n > 1)
+    if twice:
+        raise ValueError(f"{name} lists a weekday twice: {twice}")
 
 
 class Group(BaseModel):
@@ -344,7 +346,7 @@ class Calendar(Group):
     def _check(self) -> "Calendar":
         bad = [d for d in self.holidays if not 0 <= d <= 364]
         if bad:
-            raise ValueError(f"holidays must be days of the year 0-364, got {bad}")
+            raise ValueError(f"holidays must be days of the year 0-364, got {bad[:5]}{' ...' if len(bad) > 5 else ''}")
         return self
 
 
