@@ -48,14 +48,18 @@ def _limit() -> None:
 CHILD = """
 import json, resource, sys, time
 {imports}
-start = time.perf_counter()
+start = time.process_time()
 try:
     {call}
     outcome = "accepted"
 except Exception as exc:
     outcome = type(exc).__name__ + ": " + str(exc)
-seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+seconds = time.process_time() - start
+try:  # this process's own high-water mark; ru_maxrss would include the parent's from before exec
+    status = open("/proc/self/status").read()
+    peak = int(status.split("VmHWM:")[1].split()[0]) * 1024
+except (OSError, IndexError):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({{"outcome": outcome, "seconds": seconds, "peak_bytes": peak}}))
 """
 

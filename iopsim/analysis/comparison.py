@@ -25,12 +25,13 @@ from typing import Any
 import pandas as pd
 
 from iopsim.analysis import catalogue
-from iopsim.analysis.experiment import Experiment, Store, check_reps, normalise_seed, per_rep_frame, run_batches
+from iopsim.analysis.experiment import Experiment, Store, check_reps, per_rep_frame, run_batches, seed_value
 from iopsim.analysis.runner import Runner
 from iopsim.analysis.stats import DIFFERENCE_COLUMNS, paired_differences, t_interval, verdict
 from iopsim.core import paths
 from iopsim.core.files import write_atomic
 from iopsim.core.scenario import Scenario
+from iopsim.core.seeds import seed_tuple
 
 
 class Comparison:
@@ -121,7 +122,7 @@ def run_scenarios(scenarios: Sequence[Scenario], *, reps: int, seed: Any, worker
                   desc: str = "replications") -> list[Experiment]:
     """Replications 0..reps-1 of every scenario, all tasks on one runner; one Experiment each."""
     check_reps(reps, "reps")
-    seed_t = normalise_seed(seed)
+    seed_t = seed_tuple(seed)
     outs = list(outs) if outs is not None else [None] * len(scenarios)
     stores = []
     for scenario, out in zip(scenarios, outs):
@@ -150,6 +151,8 @@ def compare(baseline: Scenario | None, *alternatives: Any, reps: int = 10, seed:
     baseline = Scenario() if baseline is None else baseline
     if not isinstance(baseline, Scenario):
         raise TypeError(f"baseline must be an iopsim.Scenario, got {type(baseline).__name__}")
+    check_reps(reps, "reps")  # before anything is written to out
+    seed_t = seed_tuple(seed)
     scenarios = [baseline, *(_as_scenario(a, baseline) for a in alternatives)]
     if names is None:
         names = [s.name for s in scenarios]
@@ -167,7 +170,7 @@ def compare(baseline: Scenario | None, *alternatives: Any, reps: int = 10, seed:
         outs = [root / f for f in folders]
         root.mkdir(parents=True, exist_ok=True)
         record = {"baseline": names[0], "scenarios": dict(zip(names, folders)), "reps": reps,
-                  "seed": seed if isinstance(seed, int) else list(seed)}
+                  "seed": seed_value(seed_t)}
         write_atomic(root / "comparison.json", json.dumps(record, indent=2) + "\n")
     experiments = run_scenarios(scenarios, reps=reps, seed=seed, workers=workers, scheduler=scheduler,
                                 progress=progress, outs=outs)

@@ -37,6 +37,7 @@ from iopsim.analysis.stats import relative_half_width, summarise, t_interval
 from iopsim.core.files import remove_stale, write_atomic
 from iopsim.core.paths import flatten
 from iopsim.core.scenario import Scenario
+from iopsim.core.seeds import seed_tuple
 
 REP_FILE = "rep-{:05d}.csv"
 _REP_RE = re.compile(r"^rep-(\d{5,})\.csv$")
@@ -44,20 +45,13 @@ _REP_RE = re.compile(r"^rep-(\d{5,})\.csv$")
 
 
 # ---------------------------------------------------------------------------- seeds, names
-def normalise_seed(seed: Any) -> tuple[int, ...]:
-    """The seed as a tuple of non-negative ints (an int s becomes (s,))."""
-    parts = tuple(seed) if isinstance(seed, (tuple, list)) else (seed,)
-    if not parts or any(isinstance(s, bool) or not hasattr(s, "__index__") or int(s) < 0 for s in parts):
-        raise ValueError(f"seed must be a non-negative whole number or a tuple of them, got {seed!r}")
-    return tuple(int(s) for s in parts)
-
-
 def replication_seed(seed: Any, rep: int) -> tuple[int, ...]:
     """The seed of replication ``rep``: ``(seed, rep)`` (``(*seed, rep)`` for a tuple seed)."""
-    return (*normalise_seed(seed), int(rep))
+    return (*seed_tuple(seed), int(rep))
 
 
-def _seed_value(seed: tuple[int, ...]):
+def seed_value(seed: tuple[int, ...]) -> int | list[int]:
+    """A seed as written in a record (JSON): the number, or the list of its parts."""
     return seed[0] if len(seed) == 1 else list(seed)
 
 
@@ -117,10 +111,10 @@ class Experiment:
         if meta is None:
             raise ValueError(f"{out} holds no experiment (no experiment.json)")
         scenario = Scenario.from_file(out / "scenario.yaml")
-        seed = normalise_seed(meta["seed"])
+        seed = seed_tuple(meta["seed"])
         store = Store(out, scenario, seed)
         results = store.load(None)
-        return cls(scenario, _seed_value(seed), per_rep_frame(results), meta.get("precision"), out)
+        return cls(scenario, seed_value(seed), per_rep_frame(results), meta.get("precision"), out)
 
 
 # ------------------------------------------------------------------------------- storage
@@ -175,12 +169,12 @@ class Store:
                              "checked against this scenario; use another folder")
         if meta is not None:
             try:
-                seed_there = normalise_seed(meta.get("seed"))
+                seed_there = seed_tuple(meta.get("seed"))
             except ValueError:
                 raise ValueError(f"{self.out / 'experiment.json'} has no valid seed; use another folder") from None
             if seed_there != self.seed:
-                raise ValueError(f"the folder {self.out} holds an experiment with seed {_seed_value(seed_there)!r}, "
-                                 f"not {_seed_value(self.seed)!r}; replications of different seeds must not be "
+                raise ValueError(f"the folder {self.out} holds an experiment with seed {seed_value(seed_there)!r}, "
+                                 f"not {seed_value(self.seed)!r}; replications of different seeds must not be "
                                  "mixed. Use another folder, or the same seed.")
             if meta.get("iopsim_version") != __version__:
                 warnings.warn(f"{self.out} was written by iopsim {meta.get('iopsim_version')}, this is {__version__}; "
@@ -189,7 +183,7 @@ class Store:
         if not scenario_file.exists():
             self.scenario.to_file(scenario_file)
         if meta is None:
-            record = {"seed": _seed_value(self.seed), "iopsim_version": __version__,
+            record = {"seed": seed_value(self.seed), "iopsim_version": __version__,
                       "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                       "scenario": "scenario.yaml", "scenario_name": self.scenario.name,
                       "replication_seed": "replication i runs simulate(scenario, seed=(seed, i))"}
@@ -326,7 +320,7 @@ def replicate(scenario: Scenario | None = None, *, reps: int = 10, seed: Any = 0
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be an iopsim.Scenario, got {type(scenario).__name__}")
     check_reps(reps, "reps")
-    seed_t = normalise_seed(seed)
+    seed_t = seed_tuple(seed)
     if target_precision is not None:
         if not (isinstance(target_precision, (int, float)) and 0 < target_precision < 1):
             raise ValueError(f"target_precision must lie between 0 and 1 (e.g. 0.05), got {target_precision!r}")

@@ -131,6 +131,8 @@ def _problem(model: type[BaseModel], err: dict[str, Any]) -> Problem:
     if kind == "missing":
         value = MISSING
     allowed = describe(annotation, metadata) if annotation is not None else err["msg"]
+    if kind == "finite_number":
+        allowed += ", not nan or infinity"
     return Problem(paths.join(loc), value, allowed)
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from iopsim.core import paths
 from iopsim.core.errors import ScenarioError, scenario_errors
+from iopsim.core.no_booleans import boolean_for_number
 from iopsim.core.scenario_file import read_scenario_file, write_scenario_file
 
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -48,9 +50,16 @@ def _unique_days(days: tuple[str, ...], name: str) -> None:
 
 
 class Group(BaseModel):
-    """Base of every parameter group: frozen and closed to unknown fields."""
+    """Base of every parameter group: frozen, closed to unknown fields, numbers finite and never true/false."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        if boolean_for_number(value, cls.model_fields[info.field_name].annotation):
+            raise PydanticCustomError("bool_for_number", "true or false where a number is meant")
+        return value
 
 
 # --------------------------------------------------------------------------- referrals

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from iopsim.core.seeds import MAX_PARTS, seed_tuple
+
 _BLOCK = 2048
 
 
@@ -62,9 +64,7 @@ class Streams(dict):
 
     def __init__(self, seed: int | tuple[int, ...] = 0) -> None:
         super().__init__()
-        self.entropy = tuple(seed) if isinstance(seed, (tuple, list)) else (seed,)
-        if any(not isinstance(s, (int, np.integer)) or isinstance(s, bool) or s < 0 for s in self.entropy):
-            raise ValueError(f"seed must be a non-negative integer (or a tuple of them), got {seed!r}")
+        self.entropy = seed_tuple(seed, MAX_PARTS + 1)  # what a seed means: iopsim.core.seeds; +1: a replication's
 
     def __missing__(self, name: str) -> Stream:
         key = zlib.crc32(name.encode())
