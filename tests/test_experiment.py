@@ -13,6 +13,7 @@ import pytest
 
 import iopsim
 from iopsim.analysis import runner as runner_module
+from iopsim.analysis.comparison import grid
 from iopsim.analysis.experiment import Experiment, replicate
 from iopsim.analysis.catalogue import NAMES
 from iopsim.core.scenario import Scenario
@@ -195,3 +196,17 @@ def test_warmup_curve_columns_and_suggestion():
     else:
         assert math.isnan(suggestion)
     assert curve.attrs["warm_up_days"] == 14
+
+
+@pytest.mark.parametrize("reps", [0, 10_001, 10 ** 9, True, 2.0])
+def test_replications_per_call_are_bounded_before_any_work(reps):
+    with pytest.raises(ValueError, match=r"reps must be a whole number from 1 to 10,000 \(the most one call runs\)"):
+        replicate(Scenario(), reps=reps, workers=1, progress=False)
+
+
+def test_a_grid_too_large_is_refused_before_its_scenarios_are_built():
+    values = list(range(1, 101))
+    with pytest.raises(ValueError, match="10,000 scenarios x 20 replications is 200,000 replications; one call runs "
+                                         "at most 100,000"):
+        grid(Scenario(), {"staff.iop_counsellors": values, "intake.assessors": values[:50] * 2}, reps=20)
+

@@ -22,7 +22,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -32,6 +32,7 @@ import pandas as pd
 
 from iopsim import __version__
 from iopsim.analysis import catalogue
+from iopsim.analysis.limits import WorkerCrashed, check_reps
 from iopsim.analysis.runner import Runner, Task
 from iopsim.analysis.stats import relative_half_width, summarise, t_interval
 from iopsim.core.files import remove_stale, write_atomic
@@ -251,31 +252,41 @@ def run_batches(scenarios: Sequence[Scenario], stores: Sequence[Store | None], s
     """Run every missing (scenario, rep) as tasks of one runner; store and collect each as it finishes.
 
     ``results[j]`` (rep -> KPIs) is filled in place, saved replications are read from the stores
-    first, so an interrupt loses nothing already finished; the exception is re-raised.
+    first, so an interrupt or a crashed worker loses nothing already finished; the exception is
+    re-raised with a note saying how many finished and where they are kept.  Tasks are made
+    as the runner asks for them, never listed whole.
     """
     for j, store in enumerate(stores):
         if store is not None:
             results[j].update(store.load([r for r in wanted[j] if r not in results[j]]))
-    jobs = [(j, rep) for j, reps in enumerate(wanted) for rep in reps if rep not in results[j]]
-    if not jobs:
+    missing = sum(1 for j, reps in enumerate(wanted) for rep in reps if rep not in results[j])
+    if not missing:
         return
     dicts = [s.to_dict() for s in scenarios]
-    tasks = [Task(dicts[j], replication_seed(seed, rep)) for j, rep in jobs]
+    handed_out: dict[int, tuple[int, int]] = {}  # task index -> (scenario, rep), while it runs
+
+    def tasks() -> Iterator[Task]:
+        jobs = ((j, rep) for j, reps in enumerate(wanted) for rep in reps if rep not in results[j])
+        for i, (j, rep) in enumerate(jobs):
+            handed_out[i] = (j, rep)
+            yield Task(dicts[j], replication_seed(seed, rep))
+
     callback = progress if callable(progress) and not isinstance(progress, bool) else None
     total = sum(len(reps) for reps in wanted)
-    counter = _Progress(callback, total - len(jobs), total)
+    counter = _Progress(callback, total - missing, total)
     bar = False if callback is not None else progress
     try:
-        with contextlib.closing(runner.run(tasks, progress=bar, desc=desc)) as finished:
+        with contextlib.closing(runner.run(tasks(), progress=bar, desc=desc, total=missing)) as finished:
             for i, kpis in finished:
-                j, rep = jobs[i]
+                j, rep = handed_out.pop(i)
                 if stores[j] is not None:
                     stores[j].save(rep, kpis)
                 results[j][rep] = kpis
                 counter.step()
-    except KeyboardInterrupt as exc:
+    except (KeyboardInterrupt, WorkerCrashed) as exc:
         saved = [s.out for s in stores if s is not None]
-        note = f"interrupted after {counter.done} of {total} replications"
+        note = f"{'interrupted' if isinstance(exc, KeyboardInterrupt) else 'stopped'} after {counter.done} of " \
+               f"{total} replications"
         if saved:
             note += f"; finished ones are saved in {', '.join(map(str, saved))}: run again with the same out to resume"
         exc.add_note(note)
@@ -366,9 +377,3 @@ def replicate(scenario: Scenario | None = None, *, reps: int = 10, seed: Any = 0
 
 def _describe_precision(achieved: dict[str, float], target: float) -> str:
     return ", ".join(f"{k} {v:.1%}" for k, v in achieved.items() if not v <= target)
-
-
-def check_reps(value: Any, name: str) -> None:
-    """A count of replications: a whole number of at least 1, else ValueError naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from iopsim.analysis import monitors
-from iopsim.analysis.experiment import check_reps, replication_seed
+from iopsim.analysis.experiment import replication_seed
+from iopsim.analysis.limits import check_reps
 from iopsim.analysis.kpis import levels
 from iopsim.analysis.run import simulate
 from iopsim.core.eventlog import Columns
