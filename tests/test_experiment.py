@@ -210,3 +210,17 @@ def test_a_grid_too_large_is_refused_before_its_scenarios_are_built():
                                          "at most 100,000"):
         grid(Scenario(), {"staff.iop_counsellors": values, "intake.assessors": values[:50] * 2}, reps=20)
 
+
+
+def test_an_edited_replication_file_is_run_again_not_trusted(tmp_path, counted):
+    out = tmp_path / "exp"
+    reference = replicate(SHORT, reps=3, seed=4, workers=1, out=out, progress=False)
+    path = out / "replications" / "rep-00001.csv"
+    header, values = path.read_text().splitlines()
+    kpis = values.split(",")
+    kpis[2] = "12345.0"  # a number changed by hand
+    path.write_text(header + "\n" + ",".join(kpis) + "\n")
+    counted.clear()
+    with pytest.warns(UserWarning, match="rep-00001.csv is unreadable .its checksum does not match"):
+        again = replicate(SHORT, reps=3, seed=4, workers=1, out=out, progress=False)
+    assert counted == [(4, 1)] and frames_equal(again.per_rep, reference.per_rep)

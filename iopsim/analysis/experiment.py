@@ -9,13 +9,16 @@ scenario shares its random numbers (common random numbers) and any replication c
 alone.  With ``out`` each finished replication is saved at once as
 ``out/replications/rep-00007.csv`` (written to a temporary file, then renamed, so a file is
 either whole or absent); running again with the same folder reads those back and computes only
-the missing ones.  A folder holding another scenario or seed is refused, never mixed in.
+the missing ones.  A folder holding another scenario or seed is refused, never mixed in, and
+a replication file whose checksum (of the scenario, the seed and its row) no longer matches is
+run again rather than trusted.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import math
@@ -41,6 +44,7 @@ from iopsim.core.scenario import Scenario
 from iopsim.core.seeds import seed_tuple
 
 REP_FILE = "rep-{:05d}.csv"
+CHECKSUM = "sha256"  # the last column of a replication file
 _REP_RE = re.compile(r"^rep-(\d{5,})\.csv$")
 
 
@@ -147,6 +151,8 @@ class Store:
         self.scenario = scenario
         self.seed = seed
         self.folder = self.out / "replications"
+        identity = json.dumps([scenario.to_dict(), list(seed)], sort_keys=True)
+        self._identity = hashlib.sha256(identity.encode("utf-8")).hexdigest()
 
     def prepare(self) -> None:
         """Create the folder, or check that the experiment already in it is this one."""
@@ -195,12 +201,19 @@ class Store:
         return self.folder / REP_FILE.format(rep)
 
     def save(self, rep: int, kpis: dict[str, float]) -> None:
-        """Write one replication's KPIs (header row, value row; floats as exact repr)."""
+        """Write one replication's KPIs (header row, value row; floats as exact repr) and their checksum."""
+        header = ["rep", *kpis]
+        values = [str(rep), *(repr(float(v)) for v in kpis.values())]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["rep", *kpis])
-        writer.writerow([rep, *(repr(float(v)) for v in kpis.values())])
+        writer.writerow([*header, CHECKSUM])
+        writer.writerow([*values, self._checksum(header, values)])
         write_atomic(self.path(rep), buffer.getvalue())
+
+    def _checksum(self, header: list[str], values: list[str]) -> str:
+        """sha256 of this experiment (scenario and seed) and the row: an edited or moved file no longer matches."""
+        text = "\n".join([self._identity, ",".join(header), ",".join(values)])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def load(self, reps: Sequence[int] | None) -> dict[int, dict[str, float]]:
         """Saved replications among ``reps`` (all found when None); unreadable files are skipped."""
@@ -224,9 +237,11 @@ class Store:
         try:
             with path.open(encoding="utf-8", newline="") as handle:
                 rows = list(csv.reader(handle))
-            header, values = rows[0], rows[1]
-            if header[0] != "rep" or int(values[0]) != rep or len(header) != len(values):
+            (*header, check), (*values, digest) = rows[0], rows[1]
+            if header[0] != "rep" or int(values[0]) != rep or len(header) != len(values) or check != CHECKSUM:
                 raise ValueError("unexpected layout")
+            if digest != self._checksum(header, values):
+                raise ValueError("its checksum does not match: it was changed after it was written")
             return {name: float(v) for name, v in zip(header[1:], values[1:])}
         except (OSError, ValueError, IndexError) as exc:
             warnings.warn(f"{path} is unreadable ({exc}); replication {rep} will be run again", stacklevel=4)

@@ -27,6 +27,8 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -39,6 +41,7 @@ from iopsim.analysis.run import simulate
 from iopsim.core.scenario import Scenario
 
 BACKENDS = ("sequential", "processes", "dask")
+ORPHAN_CHECK_SECONDS = 0.5
 AHEAD = 2  # tasks handed out per worker at a time: it never waits, and a long batch is never listed whole
 
 
@@ -92,9 +95,18 @@ def _call(task: Task) -> dict[str, float]:
     return run_replication(task[0], task[1])
 
 
-def _quiet_worker() -> None:
-    """Worker start: Ctrl-C is the parent's to handle (it stops the pool and keeps what is saved)."""
+def _worker_start() -> None:
+    """Worker start: Ctrl-C is the parent's to handle (it stops the pool and keeps what is saved), and
+    a worker whose parent dies (killed, so it could not stop the pool) stops too, within a second,
+    rather than live on holding its memory."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True).start()
+
+
+def _stop_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:  # a process whose parent dies is handed to another one
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(1)
 
 
 # ------------------------------------------------------------------------------ progress
@@ -233,7 +245,7 @@ class Runner:
         if self._pool is None or self._pool_size < size:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
-            self._pool = ProcessPoolExecutor(max_workers=size, mp_context=_mp_context(), initializer=_quiet_worker)
+            self._pool = ProcessPoolExecutor(max_workers=size, mp_context=_mp_context(), initializer=_worker_start)
             self._pool_size = size
         pool = self._pool
         running: dict[Any, tuple[int, Task]] = {}
