@@ -13,6 +13,7 @@ import resource
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ADDRESS_SPACE = 2 * 1024 ** 3  # a safety net: the measured peak is what the tests assert
@@ -46,7 +47,7 @@ def _limit() -> None:
 
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 {imports}
 start = time.process_time()
 try:
@@ -55,20 +56,31 @@ try:
 except Exception as exc:
     outcome = type(exc).__name__ + ": " + str(exc)
 seconds = time.process_time() - start
-try:  # this process's own high-water mark; ru_maxrss would include the parent's from before exec
-    status = open("/proc/self/status").read()
-    peak = int(status.split("VmHWM:")[1].split()[0]) * 1024
-except (OSError, IndexError):
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({{"outcome": outcome, "seconds": seconds, "peak_bytes": peak}}))
+print(json.dumps({{"outcome": outcome, "seconds": seconds, "peak_bytes": peak_bytes()}}))
+"""
+
+
+PEAK = """
+def peak_bytes():
+    try:  # this process's own high-water mark; ru_maxrss would include the parent's from before exec
+        status = open("/proc/self/status").read()
+        return int(status.split("VmHWM:")[1].split()[0]) * 1024
+    except (OSError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 """
 
 
 def run_limited(imports: str, call: str) -> dict:
     """Run ``call`` (one statement) in a limited child process; its outcome, seconds and peak memory."""
-    code = CHILD.format(imports=imports, call=call)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          preexec_fn=_limit, timeout=4 * CPU_SECONDS)
+    return run_script(CHILD.format(imports=imports, call=call))
+
+
+def run_script(code: str) -> Any:
+    """Run a script in a limited child process (tests/ importable); what it printed last, read as JSON.
+
+    The script may call ``peak_bytes()`` for its own peak memory."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
+    done = subprocess.run([sys.executable, "-c", "import resource\n" + PEAK + code], capture_output=True, text=True,
+                          env=env, preexec_fn=_limit, timeout=4 * CPU_SECONDS)
     assert done.returncode == 0, f"the child failed (exit {done.returncode}):\n{done.stderr[-2000:]}"
     return json.loads(done.stdout.strip().splitlines()[-1])
