@@ -7,7 +7,6 @@ Voila is started with kit.py's own options (a short idle timeout added, so the t
 from __future__ import annotations
 
 import http.client
-import os
 import sys
 import time
 from pathlib import Path

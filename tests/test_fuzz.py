@@ -15,6 +15,7 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from traitlets import TraitError
 
 import iopsim
 from fuzz_cases import API_CASES, CLI_CASES, SUBMISSION_CASES, WIDGET_VALUES, file_cases
@@ -23,6 +24,9 @@ from iopsim.cli import main
 from iopsim.core import paths
 from iopsim.core.errors import ScenarioError
 from iopsim.core.scenario import Scenario
+from iopsim.lab import ScenarioLab
+from iopsim.lab.fields import MappingField, NumberField
+from iopsim.lab.form import ScenarioForm
 from iopsim.workshop.cards import load_card
 from iopsim.workshop.submissions import load_submissions, write_submission
 
@@ -98,6 +102,7 @@ def test_a_bad_command_line_is_one_clear_message(cli_files, capsys, argv, code, 
     argv = [str(cli_files / files[a]) if a in files else a for a in argv]
     assert main(argv) == code
     out, err = capsys.readouterr()
+    assert out == ""  # nothing half done on the screen
     assert words in err, err[-2000:]
     assert "Traceback" not in err and "unexpected" not in err and len(err) < MESSAGE_LIMIT
     assert not list(cli_files.glob("**/replications"))  # refused before any work
@@ -139,16 +144,11 @@ def test_a_bad_python_call_is_refused_before_any_work_naming_its_argument(monkey
 # ------------------------------------------------------------------------- lab widgets
 @pytest.fixture(scope="module")
 def form():
-    pytest.importorskip("ipywidgets")
-    from iopsim.lab.form import ScenarioForm  # optional ([notebooks]/[app] extra): the lab needs ipywidgets
-
     return ScenarioForm(SMALL)
 
 
 def number_widgets(form) -> dict[str, object]:
     """Every one-number widget on the form by parameter path, the items of mappings included."""
-    from iopsim.lab.fields import MappingField, NumberField  # optional: ipywidgets, as above
-
     found = {}
     for path, field in form.leaves().items():
         if isinstance(field, NumberField):
@@ -159,8 +159,6 @@ def number_widgets(form) -> dict[str, object]:
 
 
 def test_every_number_widget_at_its_edges_gives_a_valid_scenario_or_names_its_field(form):
-    from traitlets import TraitError  # comes with ipywidgets, as above
-
     widgets = number_widgets(form)
     assert len(widgets) >= 60
     tried = 0
@@ -210,9 +208,6 @@ def test_the_name_box_at_its_edges(form, name, ok):
     ("deep.json", deep_nesting(5000, json_file=True), "at most 32 levels of nesting"),
 ])
 def test_the_lab_upload_refuses_the_memory_attacks_on_the_page(tmp_path, name, text, words):
-    pytest.importorskip("ipywidgets")
-    from iopsim.lab import ScenarioLab  # optional: ipywidgets, as above
-
     lab = ScenarioLab(SMALL, reps=2, seed=3, folder=tmp_path, workers=1)
     content = text.encode("utf-8")
     lab.files.upload.value = ({"name": name, "type": "", "size": len(content), "content": memoryview(content),

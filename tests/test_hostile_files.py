@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 
 from hostile import billion_laughs, deep_nesting, huge_list, run_limited
+from iopsim.cli import main
+from iopsim.core.scenario import Scenario
 
 SECONDS = 2.0
 PEAK_BYTES = 200 * 1024 ** 2
@@ -72,8 +74,6 @@ def test_every_door_refuses_the_memory_attacks(tmp_path, capfd, door, case):
 
 
 def test_the_command_line_names_the_limit(tmp_path, capsys):
-    from iopsim.cli import main
-
     path = tmp_path / "laughs.yaml"
     path.write_text(billion_laughs(), encoding="utf-8")
     assert main(["validate", str(path)]) == 1
@@ -82,8 +82,6 @@ def test_the_command_line_names_the_limit(tmp_path, capsys):
 
 
 def test_aliases_and_merge_keys_within_the_limits_still_work(tmp_path):
-    from iopsim.core.scenario import Scenario
-
     path = tmp_path / "anchors.yaml"
     path.write_text("tracks:\n  tracks:\n    - &day {name: day, days: [Mon, Wed, Fri], start_hour: 9}\n"
                     "    - <<: *day\n      name: evening\n      start_hour: 18\n", encoding="utf-8")

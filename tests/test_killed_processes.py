@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from iopsim.core.files import remove_stale, write_atomic
+from iopsim.core.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 posix_only = pytest.mark.skipif(os.name != "posix", reason="SIGKILL and process parents are POSIX")
@@ -107,8 +108,6 @@ from iopsim.cli import main
 main(["run", {str(tmp_path / 'tiny.yaml')!r}, "--reps", "2", "--workers", "1", "--no-progress",
       "--out", {str(tmp_path / 'out')!r}])
 """
-    from iopsim.core.scenario import Scenario
-
     Scenario().replace(**{"run.horizon_days": 30, "run.warm_up_days": 0}).to_file(tmp_path / "tiny.yaml")
     first = subprocess.run([sys.executable, "-c", killed], env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode == -signal.SIGKILL, first.stderr
