@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 import iopsim
 from iopsim.analysis.catalogue import KEY, NAMES
-from iopsim.analysis.limits import MAX_REPS, WorkerCrashed
+from iopsim.analysis.work_limits import MAX_REPS, WorkerCrashed
 from iopsim.core.errors import ScenarioError
 from iopsim.core.formatting import did_you_mean, shorten
 from iopsim.core.scenario import Scenario

@@ -26,9 +26,9 @@ import pandas as pd
 
 from iopsim.analysis import catalogue
 from iopsim.analysis.experiment import Experiment, Store, per_rep_frame, run_batches, seed_value
-from iopsim.analysis.limits import check_reps, check_tasks
 from iopsim.analysis.runner import Runner
 from iopsim.analysis.stats import DIFFERENCE_COLUMNS, paired_differences, t_interval, verdict
+from iopsim.analysis.work_limits import check_reps, check_tasks
 from iopsim.core import paths
 from iopsim.core.files import write_atomic
 from iopsim.core.scenario import Scenario

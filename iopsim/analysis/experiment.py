@@ -35,9 +35,9 @@ import pandas as pd
 
 from iopsim import __version__
 from iopsim.analysis import catalogue
-from iopsim.analysis.limits import WorkerCrashed, check_reps
 from iopsim.analysis.runner import Runner, Task
 from iopsim.analysis.stats import relative_half_width, summarise, t_interval
+from iopsim.analysis.work_limits import WorkerCrashed, check_reps
 from iopsim.core.files import remove_stale, write_atomic
 from iopsim.core.paths import flatten
 from iopsim.core.scenario import Scenario

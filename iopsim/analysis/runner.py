@@ -36,8 +36,8 @@ from typing import Any, NamedTuple
 
 from tqdm.auto import tqdm
 
-from iopsim.analysis.limits import WorkerCrashed
 from iopsim.analysis.run import simulate
+from iopsim.analysis.work_limits import WorkerCrashed
 from iopsim.core.scenario import Scenario
 
 BACKENDS = ("sequential", "processes", "dask")

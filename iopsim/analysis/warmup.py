@@ -25,9 +25,9 @@ import pandas as pd
 
 from iopsim.analysis import monitors
 from iopsim.analysis.experiment import replication_seed
-from iopsim.analysis.limits import check_reps
 from iopsim.analysis.kpis import levels
 from iopsim.analysis.run import simulate
+from iopsim.analysis.work_limits import check_reps
 from iopsim.core.eventlog import Columns
 from iopsim.core.scenario import Scenario
 
