@@ -16,6 +16,7 @@ project folder.
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -88,19 +89,40 @@ def lab(args):
 
 
 def app(args):
-    """Serve notebooks/scenario_lab.ipynb with Voila on 127.0.0.1: the lab's widgets, never its code."""
-    port = [] if any(a.startswith(("--port", "--Voila.port")) for a in args) else ["--port=8866"]
-    cmd = [PY, "-m", "voila", NOTEBOOKS / "scenario_lab.ipynb", *APP_OPTIONS, *port, *args]
-    print("Starting the scenario lab: open the http://127.0.0.1 link below in a browser; Ctrl-C stops it.",
-          flush=True)
+    """Serve notebooks/scenario_lab.ipynb with Voila on 127.0.0.1: the lab's widgets, never its code.
+
+    Only a browser holding the token gets in: it is made here, printed in the link, and handed to
+    Voila in the environment (JUPYTER_TOKEN), not on the command line where other users of the
+    computer could read it. A page closed or left alone gives its kernel back (APP_OPTIONS)."""
+    port = option(args, "--port", "--Voila.port") or "8866"
+    token = os.environ.get("JUPYTER_TOKEN") or secrets.token_urlsafe(24)
+    ports = [] if option(args, "--port", "--Voila.port") else [f"--port={port}"]
+    cmd = [PY, "-m", "voila", NOTEBOOKS / "scenario_lab.ipynb", *APP_OPTIONS, *ports, *args]
+    print(f"Starting the scenario lab: open http://127.0.0.1:{port}/?token={token} in a browser "
+          "(the token in the link keeps others out); Ctrl-C stops it.", flush=True)
     cmd = [str(c) for c in cmd]
+    env = dict(os.environ, JUPYTER_TOKEN=token)
     if os.name == "posix":
-        os.execv(cmd[0], cmd)  # become the server, so a signal sent to this process reaches it
-    return call(cmd)
+        os.execve(cmd[0], cmd, env)  # become the server, so a signal sent to this process reaches it
+    return call(cmd, env=env)
+
+
+def option(args, *names):
+    """The value of the first of `names` given in args as --name=value or --name value, else None."""
+    for i, arg in enumerate(args):
+        name, equals, value = arg.partition("=")
+        if name in names:
+            return value if equals else (args[i + 1] if i + 1 < len(args) else None)
+    return None
 
 
 APP_OPTIONS = (  # Voila's options for the lab; tests/test_browser.py serves it with the same ones
     "--no-browser", "--Voila.ip=127.0.0.1",
+    "--token",  # a browser needs the token: JUPYTER_TOKEN's, else one Voila makes and prints
+    "--Voila.port_retries=0",  # the port in the printed link, or a clear error, never another port
+    # a kernel runs the lab for one open page (about 120 MB): once the page is closed, or the
+    # lab is opened by something that never connects, it is shut down after 15 idle minutes
+    "--MappingKernelManager.cull_idle_timeout=900", "--MappingKernelManager.cull_interval=60",
     # Voila bundles an older JupyterLab front end, in which the jupytext extension fails
     "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext",
 )

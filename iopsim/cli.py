@@ -28,14 +28,17 @@ from typing import Any, Sequence
 
 import iopsim
 from iopsim.analysis.catalogue import KEY, NAMES
+from iopsim.analysis.work_limits import MAX_REPS, WorkerCrashed
 from iopsim.core.errors import ScenarioError
-from iopsim.core.formatting import did_you_mean
+from iopsim.core.formatting import did_you_mean, shorten
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import scenario_to_yaml
+from iopsim.core.seeds import MAX_PART
 
 USAGE_ERROR = 2
 INVALID_INPUT = 1
 INTERRUPTED = 130
+MAX_WORKERS = 1024  # processes on one computer; more is a typing mistake
 
 DESCRIPTION = """\
 Simulate client flow through an Intensive Outpatient Program (IOP): write a scenario file,
@@ -101,14 +104,15 @@ class CommandError(Exception):
 
 
 # --------------------------------------------------------------------------------- parser
-def _whole(minimum: int, what: str):
+def _whole(minimum: int, what: str, maximum: int):
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be a whole number of at least {minimum}{what}, got {value}")
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {shorten(repr(text), 60)}") from None
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {minimum} to {maximum:,}{what}, got "
+                                             f"{shorten(str(value), 60)}")
         return value
 
     return parse
@@ -143,14 +147,14 @@ def _name_list(text: str) -> list[str]:
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--reps", type=_whole(1, ""), default=10, metavar="N",
+    p.add_argument("--reps", type=_whole(1, " (the most one run makes)", MAX_REPS), default=10, metavar="N",
                    help="replications per scenario (default: 10; 30 or more for decisions)")
-    p.add_argument("--seed", type=_whole(0, ""), default=0, metavar="N",
+    p.add_argument("--seed", type=_whole(0, "", MAX_PART), default=0, metavar="N",
                    help="random seed: the same seed gives the same results (default: 0)")
     p.add_argument("--out", type=Path, metavar="FOLDER",
                    help="save the report, Excel workbook and CSV files here (created if needed); "
                         "re-running continues an unfinished run")
-    p.add_argument("--workers", type=_whole(1, " (leave it out to use every core)"), metavar="N",
+    p.add_argument("--workers", type=_whole(1, " (leave it out to use every core)", MAX_WORKERS), metavar="N",
                    help="processes to run at once on this computer (default: every core)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a Dask cluster instead, e.g. tcp://10.0.0.5:8786")
@@ -189,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kpis", type=_kpi_list, metavar="NAMES",
                    help="with --precision: the KPIs that must reach it, separated by commas (default: "
                         "wait_referral_to_assessment_median_days,admissions_per_year,census_mean)")
-    p.add_argument("--max-reps", type=_whole(1, ""), default=200, metavar="N",
+    p.add_argument("--max-reps", type=_whole(1, " (the most one run makes)", MAX_REPS), default=200, metavar="N",
                    help="with --precision: the most replications to run (default: 200)")
     p.set_defaults(handler=_run)
 
@@ -352,19 +356,26 @@ def _out_folder(out: Path | None, holds: str, names: list[str] | None = None) ->
 
 
 def _interruptible(out: Path | None, work: Any) -> Any:
-    """Run the replications; Ctrl-C becomes one message, library warnings become plain notes."""
+    """Run the replications; Ctrl-C and a crashed worker become one message, library warnings plain notes."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             return work()
         except KeyboardInterrupt as exc:
-            done = next((n.split(";")[0] for n in getattr(exc, "__notes__", ()) if "interrupted after" in n), "")
-            where = (f" Finished replications are saved in {out}; run the same command again to continue."
-                     if out is not None else "")
-            raise CommandError(f"stopped (Ctrl-C){': ' + done if done else ''}.{where}", INTERRUPTED) from None
+            raise CommandError(f"stopped (Ctrl-C){_kept(exc, out)}", INTERRUPTED) from None
+        except WorkerCrashed as exc:
+            raise CommandError(f"{exc}{_kept(exc, out)}") from None
         finally:
             for seen in {str(w.message): w for w in caught if _worth_telling(w)}:
                 _err(f"Note: {seen}")
+
+
+def _kept(exc: BaseException, out: Path | None) -> str:
+    """': interrupted after 3 of 10 replications. Finished replications are saved in ...': what was kept."""
+    done = next((n.split(";")[0] for n in getattr(exc, "__notes__", ()) if " after " in n), "")
+    where = (f" Finished replications are saved in {out}; run the same command again to continue."
+             if out is not None else "")
+    return f"{': ' + done if done else ''}.{where}"
 
 
 def _worth_telling(w: Any) -> bool:
@@ -473,8 +484,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _plain(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text if len(text) < 500 else text[:497] + "..."
+    return shorten(str(exc).strip() or type(exc).__name__, 500)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 import kit  # noqa: E402  (the app's Voila options come from the command the README documents)
 
 TIMEOUT_MS = 60_000
+APP_TOKEN = "browser-test-token"  # the app lets in only a browser holding its token (kit.py app makes one)
 BAD_FILE = b"staff:\n  iop_counsellors: -3\n  typo_field: 2\nreferrals:\n  per_week: lots\n"
 
 
@@ -50,8 +51,8 @@ def lab_url(tmp_path_factory):
     shutil.copy(ROOT / "notebooks" / "scenario_lab.ipynb", app)
     port = free_port()
     cmd = [sys.executable, "-m", "voila", app / "scenario_lab.ipynb", *kit.APP_OPTIONS, f"--port={port}"]
-    server = start_server(cmd, port, isolated_env(tmp), tmp / "voila.log", cwd=app)
-    yield f"http://127.0.0.1:{port}/"
+    server = start_server(cmd, port, {**isolated_env(tmp), "JUPYTER_TOKEN": APP_TOKEN}, tmp / "voila.log", cwd=app)
+    yield f"http://127.0.0.1:{port}/?token={APP_TOKEN}"
     stop(server)
     shutil.copy(tmp / "voila.log", ARTIFACTS / "voila.log")
 

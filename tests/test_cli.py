@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 import iopsim
+from iopsim.analysis import runner as runner_module
 from iopsim.cli import main
 from iopsim.analysis.catalogue import label
 from iopsim.core.scenario import Scenario
@@ -122,7 +123,10 @@ def test_validate_needs_a_file(capsys):
 
 # ---------------------------------------------------------------------- run: bad arguments
 @pytest.mark.parametrize("argv, says", [
-    (["--reps", "0"], "--reps: must be a whole number of at least 1, got 0"),
+    (["--reps", "0"], "--reps: must be a whole number from 1 to 10,000 (the most one run makes), got 0"),
+    (["--reps", "1000000000"], "--reps: must be a whole number from 1 to 10,000 (the most one run makes), got 1000000000"),
+    (["--seed", str(2 ** 32)], "--seed: must be a whole number from 0 to 4,294,967,295, got 4294967296"),
+    (["--precision", "0.1", "--max-reps", "1000000000"], "--max-reps: must be a whole number from 1 to 10,000"),
     (["--reps", "two"], "must be a whole number"),
     (["--seed", "-1"], "--seed"),
     (["--workers", "0"], "--workers"),
@@ -304,3 +308,23 @@ def test_run_and_compare_never_share_a_folder(capsys, tiny, more_staff, tmp_path
     code, _, err = run(capsys, "compare", tiny, other, *FAST, "--out", pair)
     assert code == 1 and "holds another comparison (Tiny program, More staff)" in err
     assert run(capsys, "compare", tiny, more_staff, *FAST, "--out", pair)[0] == 0  # the same one resumes
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork to inherit the patched task")
+def test_a_crashed_worker_is_one_plain_message_saying_what_was_kept(capsys, tiny, tmp_path, monkeypatch):
+    real = runner_module.run_replication
+
+    def crashing(scenario, seed):
+        if seed[-1] == 2:
+            os._exit(1)  # a worker killed mid-replication
+        return real(scenario, seed)
+
+    monkeypatch.setattr(runner_module, "run_replication", crashing)
+    code, out, err = run(capsys, "run", tiny, "--reps", "3", "--workers", "2", "--no-progress", "--out", tmp_path / "r")
+    assert code == 1 and out == ""
+    assert "a worker process stopped before finishing its replication (it was killed, or the computer ran out of " \
+           "memory); replications already finished are kept: stopped after " in err
+    assert f"Finished replications are saved in {tmp_path / 'r'}; run the same command again to continue." in err
+    assert "unexpected" not in err and "Traceback" not in err
+    saved = sorted(p.name for p in (tmp_path / "r" / "replications").iterdir())
+    assert "rep-00002.csv" not in saved

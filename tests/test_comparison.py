@@ -105,3 +105,18 @@ def test_sensitivity_is_sorted_by_swing_for_a_tornado_chart():
     assert frame.attrs["kpi"] == WAIT and frame.attrs["unit"] == "days"
     with pytest.raises(ValueError):
         sensitivity(SHORT, {"intake.assessors": (1,)}, kpi=WAIT)
+
+
+def test_a_numpy_seed_is_recorded_as_a_plain_number(tmp_path):
+    cmp = compare(SHORT, {"staff.iop_counsellors": 1}, reps=2, seed=np.int64(3), workers=1, progress=False,
+                  out=tmp_path / "cmp")
+    assert json.loads((tmp_path / "cmp" / "comparison.json").read_text())["seed"] == 3
+    plain = compare(SHORT, {"staff.iop_counsellors": 1}, reps=2, seed=3, workers=1, progress=False)
+    assert cmp.differences.equals(plain.differences)
+
+
+@pytest.mark.parametrize("bad", [{"reps": 0}, {"reps": True}, {"seed": ()}, {"seed": -1}, {"seed": 2 ** 32}])
+def test_a_refused_comparison_leaves_nothing_behind(tmp_path, bad):
+    with pytest.raises(ValueError, match="reps must|seed must"):
+        compare(SHORT, SHORT, **{"reps": 2, **bad}, workers=1, progress=False, out=tmp_path / "cmp")
+    assert not (tmp_path / "cmp").exists()

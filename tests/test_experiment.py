@@ -13,6 +13,7 @@ import pytest
 
 import iopsim
 from iopsim.analysis import runner as runner_module
+from iopsim.analysis.comparison import grid
 from iopsim.analysis.experiment import Experiment, replicate
 from iopsim.analysis.catalogue import NAMES
 from iopsim.core.scenario import Scenario
@@ -195,3 +196,31 @@ def test_warmup_curve_columns_and_suggestion():
     else:
         assert math.isnan(suggestion)
     assert curve.attrs["warm_up_days"] == 14
+
+
+@pytest.mark.parametrize("reps", [0, 10_001, 10 ** 9, True, 2.0])
+def test_replications_per_call_are_bounded_before_any_work(reps):
+    with pytest.raises(ValueError, match=r"reps must be a whole number from 1 to 10,000 \(the most one call runs\)"):
+        replicate(Scenario(), reps=reps, workers=1, progress=False)
+
+
+def test_a_grid_too_large_is_refused_before_its_scenarios_are_built():
+    values = list(range(1, 101))
+    with pytest.raises(ValueError, match="10,000 scenarios x 20 replications is 200,000 replications; one call runs "
+                                         "at most 100,000"):
+        grid(Scenario(), {"staff.iop_counsellors": values, "intake.assessors": values[:50] * 2}, reps=20)
+
+
+
+def test_an_edited_replication_file_is_run_again_not_trusted(tmp_path, counted):
+    out = tmp_path / "exp"
+    reference = replicate(SHORT, reps=3, seed=4, workers=1, out=out, progress=False)
+    path = out / "replications" / "rep-00001.csv"
+    header, values = path.read_text().splitlines()
+    kpis = values.split(",")
+    kpis[2] = "12345.0"  # a number changed by hand
+    path.write_text(header + "\n" + ",".join(kpis) + "\n")
+    counted.clear()
+    with pytest.warns(UserWarning, match="rep-00001.csv is unreadable .its checksum does not match"):
+        again = replicate(SHORT, reps=3, seed=4, workers=1, out=out, progress=False)
+    assert counted == [(4, 1)] and frames_equal(again.per_rep, reference.per_rep)

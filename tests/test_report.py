@@ -8,12 +8,14 @@ and nothing that reaches outside the file.
 from __future__ import annotations
 
 import base64
+import csv
 import math
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -366,3 +368,33 @@ def test_every_page_has_the_one_stylesheet():
     templates = Path(report.__file__).parent / "templates"
     pages = [p for p in templates.glob("*.html") if '{% extends "base.html" %}' in p.read_text()]
     assert len(pages) >= 5 and not [p.name for p in pages if "<style" in p.read_text()]
+
+
+HOSTILE_NAMES = ['=HYPERLINK("http://example.org","click")', "+1+2", "-3+4", "@SUM(A1:A2)", "\t=1+1"]
+
+
+def test_exported_tables_hold_no_formula_from_user_text(tmp_path, scenario):
+    scenarios = {name: scenario.replace(name=name[:120]) for name in HOSTILE_NAMES}
+    comparison = fake_comparison({"Today": scenario, **scenarios})
+    exports.export_tables(comparison, tmp_path)
+    workbook = openpyxl.load_workbook(tmp_path / "results.xlsx")
+    cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    assert not [t for t in texts if t.startswith(exports.FORMULA_START)]
+    assert "'" + HOSTILE_NAMES[0] in texts and "'@SUM(A1:A2)" in texts  # kept, readable, as text
+    numbers = pd.read_excel(tmp_path / "results.xlsx", sheet_name="differences")
+    assert pd.api.types.is_float_dtype(numbers["mean_diff"]) and (numbers["mean_diff"] != 0).any()  # still numbers
+    for name in ("summary.csv", "replications.csv", "differences.csv"):
+        with (tmp_path / name).open(encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                for text in row:
+                    assert not text.startswith(exports.FORMULA_START) or _number(text), (name, text)
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 
@@ -131,3 +132,19 @@ def test_progress_bar_is_off_unless_asked_for_or_interactive():
     assert show_progress(False) is False
     assert show_progress(True) is True
     assert show_progress(None) is False  # pytest captures stderr: not a terminal, not Jupyter
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_tasks_are_read_only_as_workers_need_them(workers):
+    """An endless generator of tasks still gives results: the runner never lists a batch whole."""
+    pulled = []
+
+    def endless():
+        data = SHORT.to_dict()
+        for i in itertools.count():
+            pulled.append(i)
+            yield Task(data, (3, i))
+
+    with Runner(workers=workers) as r:
+        got = list(itertools.islice(r.run(endless()), 3))
+    assert len(got) == 3 and len(pulled) <= 3 + runner_module.AHEAD * workers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import pickle
 import typing
 
@@ -289,3 +290,32 @@ def test_replace_below_a_leaf_is_a_scenario_error(path):
 def test_negative_placement_share_is_refused():
     with pytest.raises(ScenarioError):
         Scenario(placement={"iop_share": {"low": -0.5, "moderate": 0.9, "high": 0.6}})
+
+
+@pytest.mark.parametrize("path, value, allowed", [
+    ("referrals.weekday_weights", [1, 1, math.nan, 1, 1, 0, 0], "a number, not nan or infinity"),
+    ("referrals.weekday_weights", [1, 1, math.inf, 1, 1, 0, 0], "a number, not nan or infinity"),
+    ("intake.show_curve", [[math.nan, 0.5]], "a number, not nan or infinity"),
+    ("referrals.per_week", -math.inf, "a number from 0 to 500, not nan or infinity"),
+    ("referrals.source_shares.community", math.nan, "a number, not nan or infinity"),
+    ("staff.iop_counsellors", True, "a whole number from 0 to 100"),
+    ("referrals.weekday_weights", [1, True, 1, 1, 1, 0, 0], "a list of 7 values, each a number"),
+    ("treatment.planned_weeks.low", False, "a mapping; keys one of 'low', 'moderate', 'high'; values a whole number"),
+    ("calendar.holidays", [True], "a list, each item a whole number"),
+])
+def test_non_finite_numbers_and_booleans_for_numbers_are_refused(path, value, allowed):
+    with pytest.raises(ScenarioError) as info:
+        Scenario().replace(**{path: value})
+    (problem,) = info.value.problems
+    assert path.startswith(problem.path.split("[")[0]) and problem.allowed == allowed
+
+
+def test_yaml_nan_and_booleans_are_refused_in_files(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("referrals:\n  weekday_weights: [1, .nan, 1, 1, 1, 0, 0]\nstaff:\n  iop_counsellors: true\n",
+                    encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_file(path)
+    assert [(p.path, p.allowed) for p in info.value.problems] == [
+        ("referrals.weekday_weights[1]", "a number, not nan or infinity"),
+        ("staff.iop_counsellors", "a whole number from 0 to 100")]

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import iopsim
 from iopsim.core.streams import AttendanceBeta, Exponential, Fixed, Stream, Streams, Weibull, cumulative
 
 N = 100_000
@@ -237,3 +238,22 @@ def test_seed_tuples():
 def test_bad_seeds_raise_value_error(seed):
     with pytest.raises(ValueError):
         Streams(seed)
+
+
+@pytest.mark.parametrize("seed", [(), [], 2 ** 32, (1, 2 ** 32), tuple(range(10)), np.float64(3), np.True_, [[1]]])
+def test_seeds_that_would_run_as_another_seed_are_refused(seed):
+    with pytest.raises(ValueError, match="seed must be a whole number from 0 to 4,294,967,295"):
+        Streams(seed)
+
+
+def test_the_one_documented_alias_trailing_zeros_within_four_parts():
+    """iopsim.core.seeds: numpy pads a seed of fewer than four parts with zeros."""
+    one = Streams(1)["x"].take(20)
+    assert Streams((1, 0))["x"].take(20) == one
+    assert Streams((1, 0, 0, 0))["x"].take(20) == one
+    assert Streams((1, 0, 0, 0, 0))["x"].take(20) != one
+
+
+def test_simulate_refuses_an_empty_seed():
+    with pytest.raises(ValueError, match="seed must be"):
+        iopsim.simulate(seed=())

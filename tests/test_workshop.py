@@ -421,12 +421,13 @@ def test_team_notebook_in_voila_checks_and_submits(tmp_path):
     nbformat.write(notebook, app / "workshop_team.ipynb")
     port = free_port()
     server = start_server([_sys.executable, "-m", "voila", app / "workshop_team.ipynb", *kit.APP_OPTIONS,
-                           f"--port={port}"], port, isolated_env(tmp_path), tmp_path / "voila.log", cwd=app)
+                           f"--port={port}"], port, {**isolated_env(tmp_path), "JUPYTER_TOKEN": "team-token"},
+                          tmp_path / "voila.log", cwd=app)
     try:
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             page = browser.new_page(viewport={"width": 1200, "height": 1400})
-            page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
+            page.goto(f"http://127.0.0.1:{port}/?token=team-token", timeout=60_000)
             page.wait_for_selector(".ws-submit", timeout=60_000)
             assert "The evening track lost its room" in page.inner_text(".ws-form")
             page.fill(".ws-team input", "Team Browser")

@@ -25,12 +25,14 @@ from typing import Any
 import pandas as pd
 
 from iopsim.analysis import catalogue
-from iopsim.analysis.experiment import Experiment, Store, check_reps, normalise_seed, per_rep_frame, run_batches
+from iopsim.analysis.experiment import Experiment, Store, per_rep_frame, run_batches, seed_value
 from iopsim.analysis.runner import Runner
 from iopsim.analysis.stats import DIFFERENCE_COLUMNS, paired_differences, t_interval, verdict
+from iopsim.analysis.work_limits import check_reps, check_tasks
 from iopsim.core import paths
 from iopsim.core.files import write_atomic
 from iopsim.core.scenario import Scenario
+from iopsim.core.seeds import seed_tuple
 
 
 class Comparison:
@@ -121,7 +123,8 @@ def run_scenarios(scenarios: Sequence[Scenario], *, reps: int, seed: Any, worker
                   desc: str = "replications") -> list[Experiment]:
     """Replications 0..reps-1 of every scenario, all tasks on one runner; one Experiment each."""
     check_reps(reps, "reps")
-    seed_t = normalise_seed(seed)
+    check_tasks(len(scenarios), reps)
+    seed_t = seed_tuple(seed)
     outs = list(outs) if outs is not None else [None] * len(scenarios)
     stores = []
     for scenario, out in zip(scenarios, outs):
@@ -150,6 +153,9 @@ def compare(baseline: Scenario | None, *alternatives: Any, reps: int = 10, seed:
     baseline = Scenario() if baseline is None else baseline
     if not isinstance(baseline, Scenario):
         raise TypeError(f"baseline must be an iopsim.Scenario, got {type(baseline).__name__}")
+    check_reps(reps, "reps")  # before anything is written to out
+    check_tasks(1 + len(alternatives), reps)
+    seed_t = seed_tuple(seed)
     scenarios = [baseline, *(_as_scenario(a, baseline) for a in alternatives)]
     if names is None:
         names = [s.name for s in scenarios]
@@ -167,7 +173,7 @@ def compare(baseline: Scenario | None, *alternatives: Any, reps: int = 10, seed:
         outs = [root / f for f in folders]
         root.mkdir(parents=True, exist_ok=True)
         record = {"baseline": names[0], "scenarios": dict(zip(names, folders)), "reps": reps,
-                  "seed": seed if isinstance(seed, int) else list(seed)}
+                  "seed": seed_value(seed_t)}
         write_atomic(root / "comparison.json", json.dumps(record, indent=2) + "\n")
     experiments = run_scenarios(scenarios, reps=reps, seed=seed, workers=workers, scheduler=scheduler,
                                 progress=progress, outs=outs)
@@ -204,6 +210,8 @@ def grid(baseline: Scenario | None, parameters: Mapping[str, Sequence[Any]], *, 
     if bad:
         raise ValueError(f"give each parameter a non-empty list of values; check {bad}")
     chosen = _kpi_list(kpis, catalogue.HEADLINE)
+    check_reps(reps, "reps")
+    check_tasks(math.prod(len(v) for v in values), reps)  # before a scenario is built for each combination
     combos = list(itertools.product(*values))
     scenarios = []
     for combo in combos:
@@ -248,6 +256,8 @@ def sensitivity(baseline: Scenario | None, ranges: Mapping[str, tuple[Any, Any]]
     for path, pair in ranges.items():
         if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
             raise ValueError(f"give {path} a (low, high) pair, got {pair!r}")
+    check_reps(reps, "reps")
+    check_tasks(1 + 2 * len(ranges), reps)
     scenarios = [baseline]
     for path, (low, high) in ranges.items():
         for value in (low, high):

@@ -9,20 +9,23 @@ scenario shares its random numbers (common random numbers) and any replication c
 alone.  With ``out`` each finished replication is saved at once as
 ``out/replications/rep-00007.csv`` (written to a temporary file, then renamed, so a file is
 either whole or absent); running again with the same folder reads those back and computes only
-the missing ones.  A folder holding another scenario or seed is refused, never mixed in.
+the missing ones.  A folder holding another scenario or seed is refused, never mixed in, and
+a replication file whose checksum (of the scenario, the seed and its row) no longer matches is
+run again rather than trusted.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import math
 import os
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -34,30 +37,26 @@ from iopsim import __version__
 from iopsim.analysis import catalogue
 from iopsim.analysis.runner import Runner, Task
 from iopsim.analysis.stats import relative_half_width, summarise, t_interval
+from iopsim.analysis.work_limits import WorkerCrashed, check_reps
 from iopsim.core.files import remove_stale, write_atomic
 from iopsim.core.paths import flatten
 from iopsim.core.scenario import Scenario
+from iopsim.core.seeds import seed_tuple
 
 REP_FILE = "rep-{:05d}.csv"
+CHECKSUM = "sha256"  # the last column of a replication file
 _REP_RE = re.compile(r"^rep-(\d{5,})\.csv$")
 
 
 
 # ---------------------------------------------------------------------------- seeds, names
-def normalise_seed(seed: Any) -> tuple[int, ...]:
-    """The seed as a tuple of non-negative ints (an int s becomes (s,))."""
-    parts = tuple(seed) if isinstance(seed, (tuple, list)) else (seed,)
-    if not parts or any(isinstance(s, bool) or not hasattr(s, "__index__") or int(s) < 0 for s in parts):
-        raise ValueError(f"seed must be a non-negative whole number or a tuple of them, got {seed!r}")
-    return tuple(int(s) for s in parts)
-
-
 def replication_seed(seed: Any, rep: int) -> tuple[int, ...]:
     """The seed of replication ``rep``: ``(seed, rep)`` (``(*seed, rep)`` for a tuple seed)."""
-    return (*normalise_seed(seed), int(rep))
+    return (*seed_tuple(seed), int(rep))
 
 
-def _seed_value(seed: tuple[int, ...]):
+def seed_value(seed: tuple[int, ...]) -> int | list[int]:
+    """A seed as written in a record (JSON): the number, or the list of its parts."""
     return seed[0] if len(seed) == 1 else list(seed)
 
 
@@ -117,10 +116,10 @@ class Experiment:
         if meta is None:
             raise ValueError(f"{out} holds no experiment (no experiment.json)")
         scenario = Scenario.from_file(out / "scenario.yaml")
-        seed = normalise_seed(meta["seed"])
+        seed = seed_tuple(meta["seed"])
         store = Store(out, scenario, seed)
         results = store.load(None)
-        return cls(scenario, _seed_value(seed), per_rep_frame(results), meta.get("precision"), out)
+        return cls(scenario, seed_value(seed), per_rep_frame(results), meta.get("precision"), out)
 
 
 # ------------------------------------------------------------------------------- storage
@@ -152,6 +151,8 @@ class Store:
         self.scenario = scenario
         self.seed = seed
         self.folder = self.out / "replications"
+        identity = json.dumps([scenario.to_dict(), list(seed)], sort_keys=True)
+        self._identity = hashlib.sha256(identity.encode("utf-8")).hexdigest()
 
     def prepare(self) -> None:
         """Create the folder, or check that the experiment already in it is this one."""
@@ -175,12 +176,12 @@ class Store:
                              "checked against this scenario; use another folder")
         if meta is not None:
             try:
-                seed_there = normalise_seed(meta.get("seed"))
+                seed_there = seed_tuple(meta.get("seed"))
             except ValueError:
                 raise ValueError(f"{self.out / 'experiment.json'} has no valid seed; use another folder") from None
             if seed_there != self.seed:
-                raise ValueError(f"the folder {self.out} holds an experiment with seed {_seed_value(seed_there)!r}, "
-                                 f"not {_seed_value(self.seed)!r}; replications of different seeds must not be "
+                raise ValueError(f"the folder {self.out} holds an experiment with seed {seed_value(seed_there)!r}, "
+                                 f"not {seed_value(self.seed)!r}; replications of different seeds must not be "
                                  "mixed. Use another folder, or the same seed.")
             if meta.get("iopsim_version") != __version__:
                 warnings.warn(f"{self.out} was written by iopsim {meta.get('iopsim_version')}, this is {__version__}; "
@@ -189,7 +190,7 @@ class Store:
         if not scenario_file.exists():
             self.scenario.to_file(scenario_file)
         if meta is None:
-            record = {"seed": _seed_value(self.seed), "iopsim_version": __version__,
+            record = {"seed": seed_value(self.seed), "iopsim_version": __version__,
                       "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                       "scenario": "scenario.yaml", "scenario_name": self.scenario.name,
                       "replication_seed": "replication i runs simulate(scenario, seed=(seed, i))"}
@@ -200,12 +201,19 @@ class Store:
         return self.folder / REP_FILE.format(rep)
 
     def save(self, rep: int, kpis: dict[str, float]) -> None:
-        """Write one replication's KPIs (header row, value row; floats as exact repr)."""
+        """Write one replication's KPIs (header row, value row; floats as exact repr) and their checksum."""
+        header = ["rep", *kpis]
+        values = [str(rep), *(repr(float(v)) for v in kpis.values())]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["rep", *kpis])
-        writer.writerow([rep, *(repr(float(v)) for v in kpis.values())])
+        writer.writerow([*header, CHECKSUM])
+        writer.writerow([*values, self._checksum(header, values)])
         write_atomic(self.path(rep), buffer.getvalue())
+
+    def _checksum(self, header: list[str], values: list[str]) -> str:
+        """sha256 of this experiment (scenario and seed) and the row: an edited or moved file no longer matches."""
+        text = "\n".join([self._identity, ",".join(header), ",".join(values)])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def load(self, reps: Sequence[int] | None) -> dict[int, dict[str, float]]:
         """Saved replications among ``reps`` (all found when None); unreadable files are skipped."""
@@ -229,9 +237,11 @@ class Store:
         try:
             with path.open(encoding="utf-8", newline="") as handle:
                 rows = list(csv.reader(handle))
-            header, values = rows[0], rows[1]
-            if header[0] != "rep" or int(values[0]) != rep or len(header) != len(values):
+            (*header, check), (*values, digest) = rows[0], rows[1]
+            if header[0] != "rep" or int(values[0]) != rep or len(header) != len(values) or check != CHECKSUM:
                 raise ValueError("unexpected layout")
+            if digest != self._checksum(header, values):
+                raise ValueError("its checksum does not match: it was changed after it was written")
             return {name: float(v) for name, v in zip(header[1:], values[1:])}
         except (OSError, ValueError, IndexError) as exc:
             warnings.warn(f"{path} is unreadable ({exc}); replication {rep} will be run again", stacklevel=4)
@@ -257,31 +267,41 @@ def run_batches(scenarios: Sequence[Scenario], stores: Sequence[Store | None], s
     """Run every missing (scenario, rep) as tasks of one runner; store and collect each as it finishes.
 
     ``results[j]`` (rep -> KPIs) is filled in place, saved replications are read from the stores
-    first, so an interrupt loses nothing already finished; the exception is re-raised.
+    first, so an interrupt or a crashed worker loses nothing already finished; the exception is
+    re-raised with a note saying how many finished and where they are kept.  Tasks are made
+    as the runner asks for them, never listed whole.
     """
     for j, store in enumerate(stores):
         if store is not None:
             results[j].update(store.load([r for r in wanted[j] if r not in results[j]]))
-    jobs = [(j, rep) for j, reps in enumerate(wanted) for rep in reps if rep not in results[j]]
-    if not jobs:
+    missing = sum(1 for j, reps in enumerate(wanted) for rep in reps if rep not in results[j])
+    if not missing:
         return
     dicts = [s.to_dict() for s in scenarios]
-    tasks = [Task(dicts[j], replication_seed(seed, rep)) for j, rep in jobs]
+    handed_out: dict[int, tuple[int, int]] = {}  # task index -> (scenario, rep), while it runs
+
+    def tasks() -> Iterator[Task]:
+        jobs = ((j, rep) for j, reps in enumerate(wanted) for rep in reps if rep not in results[j])
+        for i, (j, rep) in enumerate(jobs):
+            handed_out[i] = (j, rep)
+            yield Task(dicts[j], replication_seed(seed, rep))
+
     callback = progress if callable(progress) and not isinstance(progress, bool) else None
     total = sum(len(reps) for reps in wanted)
-    counter = _Progress(callback, total - len(jobs), total)
+    counter = _Progress(callback, total - missing, total)
     bar = False if callback is not None else progress
     try:
-        with contextlib.closing(runner.run(tasks, progress=bar, desc=desc)) as finished:
+        with contextlib.closing(runner.run(tasks(), progress=bar, desc=desc, total=missing)) as finished:
             for i, kpis in finished:
-                j, rep = jobs[i]
+                j, rep = handed_out.pop(i)
                 if stores[j] is not None:
                     stores[j].save(rep, kpis)
                 results[j][rep] = kpis
                 counter.step()
-    except KeyboardInterrupt as exc:
+    except (KeyboardInterrupt, WorkerCrashed) as exc:
         saved = [s.out for s in stores if s is not None]
-        note = f"interrupted after {counter.done} of {total} replications"
+        note = f"{'interrupted' if isinstance(exc, KeyboardInterrupt) else 'stopped'} after {counter.done} of " \
+               f"{total} replications"
         if saved:
             note += f"; finished ones are saved in {', '.join(map(str, saved))}: run again with the same out to resume"
         exc.add_note(note)
@@ -326,7 +346,7 @@ def replicate(scenario: Scenario | None = None, *, reps: int = 10, seed: Any = 0
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be an iopsim.Scenario, got {type(scenario).__name__}")
     check_reps(reps, "reps")
-    seed_t = normalise_seed(seed)
+    seed_t = seed_tuple(seed)
     if target_precision is not None:
         if not (isinstance(target_precision, (int, float)) and 0 < target_precision < 1):
             raise ValueError(f"target_precision must lie between 0 and 1 (e.g. 0.05), got {target_precision!r}")
@@ -372,9 +392,3 @@ def replicate(scenario: Scenario | None = None, *, reps: int = 10, seed: Any = 0
 
 def _describe_precision(achieved: dict[str, float], target: float) -> str:
     return ", ".join(f"{k} {v:.1%}" for k, v in achieved.items() if not v <= target)
-
-
-def check_reps(value: Any, name: str) -> None:
-    """A count of replications: a whole number of at least 1, else ValueError naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")

@@ -20,12 +20,15 @@ Dask (an optional extra) is imported only when a Dask scheduler is used.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -34,9 +37,12 @@ from typing import Any, NamedTuple
 from tqdm.auto import tqdm
 
 from iopsim.analysis.run import simulate
+from iopsim.analysis.work_limits import WorkerCrashed
 from iopsim.core.scenario import Scenario
 
 BACKENDS = ("sequential", "processes", "dask")
+ORPHAN_CHECK_SECONDS = 0.5
+AHEAD = 2  # tasks handed out per worker at a time: it never waits, and a long batch is never listed whole
 
 
 class Task(NamedTuple):
@@ -55,10 +61,6 @@ def cpu_count() -> int:
         return len(os.sched_getaffinity(0)) or 1
     except (AttributeError, OSError):
         return os.cpu_count() or 1
-
-
-class WorkerCrashed(RuntimeError):
-    """A worker process died (killed, out of memory) before finishing its replication."""
 
 
 # ------------------------------------------------------------------------------ the task
@@ -93,9 +95,18 @@ def _call(task: Task) -> dict[str, float]:
     return run_replication(task[0], task[1])
 
 
-def _quiet_worker() -> None:
-    """Worker start: Ctrl-C is the parent's to handle (it stops the pool and keeps what is saved)."""
+def _worker_start() -> None:
+    """Worker start: Ctrl-C is the parent's to handle (it stops the pool and keeps what is saved), and
+    a worker whose parent dies (killed, so it could not stop the pool) stops too, within a second,
+    rather than live on holding its memory."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True).start()
+
+
+def _stop_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:  # a process whose parent dies is handed to another one
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(1)
 
 
 # ------------------------------------------------------------------------------ progress
@@ -192,30 +203,35 @@ class Runner:
         return f"Runner(backend={self.backend!r}, workers={self.workers})"
 
     # -- running
-    def run(self, tasks: Iterable[Task], *, progress: Any = False, desc: str = "replications"
-            ) -> Iterator[tuple[int, dict[str, float]]]:
+    def run(self, tasks: Iterable[Task], *, progress: Any = False, desc: str = "replications",
+            total: int | None = None) -> Iterator[tuple[int, dict[str, float]]]:
         """Yield ``(task index, kpis)`` as each task finishes.
 
-        A task that raises stops the batch: the exception comes through (with a note naming the
-        task), pending tasks are cancelled, and what was yielded before stays valid.  So does a
-        KeyboardInterrupt, which reaches the caller after the pool is stopped.
+        ``tasks`` may be a generator: it is read only as workers become free (a few tasks ahead
+        of them), so a long batch never sits in memory; ``total`` (else ``len(tasks)``, if it
+        has one) sizes the progress bar.  A task that raises stops the batch: the exception
+        comes through (with a note naming the task), pending tasks are cancelled, and what was
+        yielded before stays valid.  So does a KeyboardInterrupt, which reaches the caller after
+        the pool is stopped.
         """
-        tasks = [Task(dict(t[0]), tuple(t[1])) for t in tasks]
-        if not tasks:
+        if total is None and hasattr(tasks, "__len__"):
+            total = len(tasks)
+        if total == 0:
             return
-        bar = _Bar(show_progress(progress), len(tasks), desc)
+        work = ((i, Task(dict(t[0]), tuple(t[1]))) for i, t in enumerate(tasks))
+        bar = _Bar(show_progress(progress), total or 0, desc)
         try:
-            if self.backend == "sequential" or (self.backend == "processes" and len(tasks) == 1 and self._pool is None):
-                yield from self._sequential(tasks, bar)
+            if self.backend == "sequential" or (self.backend == "processes" and total == 1 and self._pool is None):
+                yield from self._sequential(work, bar)
             elif self.backend == "processes":
-                yield from self._processes(tasks, bar)
+                yield from self._processes(work, bar, total)
             else:
-                yield from self._dask(tasks, bar)
+                yield from self._dask(work, bar)
         finally:
             bar.close()
 
-    def _sequential(self, tasks, bar):
-        for i, task in enumerate(tasks):
+    def _sequential(self, work, bar):
+        for i, task in work:
             try:
                 kpis = _call(task)
             except Exception as exc:
@@ -224,34 +240,40 @@ class Runner:
             bar.update()
             yield i, kpis
 
-    def _processes(self, tasks, bar):
-        size = min(self.workers, len(tasks))
+    def _processes(self, work, bar, total):
+        size = min(self.workers, total or self.workers)
         if self._pool is None or self._pool_size < size:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
-            self._pool = ProcessPoolExecutor(max_workers=size, mp_context=_mp_context(), initializer=_quiet_worker)
+            self._pool = ProcessPoolExecutor(max_workers=size, mp_context=_mp_context(), initializer=_worker_start)
             self._pool_size = size
         pool = self._pool
-        futures = {pool.submit(_call, task): i for i, task in enumerate(tasks)}
-        pending = set(futures)
+        running: dict[Any, tuple[int, Task]] = {}
+
+        def refill() -> None:  # keep every worker busy with a task or two waiting, no more
+            for i, task in itertools.islice(work, max(0, AHEAD * self._pool_size - len(running))):
+                running[pool.submit(_call, task)] = (i, task)
+
         try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=futures.get):
-                    i = futures[future]
+            refill()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: running[f][0]):
+                    i, task = running.pop(future)
                     try:
                         kpis = future.result()
                     except BrokenProcessPool as exc:
                         raise WorkerCrashed(
-                            "a worker process died before finishing its replication (killed, or out of memory?); "
-                            "replications already finished are kept") from exc
+                            "a worker process stopped before finishing its replication (it was killed, or the "
+                            "computer ran out of memory); replications already finished are kept") from exc
                     except Exception as exc:
-                        _note(exc, tasks[i])
+                        _note(exc, task)
                         raise
                     bar.update()
                     yield i, kpis
+                refill()
         except BaseException:
-            for future in pending:
+            for future in running:
                 future.cancel()
             broken = self._pool
             self._pool = None
@@ -259,7 +281,7 @@ class Runner:
                 broken.shutdown(wait=True, cancel_futures=True)
             raise
 
-    def _dask(self, tasks, bar):
+    def _dask(self, work, bar):
         from distributed import Client, as_completed  # optional ([dask] extra): loaded only for a Dask run
 
         if self._client is None:
@@ -268,24 +290,33 @@ class Runner:
             else:
                 self._client, self._own_client = Client(self._scheduler), True
         client = self._client
-        futures = [client.submit(run_replication, task.scenario, task.seed, pure=False) for task in tasks]
-        index = {future.key: i for i, future in enumerate(futures)}
-        finished = set()
+        ahead = AHEAD * max(1, sum(client.nthreads().values()))
+        running: dict[str, tuple[int, Task, Any]] = {}
+
+        def submit(batch) -> list[Any]:
+            futures = []
+            for i, task in batch:
+                future = client.submit(run_replication, task.scenario, task.seed, pure=False)
+                running[future.key] = (i, task, future)
+                futures.append(future)
+            return futures
+
+        finished = as_completed(submit(itertools.islice(work, ahead)))
         try:
-            for future in as_completed(futures):
-                i = index[future.key]
+            for future in finished:
+                i, task, _ = running.pop(future.key)
                 try:
                     kpis = future.result()
                 except Exception as exc:
-                    _note(exc, tasks[i])
+                    _note(exc, task)
                     raise
-                finished.add(i)
                 bar.update()
                 yield i, kpis
+                for more in submit(itertools.islice(work, 1)):
+                    finished.add(more)
         except BaseException:
-            left = [f for j, f in enumerate(futures) if j not in finished]
             try:
-                client.cancel(left)
+                client.cancel([future for _, _, future in running.values()])
             except Exception:  # pragma: no cover - the cluster may be gone
                 pass
             raise

@@ -26,9 +26,10 @@ import numpy as np
 import pandas as pd
 
 from iopsim.analysis import monitors
-from iopsim.analysis.experiment import check_reps, replication_seed
+from iopsim.analysis.experiment import replication_seed
 from iopsim.analysis.kpis import levels
 from iopsim.analysis.run import simulate
+from iopsim.analysis.work_limits import check_reps
 from iopsim.core.eventlog import Columns
 from iopsim.core.scenario import Scenario
 

@@ -15,7 +15,7 @@ from typing import Any, Iterator, NamedTuple
 import annotated_types as at
 from pydantic import BaseModel, ValidationError
 
-from iopsim.core.formatting import did_you_mean, show_value
+from iopsim.core.formatting import did_you_mean, shorten, show_value
 from iopsim.core import paths
 
 
@@ -43,8 +43,12 @@ class ProblemsError(ValueError):
 
     what = "Input"
 
+    shown = 50  # problems listed in the message; the rest are counted
+
     def __init__(self, problems: list[tuple[str, Any, str]], source: str | None = None) -> None:
-        self.problems = [Problem(*p) for p in problems]
+        # a path or rule built from a hostile key or list is cut here, so no message grows with it
+        self.problems = [Problem(shorten(str(path), 200), value, shorten(str(allowed), 1000))
+                         for path, value, allowed in problems]
         self.source = source  # settable later, when the file name is known only to the caller
         super().__init__(self.problems, source)
 
@@ -53,7 +57,10 @@ class ProblemsError(ValueError):
         head = f"{self.what} has {n} problem{'s' if n != 1 else ''}:"
         if self.source:
             head = f"{self.source}: {head}"
-        lines = [f"  {p.path}: got {show_value(p.value, exact=True)}; allowed: {p.allowed}" for p in self.problems]
+        lines = [f"  {p.path}: got {show_value(p.value, exact=True)}; allowed: {p.allowed}"
+                 for p in self.problems[:self.shown]]
+        if n > self.shown:
+            lines.append(f"  ... and {n - self.shown} more")
         return "\n".join([head, *lines])
 
 
@@ -124,6 +131,8 @@ def _problem(model: type[BaseModel], err: dict[str, Any]) -> Problem:
     if kind == "missing":
         value = MISSING
     allowed = describe(annotation, metadata) if annotation is not None else err["msg"]
+    if kind == "finite_number":
+        allowed += ", not nan or infinity"
     return Problem(paths.join(loc), value, allowed)
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 TEMP_MARK = ".tmp"
-"""Temporary files are named ``.<name>.<random>.tmp<suffix>``: hidden, and easy to sweep up."""
+"""Temporary files are named ``.<name>.<writer's pid>-<random>.tmp<suffix>``: hidden, and easy to sweep
+up once their writer is gone (a process killed while writing cannot remove its own)."""
+_WRITER = re.compile(r"\.(\d+)-[^.]*" + re.escape(TEMP_MARK))
 
 
 def write_atomic(path: str | os.PathLike[str], content: str | bytes | Callable[[Path], object]) -> Path:
@@ -29,7 +32,7 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes | Callable[[
     """
     path = Path(path)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_MARK + path.suffix)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=TEMP_MARK + path.suffix)
     os.close(fd)
     temp = Path(name)
     try:
@@ -48,8 +51,26 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes | Callable[[
     return path
 
 
-def remove_stale(folder: str | os.PathLike[str], name_pattern: str) -> None:
-    """Delete temporary files left in ``folder`` by writes to ``name_pattern`` that were cut short."""
+def remove_stale(folder: str | os.PathLike[str], name_pattern: str = "*") -> None:
+    """Delete temporary files left in ``folder`` by writes to ``name_pattern`` that were cut short.
+
+    A temporary file is left alone while the process writing it still runs (another run writing
+    into the same folder), and removed once that process is gone.
+    """
     for stale in Path(folder).glob(f".{name_pattern}.*{TEMP_MARK}*"):
+        writer = _WRITER.search(stale.name)
+        if writer and _running(int(writer.group(1))):
+            continue
         with contextlib.suppress(OSError):
             stale.unlink()
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists (this one included: its writes may be under way in another thread)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):  # another user's process, or a platform that cannot tell: keep it
+        return True
+    return True

@@ -100,11 +100,11 @@ def show_value(value: Any, *, exact: bool = False, limit: int = 200) -> str:
     """A parameter value in plain words: 'Mon, Wed, Fri', 'low 9, moderate 11, high 15', '0.8', 'yes'.
 
     ``exact=True`` shows it as Python writes it instead (text quoted, so an empty or mistyped
-    value is visible), cut to ``limit`` characters: what validation messages quote back.
+    value is visible), cut to ``limit`` characters: what validation messages quote back.  Only
+    the part that is shown is ever written out, so a huge or deeply nested value costs no more.
     """
     if exact:
-        text = repr(value)
-        return text if len(text) <= limit else text[:limit - 3] + "..."
+        return shorten(_bounded_repr(value, limit), limit)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
@@ -116,6 +116,58 @@ def show_value(value: Any, *, exact: bool = False, limit: int = 200) -> str:
             return "; ".join("(" + ", ".join(show_value(x) for x in v) + ")" for v in value)
         return ", ".join(show_value(v) for v in value)
     return str(value)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending in '...' when cut."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+class _Full(Exception):
+    """The shown text has reached its limit: stop writing out the value."""
+
+
+def _bounded_repr(value: Any, limit: int) -> str:
+    """``repr(value)`` up to about ``limit`` characters, written out only that far."""
+    parts: list[str] = []
+    size = 0
+
+    def put(text: str) -> None:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+        if size > limit:
+            raise _Full
+
+    def walk(v: Any, depth: int) -> None:
+        if isinstance(v, (list, tuple, dict, set, frozenset)) and depth > 8:
+            put("...")
+        elif isinstance(v, dict):
+            put("{")
+            for i, (key, item) in enumerate(v.items()):
+                put(", " if i else "")
+                walk(key, depth + 1)
+                put(": ")
+                walk(item, depth + 1)
+            put("}")
+        elif type(v) in (list, tuple):
+            put("[" if isinstance(v, list) else "(")
+            for i, item in enumerate(v):
+                put(", " if i else "")
+                walk(item, depth + 1)
+            put("]" if isinstance(v, list) else ",)" if len(v) == 1 else ")")
+        elif isinstance(v, str):
+            put(repr(v[:limit + 1]))  # longer than the limit: cut below, closing quote and all
+        elif isinstance(v, int) and v.bit_length() > 4 * limit:  # a huge whole number: only its size
+            put(f"<a whole number of about {int(v.bit_length() * 0.30103):,} digits>")
+        else:
+            put(repr(v)[:limit + 1])
+
+    try:
+        walk(value, 0)
+    except _Full:
+        pass
+    return "".join(parts)
 
 
 def as_float(x: Any) -> float:

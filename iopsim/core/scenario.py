@@ -7,12 +7,15 @@ single client is simulated.  A misspelt field is an error, never silently ignore
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from iopsim.core import paths
 from iopsim.core.errors import ScenarioError, scenario_errors
+from iopsim.core.no_booleans import boolean_for_number
 from iopsim.core.scenario_file import read_scenario_file, write_scenario_file
 
 Weekday = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -41,14 +44,22 @@ def _all_severities(mapping: dict[str, Any], name: str) -> None:
 
 
 def _unique_days(days: tuple[str, ...], name: str) -> None:
-    if len(set(days)) != len(days):
-        raise ValueError(f"{name} lists a weekday twice: {list(days)}")
+    twice = sorted(d for d, n in Counter(days).items() if n > 1)
+    if twice:
+        raise ValueError(f"{name} lists a weekday twice: {twice}")
 
 
 class Group(BaseModel):
-    """Base of every parameter group: frozen and closed to unknown fields."""
+    """Base of every parameter group: frozen, closed to unknown fields, numbers finite and never true/false."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        if boolean_for_number(value, cls.model_fields[info.field_name].annotation):
+            raise PydanticCustomError("bool_for_number", "true or false where a number is meant")
+        return value
 
 
 # --------------------------------------------------------------------------- referrals
@@ -386,7 +397,7 @@ class Calendar(Group):
     def _check(self) -> "Calendar":
         bad = [d for d in self.holidays if not 0 <= d <= 364]
         if bad:
-            raise ValueError(f"holidays must be days of the year 0-364, got {bad}")
+            raise ValueError(f"holidays must be days of the year 0-364, got {bad[:5]}{' ...' if len(bad) > 5 else ''}")
         return self
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from iopsim.core.bounded_load import BoundedLoader, LimitError, load_json, read_limited
 from iopsim.core.errors import ScenarioError, describe
 from iopsim.core.files import write_atomic
 
@@ -35,13 +36,14 @@ nothing.  A parameter left out keeps its built-in default.  Check the file with:
 """
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """safe_load that refuses a key given twice, which YAML would otherwise silently overwrite."""
+class _UniqueKeyLoader(BoundedLoader):
+    """A bounded safe_load that refuses a key given twice, which YAML would otherwise silently overwrite."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        self.flatten_mapping(node)  # resolve '<<' merge keys first, as SafeLoader does
+        written = [key_node for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge"]
+        self.flatten_mapping(node)  # resolve '<<' merge keys, whose values a key written here overrides
         seen: set[Any] = set()
-        for key_node, _ in node.value:
+        for key_node in written:
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, Hashable) and key in seen:
                 raise yaml.constructor.ConstructorError(
@@ -52,12 +54,18 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def read_scenario_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The nested mapping in a .yaml, .yml or .json scenario file, not yet validated."""
+    """The nested mapping in a .yaml, .yml or .json scenario file, not yet validated.
+
+    A file over the limits of ``bounded_load`` (size, nesting, values) is refused before its
+    values are built.
+    """
     path = _checked_suffix(path)
     if path.is_dir():
         raise _fail(path, "(file)", str(path), "a file, not a folder")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_limited(path)
+    except LimitError as exc:
+        raise _fail(path, "(file)", str(path), exc.problem) from None
     except FileNotFoundError:
         raise _fail(path, "(file)", str(path), "an existing file; nothing was found at this path") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -105,9 +113,13 @@ def _parse_yaml(text: str, path: Path) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         line = _line(text, mark.line) if mark else ""
+        if isinstance(exc, LimitError):
+            raise _fail(path, where, line, exc.problem) from None
         hint = "" if isinstance(exc, yaml.constructor.ConstructorError) else HINT
         raise _fail(path, where, line, f"valid YAML{hint}; {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
+        raise _fail(path, "(file)", "", f"valid YAML; {exc}") from None
+    except (ValueError, TypeError) as exc:  # a value YAML reads but Python cannot build, e.g. 2024-13-45
         raise _fail(path, "(file)", "", f"valid YAML; {exc}") from None
 
 
@@ -115,7 +127,9 @@ def _parse_json(text: str, path: Path) -> Any:
     if not text.strip():
         return None
     try:
-        return json.loads(text)
+        return load_json(text)
+    except LimitError as exc:
+        raise _fail(path, "(file)", "", exc.problem) from None
     except json.JSONDecodeError as exc:
         line = _line(text, exc.lineno - 1)
         raise _fail(path, f"line {exc.lineno}, column {exc.colno}", line, f"valid JSON; {exc.msg}") from None

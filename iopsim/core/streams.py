@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from iopsim.core.seeds import MAX_PARTS, seed_tuple
+
 _BLOCK = 2048
 
 
@@ -62,9 +64,8 @@ class Streams(dict):
 
     def __init__(self, seed: int | tuple[int, ...] = 0) -> None:
         super().__init__()
-        self.entropy = tuple(seed) if isinstance(seed, (tuple, list)) else (seed,)
-        if any(not isinstance(s, (int, np.integer)) or isinstance(s, bool) or s < 0 for s in self.entropy):
-            raise ValueError(f"seed must be a non-negative integer (or a tuple of them), got {seed!r}")
+        # what a seed means: iopsim.core.seeds; one part more for the replication number
+        self.entropy = seed_tuple(seed, MAX_PARTS + 1)
         state = np.random.SeedSequence([int(s) for s in self.entropy],
                                        spawn_key=(zlib.crc32(b"clients"),)).generate_state(2, np.uint64)
         self.client_root = (int(state[0]) << 64 | int(state[1])) << 64

@@ -18,6 +18,7 @@ from iopsim.core import paths
 from iopsim.lab.page import Page, download_link, html_widget
 from iopsim.lab.sweep import lever_limits, lever_paths, sweep_chart, sweep_frame, with_lever
 from iopsim.lab.tables import sweep_table
+from iopsim.present.exports import spreadsheet_safe
 
 MAX_SWEEP_POINTS = 12
 
@@ -109,5 +110,5 @@ class SweepTab:
         chart = sweep_chart(self.result, costs)
         self.chart.value = chart.html()
         self.text.value = f"<p><b>Capacity sweep.</b> {escape(chart.summary)}</p>"
-        csv = table.to_csv(index=False).encode("utf-8")
+        csv = spreadsheet_safe(table).to_csv(index=False).encode("utf-8")
         self.files.value = download_link(csv, "capacity_sweep.csv", "download the table (CSV)")

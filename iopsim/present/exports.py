@@ -1,6 +1,12 @@
 """Results as files for a spreadsheet: CSV tables and one Excel workbook.
 
     export_tables(experiment_or_comparison, "results/")   # summary.csv, replications.csv, results.xlsx
+
+Text that people typed (a scenario's name, a team's) reaches the cells, and a spreadsheet runs
+a cell starting with = + - @ as a formula (``=HYPERLINK(...)`` in a scenario name would become
+a live link in every row).  Every text cell and heading is therefore written with a leading
+apostrophe when it starts so (``spreadsheet_safe``), the usual way to keep it text; numbers,
+negative ones too, stay numbers.
 """
 
 from __future__ import annotations
@@ -34,11 +40,30 @@ def export_tables(result: Any, folder: Any) -> dict[str, Path]:
     else:
         tables["summary"] = _readable_summary(result.summary).rename_axis("kpi").reset_index()
         tables["replications"] = result.per_rep.rename_axis(result.per_rep.index.name or "rep").reset_index()
+    tables = {name: spreadsheet_safe(table) for name, table in tables.items()}
     written: dict[str, Path] = {}
     for name, table in tables.items():
         written[name] = write_atomic(folder / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
     written["results.xlsx"] = write_atomic(folder / "results.xlsx", lambda p: _workbook(tables, p))
     return written
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula, with an apostrophe before it; anything else as it is."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` whose text cells and headings a spreadsheet shows as text, never runs."""
+    out = table.copy()
+    out.columns = [spreadsheet_text(c) for c in out.columns]
+    for i, dtype in enumerate(out.dtypes):
+        if not pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            out.isetitem(i, out.iloc[:, i].astype(object).map(spreadsheet_text))
+    return out
 
 
 def _readable_summary(summary: Any) -> Any:

@@ -27,6 +27,7 @@ from iopsim.analysis.stats import reading
 from iopsim.core.formatting import as_float, format_interval, format_value, number, show_value, unit_label
 from iopsim.core.paths import flatten
 from iopsim.analysis.comparison import Comparison
+from iopsim.core.files import remove_stale
 from iopsim.core.scenario_file import scenario_to_yaml
 from iopsim.present import html, plots
 from iopsim.present.exports import export_tables
@@ -38,6 +39,7 @@ def write_results(result: Any, folder: Any) -> dict[str, Path]:
     """Everything a run or a comparison leaves for a board: report.html and the tables beside it
     (CSV, and results.xlsx where openpyxl is installed); returns file name -> path."""
     folder = Path(folder)
+    remove_stale(folder)  # what a run killed while writing here left behind
     page = comparison_report if isinstance(result, Comparison) else experiment_report
     return {"report.html": page(result, folder / "report.html"), **export_tables(result, folder)}
 
