@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 _LAZY = {"simulate": "analysis.run", "SimulationRun": "analysis.run",
          "replicate": "analysis.experiment", "Experiment": "analysis.experiment", "compare": "analysis.comparison",
          "grid": "analysis.comparison", "sensitivity": "analysis.comparison", "Comparison": "analysis.comparison",
-         "warmup_curve": "analysis.warmup", "suggested_warm_up": "analysis.warmup", "what_limits": "analysis.limits"}
+         "warmup_curve": "analysis.warmup", "suggested_warm_up": "analysis.warmup", "what_limits": "analysis.binding"}
 
 
 def __getattr__(name: str):

@@ -13,7 +13,7 @@ import pytest
 import iopsim
 from iopsim.analysis.experiment import replication_seed
 from iopsim.analysis.kpis import compute
-from iopsim.analysis.limits import what_limits
+from iopsim.analysis.binding import what_limits
 from iopsim.analysis.stats import t_interval
 from iopsim.core.client import ABSTINENT
 from iopsim.core.eventlog import Columns

@@ -67,7 +67,7 @@ class Referrals(Group):
     """Who arrives, how often, and what they bring with them."""
 
     per_week: float = param(
-        5.1, "calibrated: new referrals (readmissions come on top) sized so the default program runs at about 85% "
+        5.2, "calibrated: new referrals (readmissions come on top) sized so the default program runs at about 85% "
         "of its seats at steady state (MODEL.md operating point)", "clients/week", ge=0, le=500)
     weekday_weights: tuple[float, float, float, float, float, float, float] = param(
         (1, 1, 1, 1, 1, 0, 0), "assumption: referrals on weekdays only", "relative weight Mon..Sun")
@@ -82,7 +82,7 @@ class Referrals(Group):
     co_occurring_share: float = param(0.45, "assumption: co-occurring mental-health condition",
                                       "share", ge=0, le=1)
     prior_episode_share: float = param(
-        0.27, "calibrated: with this program's own readmissions, about 58% of admissions have at least one "
+        0.25, "calibrated: with this program's own readmissions, about 58% of admissions have at least one "
         "earlier treatment episode (DASIS 2002, TEDS 1999; TEDS NOPRIOR)",
         "share of first referrals treated before elsewhere", ge=0, le=1)
     abstinent_share: float = param(
@@ -202,10 +202,10 @@ class Tracks(Group):
         True, "assumption: a client free by day can also come in the evening (evening-only clients cannot come by day)",
         "whether clients free by day may take an evening seat")
     patience_mean_days: float = param(
-        52.0, "calibrated: with relapse while waiting, about 32% of clients placed in IOP never start (Loveland & "
+        43.0, "calibrated: with relapse while waiting, about 32% of clients placed in IOP never start (Loveland & "
         "Driscoll 2014; Weisner et al. 2001)", "days (exponential)", gt=0, le=3650)
     admission_lead_days: float = param(
-        7.0, "calibrated: authorisation, orientation and the treatment plan come before the first group; with it "
+        6.5, "calibrated: authorisation, orientation and the treatment plan come before the first group; with it "
         "the default matches the 8-day median from assessment to enrolment of Loveland & Driscoll 2014",
         "days from placement to the first session a client can join", ge=0, le=90)
     co_facilitation_above: int = param(10, "assumption", "a group with more attendees than this needs two counsellors",
@@ -228,21 +228,22 @@ class Treatment(Group):
         "calibrated: with plan_spread, reviews and extensions these typical plans give the TEDS 2004 "
         "completer median of 50 days; TIP 46/47 suggests about 90 days, Matrix Model 16 weeks", "typical weeks by severity")
     plan_spread: float = param(
-        1.4, "assumption: individual plans vary around the typical length (log-normal spread); this gives "
+        1.42, "assumption: individual plans vary around the typical length (log-normal spread); this gives "
         "the right-skewed stays of TEDS 2004", "log-scale standard deviation", ge=0, le=2)
     max_weeks: int = param(52, "assumption: plans extended at reviews up to a year", "weeks", ge=1, le=104)
     review_interval_days: int = param(30, "PA placement criteria; CMS recertification", "days (held at the nearest weekly team meeting)", ge=7, le=90)
     attendance_mean: float = param(0.8, "assumption: no published figure found", "probability per session",
                                    gt=0, le=1)
     attendance_spread: float = param(
-        0.16, "calibrated to the TEDS 2004 share terminated: clients differ in how reliably they attend (0 = all alike)",
+        0.175, "calibrated to the TEDS 2004 share terminated: clients differ in how reliably they attend (0 = all alike)",
         "between-client spread, 0-1", ge=0, lt=1)
     completion_attendance: float = param(0.6, "assumption", "share of sessions attended to complete", ge=0, le=1)
     early_step_down_probability: float = param(
-        0.16, "calibrated to the TEDS 2004 share transferred", "probability at each 30-day review of stepping down early", ge=0, le=1)
-    dropout_weekly_hazard: float = param(0.024, "calibrated to the TEDS 2004 discharge mix", "per week", ge=0, le=5)
+        0.155, "calibrated to the TEDS 2004 share transferred", "probability at each 30-day review of stepping down early", ge=0, le=1)
+    dropout_weekly_hazard: float = param(0.0132, "calibrated to the TEDS 2004 discharge mix", "per week", ge=0, le=5)
     dropout_decline: float = param(
-        0.28, "assumption: dropout is highest in the first weeks and falls as clients engage", "power: week w's "
+        0.02, "calibrated to the TEDS 2004 dropouts' median stay of 26 days: with the wait's effect on the first "
+        "weeks (wait_dropout_per_week), dropout needs little decline of its own", "power: week w's "
         "hazard is dropout_weekly_hazard x w^-dropout_decline (0 = steady)", ge=0, le=3)
     dropout_missed_multiplier: float = param(1.1, "assumption", "x per session missed in the week", ge=1, le=10)
     wait_dropout_per_week: float = param(
@@ -258,7 +259,7 @@ class Treatment(Group):
     relapse_outcome_shares: dict[Literal["stay", "step_up", "drop_out"], float] = param(
         {"stay": 0.4, "step_up": 0.35, "drop_out": 0.25}, "assumption", "shares after a relapse in treatment")
     relapse_extension_weeks: int = param(2, "assumption", "weeks added to the plan after a relapse", ge=0, le=26)
-    other_weekly_hazard: float = param(0.006, "calibrated to the TEDS 2004 discharge mix: moved, incarcerated, medical",
+    other_weekly_hazard: float = param(0.0062, "calibrated to the TEDS 2004 discharge mix: moved, incarcerated, medical",
                                        "per week", ge=0, le=5)
     individual_sessions_per_week: int = param(1, "Matrix Model: 10-13 individual sessions over 16 weeks",
                                               "sessions/week", ge=0, le=5)
@@ -313,15 +314,16 @@ class Relapse(Group):
     """Relapse after discharge, and the road back to treatment from a spell of use."""
 
     after_completion: Weibull = param(
-        Weibull(shape=0.8, scale_days=130, never_relapse=0.37),
+        Weibull(shape=1.0, scale_days=145, never_relapse=0.33),
         "calibrated so that clients who complete relapse 40-60% within 12 months (McLellan et al. 2000; NIDA) "
-        "after the dose and continuing-care effects; a share stay abstinent for good, so the curve flattens "
-        "(the shape of Hunt, Barnett & Branch 1971, a curve of treated clients)")
+        "after the dose and continuing-care effects, and all clients leaving IOP about 60-80% by 6 months (Hunt, "
+        "Barnett & Branch 1971, a curve of treated clients); a share stay abstinent for good, so the curve "
+        "flattens as Hunt's does")
     untreated: Weibull = param(
         Weibull(shape=0.8, scale_days=5, never_relapse=0.0),
-        "assumption, no published curve found: an abstinent client with no treatment relapses fast; calibrated "
-        "with the completers' curve so that all IOP leavers are about 60-80% using again by 6 months (Hunt, "
-        "Barnett & Branch 1971: about 70%)")
+        "assumption, no published curve found: an abstinent client with no treatment relapses within weeks "
+        "(half within about 3 days, nearly all within a month); clients who leave IOP early sit between this "
+        "curve and the completers', by the days they were retained")
     dose_days: int = param(90, "NIDA Principles: about 3 months", "days in IOP", ge=1, le=730)
     dose_power: float = param(
         2.0, "assumption: DATOS finds the benefit at a threshold of about 90 days (Simpson, Joe & Brown 1997); "
