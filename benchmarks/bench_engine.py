@@ -192,12 +192,14 @@ def main() -> int:
     d = default_replication(reps)
     med = statistics.median(d["times"])
     years = (d["run"].warm_up_days + d["run"].horizon_days) / 365
-    per_year = med / years
+    reported = d["run"].horizon_days / 365
+    per_year, per_reported_year = med / years, med / reported
     table(f"Default replication ({d['run'].warm_up_days:g}-day warm-up + {d['run'].horizon_days:g} days), "
           f"{reps} seeds after one warm-up call", [
         ("simulation only (Program(...).run())", f"median {ms(med)}  (min {ms(min(d['times']))}, "
                                                  f"max {ms(max(d['times']))})"),
         (f"per simulated year ({years:.2f} years, warm-up included)", f"median {ms(per_year)}"),
+        (f"per reported year ({reported:.2f} years after the warm-up)", f"median {ms(per_reported_year)}"),
         ("building .events (DataFrame)", f"median {ms(d['events'])}"),
         ("computing .kpis (after .events)", f"median {ms(d['kpis'])}"),
         ("event-log rows per run (median)", f"{d['rows']:,.0f}"),
@@ -221,6 +223,7 @@ def main() -> int:
 
     events_per_s = d["rows"] / med
     targets = [("default replication per simulated year", "<= 30 ms", ms(per_year), per_year <= 0.030),
+               ("default replication per reported year", "<= 30 ms", ms(per_reported_year), per_reported_year <= 0.030),
                ("event-log rows / s", ">= 400,000", f"{events_per_s:,.0f}", events_per_s >= 400_000),
                ("M/M/c vs plain SimPy", "ratio <= 1", f"{ratio:.2f}", ratio <= 1.0),
                ("import iopsim", "<= 0.5 s", ms(seconds), seconds <= 0.5)]

@@ -68,16 +68,22 @@ class Journey:
 
     # ------------------------------------------------------------------ IOP
     def waitlist(self, c: Client) -> None:
-        """Wait for a seat in a track the client can attend, unless patience runs out first; an
-        abstinent client may relapse while waiting (the untreated curve runs)."""
+        """Wait for a seat in a track the client can attend, unless patience runs out first.
+
+        An abstinent client may relapse while waiting: on the untreated curve, or, stepping down
+        from a higher level of care they finished, on the curve of a client who finished with no
+        IOP days.  The same clock runs on if they give up waiting.
+        """
         self.in_system["waitlist"] += 1
         self.note(c, "waitlist_join", "waitlist", resource="evening" if c.evening_only else "day")
         patience = c.draws.exp1("patience") * self.s.tracks.patience_mean_days
-        waiter = self.w.seats.join(c, c.evening_only, c.source == "step_down", patience,
-                                   lambda stay: self.decided(c, stay))
+        clock = None
         if c.state == ABSTINENT:
-            clock = RelapseClock(self.w.relapse.after(0.0, finished=False), c.draws.exp1("relapse_waiting"),
-                                 self.env.now)
+            curve = self.w.relapse.after(0.0, finished=c.source == "step_down")
+            clock = RelapseClock(curve, c.draws.exp1("relapse_waiting"), self.env.now)
+        waiter = self.w.seats.join(c, c.evening_only, c.source == "step_down", patience,
+                                   lambda stay: self.decided(c, stay, clock))
+        if clock is not None:
             self.after(clock.deadline(self.env.now, 1.0) - self.env.now,
                        lambda: self.relapse_waiting(c, waiter, clock))
 
@@ -93,12 +99,12 @@ class Journey:
             self.end_episode(c, "waitlist", "relapsed")
             self.using(c)
 
-    def decided(self, c: Client, stay: Stay | None) -> None:
+    def decided(self, c: Client, stay: Stay | None, clock: RelapseClock | None) -> None:
         """Admitted (the timetable holds the sessions from now) or gave up waiting."""
         self.in_system["waitlist"] -= 1
         if stay is None:
             self.note(c, "reneged", "waitlist")
-            self.out_of_care(c, "waitlist", "reneged")
+            self.out_of_care(c, "waitlist", "reneged", clock=clock)
             return
         c.state = IN_TREATMENT
         self.in_system["iop"] += 1
@@ -176,15 +182,18 @@ class Journey:
             self.note(c, event, "op", "op counsellor", "", so.session_hours, when)
             when += gap
 
-    def out_of_care(self, c: Client, stage: str, reason: str, days_in_iop: float = 0.0) -> None:
+    def out_of_care(self, c: Client, stage: str, reason: str, days_in_iop: float = 0.0,
+                    clock: RelapseClock | None = None) -> None:
         """Leave care before finishing it (or untreated): an abstinent client's relapse clock
-        starts, on the curve their days in IOP earned; a client using may ask again."""
+        starts (or, from the waitlist, runs on), on the curve their days in IOP earned; a client
+        using may ask again."""
         self.end_episode(c, stage, reason)
         if c.state == USING:
             self.using(c)
             return
-        clock = RelapseClock(self.w.relapse.after(days_in_iop, finished=False), c.draws.exp1("relapse_after"),
-                             self.env.now)
+        if clock is None:
+            clock = RelapseClock(self.w.relapse.after(days_in_iop, finished=False), c.draws.exp1("relapse_after"),
+                                 self.env.now)
         self.relapse_later(c, clock, self.w.relapse.dose_effect(days_in_iop))
 
     def end_episode(self, c: Client, stage: str, reason: str) -> None:

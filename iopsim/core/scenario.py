@@ -284,7 +284,8 @@ class StepDown(Group):
 
     uptake: float = param(0.8, "assumption", "share of completers and early step-downs who start OP", ge=0, le=1)
     weeks: int = param(12, "assumption", "weeks of standard outpatient", ge=1, le=104)
-    sessions_per_week: int = param(1, "MODEL.md: 1-2 sessions a week", "sessions/week", ge=1, le=5)
+    sessions_per_week: int = param(1, "assumption: 1-2 sessions a week is usual for standard outpatient", "sessions/week",
+                                   ge=1, le=5)
     session_hours: float = param(1.0, "assumption", "hours", gt=0, le=4)
     no_show: float = param(0.2, "NIATx: 37.4% fell to 19.9% after process improvement (Molfenter 2013)",
                            "share of scheduled outpatient sessions missed", ge=0, le=1)
@@ -320,9 +321,9 @@ class Relapse(Group):
         "Barnett & Branch 1971, a curve of treated clients); a share stay abstinent for good, so the curve "
         "flattens as Hunt's does")
     untreated: Weibull = param(
-        Weibull(shape=0.8, scale_days=5, never_relapse=0.0),
+        Weibull(shape=0.8, scale_days=15, never_relapse=0.0),
         "assumption, no published curve found: an abstinent client with no treatment relapses within weeks "
-        "(half within about 3 days, nearly all within a month); clients who leave IOP early sit between this "
+        "(half within about 9 days, nearly all within three months); clients who leave IOP early sit between this "
         "curve and the completers', by the days they were retained")
     dose_days: int = param(90, "NIDA Principles: about 3 months", "days in IOP", ge=1, le=730)
     dose_power: float = param(
@@ -362,7 +363,8 @@ class Staff(Group):
         0.5, "assumption: notes and treatment plan updates", "hours per client on the caseload per week",
         ge=0, le=10)
     op_counsellors: int = param(1, "assumption", "people", ge=0, le=100)
-    op_caseload_cap: int = param(35, "28 Pa. Code 715.8", "active clients per counsellor", ge=1, le=200)
+    op_caseload_cap: int = param(35, "28 Pa. Code 704.12(a): 35 active clients per outpatient counsellor",
+                                 "active clients per counsellor", ge=1, le=200)
     prescribers: int = param(1, "assumption", "people", ge=0, le=20)
     prescriber_hours_per_week: float = param(8.0, "assumption", "hours/week each", ge=0, le=60)
 
@@ -408,7 +410,7 @@ class Run(Group):
 
     horizon_days: float = param(365.0, "assumption: one year reported, after the warm-up", "days", gt=0, le=36_500)
     warm_up_days: float = param(
-        730.0, "iopsim.warmup_curve on the default program (20 replications from empty): the census settles "
+        730.0, "calibrated by iopsim.warmup_curve on the default program (20 replications from empty): the census settles "
         "after about 620 days and the referrals, with past clients coming back, after about 360; two years "
         "leaves the reported years at steady state. Check a scenario of your own with iopsim.warmup_curve",
         "days", ge=0, le=36_500)
