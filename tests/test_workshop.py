@@ -78,7 +78,7 @@ def test_valid_teams_are_ranked_by_the_goal(played, card):
         assert row.goal_mean == pytest.approx(summary["mean"])
 
 
-def test_invalid_submissions_are_reported_by_team_with_the_reason(played):
+def test_invalid_submissions_are_reported_by_team_with_the_reason(played, card):
     problems = played.result.problems
     assert set(problems) == {"Team Crimson", "dusk", "Team Typo", "Team Elsewhere", "Team Sneaky"}
     assert "Staff cost per week" in problems["Team Crimson"] and "$9,800" in problems["Team Crimson"]
