@@ -23,6 +23,7 @@ from iopsim.analysis.catalogue import label
 from iopsim.core.scenario import Scenario
 
 TINY = {"run.horizon_days": 60, "run.warm_up_days": 7}
+COUNSELLORS = Scenario().staff.iop_counsellors  # the default program's; "More staff" has one more
 FAST = ["--reps", "2", "--workers", "1", "--no-progress"]
 
 
@@ -36,7 +37,7 @@ def tiny(tmp_path) -> Path:
 @pytest.fixture
 def more_staff(tmp_path) -> Path:
     path = tmp_path / "more_staff.yaml"
-    Scenario(name="More staff").replace(**TINY, **{"staff.iop_counsellors": 3}).to_file(path)
+    Scenario(name="More staff").replace(**TINY, **{"staff.iop_counsellors": COUNSELLORS + 1}).to_file(path)
     return path
 
 
@@ -236,7 +237,7 @@ def test_compare_prints_verdicts_and_key_differences(capsys, tiny, more_staff, t
     assert list(sheets) == ["summary", "replications", "differences"]
     assert set(sheets["summary"]["scenario"]) == {"Tiny program", "More staff"}
     html = (out_dir / "report.html").read_text(encoding="utf-8")
-    assert "<code>staff.iop_counsellors</code>: 2 → 3" in html
+    assert f"<code>staff.iop_counsellors</code>: {COUNSELLORS} → {COUNSELLORS + 1}" in html
 
 
 def test_compare_names_and_its_errors(capsys, tiny, tmp_path):

@@ -115,7 +115,8 @@ def test_team_handout_has_every_section(result, tmp_path):
     plan = {row[0]: row[1:] for row in page.rows if len(row) == 3 and row[0] in
             {lv.label for lv in result.card.levers}}
     assert set(plan) == {lv.label for lv in result.card.levers}
-    assert plan["IOP counsellors"] == ["2", "3 (changed)"]
+    counsellors = result.card.start_value("staff.iop_counsellors")
+    assert plan["IOP counsellors"] == [str(counsellors), f"{counsellors + 1} (changed)"]
     # KPIs with intervals: the goal, its guards and the debrief KPIs, start and team
     results = {row[0]: row for row in page.rows if len(row) == 6}
     goal = next(k for k in results if k.endswith("(goal)"))

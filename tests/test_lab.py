@@ -146,8 +146,8 @@ def test_each_field_shows_its_unit_range_default_and_source(form):
         if isinstance(field, NumberField):
             assert re.search(r"from|at least|above|at most|below", field.hint), path
             assert field.control.tooltip.startswith(extra.get("unit", "")) and "default" in field.control.tooltip
-    assert "default 7" in form.fields["referrals.per_week"].hint
-    assert paths.read(defaults, "referrals.per_week") == 7.0
+    rate = paths.read(defaults, "referrals.per_week")
+    assert f"default {rate:g}" in form.fields["referrals.per_week"].hint
 
 
 def test_tracks_can_be_added_and_removed_within_the_models_limits(form):
@@ -340,11 +340,12 @@ def test_compare_up_to_four_alternatives_with_a_baseline(lab):
 
 
 def test_capacity_sweep_is_ready_to_run_as_the_page_opens(lab):
-    assert lab.sweep.lever.value == "staff.iop_counsellors"  # 2 on the form: 1 to 4
-    assert (lab.sweep.first.value, lab.sweep.last.value) == (1, 4)
+    n = lab.form.to_scenario().staff.iop_counsellors
+    assert lab.sweep.lever.value == "staff.iop_counsellors"  # n on the form: n - 1 to n + 2
+    assert (lab.sweep.first.value, lab.sweep.last.value) == (n - 1, n + 2)
     click(lab, "iop-sweep")
-    assert [e.scenario.staff.iop_counsellors for e in lab.sweep.result["experiments"]] == [1, 2, 3, 4]
-    assert "IOP counsellors from 1 to 4 (2 replications each)" in text(lab.sweep.text.value)
+    assert [e.scenario.staff.iop_counsellors for e in lab.sweep.result["experiments"]] == [n - 1, n, n + 1, n + 2]
+    assert f"IOP counsellors from {n - 1} to {n + 2} (2 replications each)" in text(lab.sweep.text.value)
 
 
 def test_capacity_sweep_of_seats_in_one_track(lab):

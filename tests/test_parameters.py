@@ -91,7 +91,9 @@ def test_table_has_one_row_per_parameter_and_shades_the_assumptions():
     assert list(frame.columns) == ["group", "parameter", "value", "unit", "allowed", "evidence", "assumption",
                                    "source", "path"]
     assert frame.loc[frame.path == "tracks.tracks[0].days", "value"].item() == "Mon, Wed, Fri"
-    assert frame.loc[frame.path == "treatment.planned_weeks", "value"].item() == "low 9, moderate 11, high 15"
+    weeks = Scenario().treatment.planned_weeks
+    assert (frame.loc[frame.path == "treatment.planned_weeks", "value"].item()
+            == f"low {weeks['low']}, moderate {weeks['moderate']}, high {weeks['high']}")
     assert sum(parameters.counts().values()) == len(frame)
     html = parameters.styled_table().to_html()
     assert html.count("#FFF3C4") >= 1 and "Matrix Model" in html

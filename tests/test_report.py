@@ -28,6 +28,8 @@ from iopsim.present import exports, report, text_tables
 from iopsim.present.html import Cell, Row, render, table
 from iopsim.core.scenario import Scenario
 
+MORE_STAFF = {"staff.iop_counsellors": Scenario().staff.iop_counsellors + 1}  # one more than the default
+
 
 # ------------------------------------------------------------------------ hand-made results
 def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
@@ -136,7 +138,7 @@ def experiment_page(tmp_path_factory, scenario):
 
 @pytest.fixture(scope="module")
 def comparison_page(tmp_path_factory, scenario):
-    more = scenario.replace(**{"name": "More staff", "staff.iop_counsellors": 3})
+    more = scenario.replace(**{"name": "More staff", **MORE_STAFF})
     walk = scenario.replace(**{"name": "Walk-in", "intake.mode": "walk_in"})
     comparison = fake_comparison({"Today": scenario, "More staff": more, "Walk-in": walk})
     path = report.comparison_report(comparison, tmp_path_factory.mktemp("cmp") / "report.html")
@@ -225,7 +227,8 @@ def test_comparison_report_has_verdicts_differences_and_changes(comparison_page)
     for sentence in comparison.verdicts.values():
         assert sentence in text
     assert "<and>" not in html and "&lt;and&gt; waits are shorter &amp; fewer" in html
-    assert "staff.iop_counsellors: 2 → 3" in text and "intake.mode: booked → walk_in" in text
+    n = Scenario().staff.iop_counsellors
+    assert f"staff.iop_counsellors: {n} → {n + 1}" in text and "intake.mode: booked → walk_in" in text
     header = ["KPI", "baseline", "alternative", "difference", "95% interval", "unit of the difference", "reading"]
     assert page.rows.count(header) == 2  # one differences table per alternative
     assert ["KPI", "Today", "More staff", "Walk-in", "unit"] in page.rows
@@ -261,7 +264,7 @@ def test_export_tables_for_an_experiment(tmp_path, scenario):
 
 
 def test_export_tables_for_a_comparison(tmp_path, scenario):
-    comparison = fake_comparison({"Today": scenario, "More staff": scenario.replace(**{"staff.iop_counsellors": 3})})
+    comparison = fake_comparison({"Today": scenario, "More staff": scenario.replace(**MORE_STAFF)})
     exports.export_tables(comparison, tmp_path)
     sheets = pd.read_excel(tmp_path / "results.xlsx", sheet_name=None)
     assert list(sheets) == ["summary", "replications", "differences"]
@@ -336,7 +339,7 @@ def test_reports_from_real_replicate_and_compare(tmp_path, scenario):
     page = Page(report.experiment_report(experiment, tmp_path / "exp.html").read_text(encoding="utf-8"))
     assert page.row(catalogue.label("admissions_per_year"))[3] == "clients/year"
     assert page.images and "script" not in page.tags
-    more = scenario.replace(**{"name": "More staff", "staff.iop_counsellors": 3})
+    more = scenario.replace(**{"name": "More staff", **MORE_STAFF})
     comparison = iopsim.compare(scenario, more, reps=2, seed=3, workers=1, progress=False)
     html = report.comparison_report(comparison, tmp_path / "cmp.html").read_text(encoding="utf-8")
     page = Page(html)

@@ -38,7 +38,7 @@ def modified() -> Scenario:
 # ------------------------------------------------------------------------- the model
 def test_default_scenario_is_valid():
     s = Scenario()
-    assert s.staff.iop_counsellors == 2
+    assert s.staff.iop_counsellors == 4
     assert [t.name for t in s.tracks.tracks] == ["day", "evening"]
     assert s.weekly_iop_hours == {"day": 9.0, "evening": 9.0}
 
@@ -53,9 +53,10 @@ def test_scenario_is_frozen():
 
 def test_replace_changes_one_path_and_keeps_the_original():
     s = Scenario()
-    t = s.replace(**{"staff.iop_counsellors": 3, "run.horizon_days": 30})
-    assert (t.staff.iop_counsellors, t.run.horizon_days) == (3, 30)
-    assert s.staff.iop_counsellors == 2
+    n = s.staff.iop_counsellors
+    t = s.replace(**{"staff.iop_counsellors": n + 1, "run.horizon_days": 30})
+    assert (t.staff.iop_counsellors, t.run.horizon_days) == (n + 1, 30)
+    assert s.staff.iop_counsellors == n
 
 
 @pytest.mark.parametrize("path", ["staff.iop_counselors", "staffing.iop_counsellors", "nothing"])
@@ -111,7 +112,7 @@ def test_yaml_text_explains_itself():
     text = scenario_to_yaml(Scenario())
     assert text.startswith("# iopsim scenario: Default adult SUD IOP")
     assert "Festinger" in text and "28 Pa. Code 715.8" in text
-    assert "# clients/week; a number from 0 to 500; source: assumption" in text
+    assert "# clients/week; a number from 0 to 500; source: calibrated" in text
     assert "iopsim validate" in text  # how to check the file
     assert all(len(line) <= 100 for line in text.splitlines() if line.lstrip().startswith("#"))
 
@@ -195,8 +196,8 @@ INVALID = [
      ["run.horizon_days", "got 0", "a number above 0 and at most 36500"]),
     ("admission lottery", "dict", {"tracks": {"admission": "lottery"}},
      ["tracks.admission", "'lottery'", "one of 'rolling', 'cohort'"]),
-    ("weibull shape", "dict", {"relapse": {"after_dropout": {"shape": -1, "scale_days": 100}}},
-     ["relapse.after_dropout.shape", "-1", "a number above 0 and at most 5"]),
+    ("weibull shape", "dict", {"relapse": {"untreated": {"shape": -1, "scale_days": 100}}},
+     ["relapse.untreated.shape", "-1", "a number above 0 and at most 5"]),
     ("track without name", "dict", {"tracks": {"tracks": [{"days": ["Mon"]}]}},
      ["tracks.tracks[0].name", "got nothing", "text of 1 to 40 characters"]),
     ("group as a list", "dict", {"tracks": [TRACK]},

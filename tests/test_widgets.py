@@ -116,12 +116,13 @@ def test_forms_start_from_the_scenario_they_are_given():
 
 
 def test_a_slider_may_narrow_the_fields_range_never_widen_it():
-    s = widgets.slider("referrals.per_week", "Referrals", min=2, max=12)
-    assert (s.widget.min, s.widget.max, s.widget.value) == (2, 12, 7.0)
+    rate = Scenario().referrals.per_week
+    s = widgets.slider("referrals.per_week", "Referrals", min=1, max=12)
+    assert (s.widget.min, s.widget.max, s.widget.value) == (1, 12, rate)
     assert "clients/week" in s.widget.description
     exclusive = widgets.slider("treatment.attendance_mean", "Attendance", step=0.05)
     assert exclusive.widget.min == pytest.approx(0.05)  # the field excludes 0
-    for bad in ({"min": -1}, {"max": 501}, {"min": 8, "max": 12}):  # below 0, above 500, default 7 outside
+    for bad in ({"min": -1}, {"max": 501}, {"min": rate + 1, "max": 500}):  # below 0, above 500, default outside
         with pytest.raises(ValueError):
             widgets.slider("referrals.per_week", "Referrals", **bad)
     with pytest.raises(ScenarioError):
@@ -169,7 +170,7 @@ def test_run_panel_builds_the_scenario_from_its_form_and_writes_the_summary_last
 
     panel = widgets.RunPanel(widgets.capacity_form(), compute, lambda rate: fake_chart(f"rate {rate:g} a week"))
     assert seen == [Scenario()]  # ran once when built
-    assert "rate 7 a week" in panel.summary.value
+    assert f"rate {Scenario().referrals.per_week:g} a week" in panel.summary.value
     assert panel.progress.value == panel.progress.max == 3 and panel.progress.bar_style == "success"
     panel.form["referrals.per_week"].widget.value = 9.5
     panel.button.click()

@@ -20,13 +20,15 @@ import iopsim
 from iopsim.analysis import catalogue
 from iopsim.analysis.comparison import Comparison
 from iopsim.analysis.experiment import Experiment, replicate
+from iopsim.core.formatting import format_value
 from iopsim.workshop import cards, charts, forms, rules, submissions, tournament, values
 from iopsim.workshop.cards import START, CardError, load_card
 
 REPS, SEED = 3, 7
-VALID_A = {"staff.iop_counsellors": 3, "tracks.tracks[0].groups": 2}
+COUNSELLORS = iopsim.Scenario().staff.iop_counsellors  # the default program's IOP counsellors
+VALID_A = {"staff.iop_counsellors": 5, "tracks.tracks[0].groups": 3}
 VALID_B = {"intake.mode": "walk_in", "intake.assessor_hours_per_week": 25}
-OVER_BUDGET = {"staff.iop_counsellors": 3, "tracks.tracks[0].groups": 2, "tracks.tracks[1].groups": 2,
+OVER_BUDGET = {"staff.iop_counsellors": 5, "tracks.tracks[0].groups": 3, "tracks.tracks[1].groups": 2,
                "intake.assessor_hours_per_week": 30}
 
 
@@ -76,11 +78,11 @@ def test_valid_teams_are_ranked_by_the_goal(played, card):
         assert row.goal_mean == pytest.approx(summary["mean"])
 
 
-def test_invalid_submissions_are_reported_by_team_with_the_reason(played):
+def test_invalid_submissions_are_reported_by_team_with_the_reason(played, card):
     problems = played.result.problems
     assert set(problems) == {"Team Crimson", "dusk", "Team Typo", "Team Elsewhere", "Team Sneaky"}
-    assert "Staff cost per week" in problems["Team Crimson"] and "$8,500" in problems["Team Crimson"]
-    assert "$8,950" in problems["Team Crimson"]
+    assert "Staff cost per week" in problems["Team Crimson"] and "$9,800" in problems["Team Crimson"]
+    assert format_value(rules.staff_cost_per_week(card.scenario_for(OVER_BUDGET)), "$/week") in problems["Team Crimson"]
     assert "dusk.yaml" in problems["dusk"] and "YAML" in problems["dusk"]
     assert "iop_counselors" in problems["Team Typo"] and "iop_counsellors" in problems["Team Typo"]
     assert "evening-room" in problems["Team Elsewhere"] and "hospital-closes" in problems["Team Elsewhere"]
@@ -188,7 +190,8 @@ def test_every_shipped_card_loads_and_is_playable():
 def card_data(**changes):
     data = {
         "id": "test-card", "title": "A test", "story": "Something happened.",
-        "levers": [{"path": "staff.iop_counsellors", "label": "Counsellors", "min": 2, "max": 4}],
+        "levers": [{"path": "staff.iop_counsellors", "label": "Counsellors", "min": COUNSELLORS - 2,
+                    "max": COUNSELLORS}],
         "goal": {"kpi": "admissions_per_year"},
     }
     data.update(changes)
@@ -203,27 +206,28 @@ def problems_of(data) -> dict[str, str]:
 
 def test_a_good_card_validates():
     card = cards.Card.from_dict(card_data())
-    assert card.start_scenario.staff.iop_counsellors == 2 and card.better == "higher"
+    assert card.start_scenario.staff.iop_counsellors == COUNSELLORS and card.better == "higher"
 
 
 @pytest.mark.parametrize("changes, field, words", [
     ({"levers": [{"path": "staff.iop_counselors", "label": "x", "min": 1, "max": 3}]}, "levers[0].path",
      "did you mean 'staff.iop_counsellors'"),
-    ({"levers": [{"path": "staff.iop_counsellors", "label": "x", "min": 2, "max": 500}]}, "levers[0].max",
-     "from 0 to 100"),
-    ({"levers": [{"path": "staff.iop_counsellors", "label": "x", "min": 3, "max": 2}]}, "levers[0].max",
-     "above min"),
-    ({"levers": [{"path": "staff.iop_counsellors", "label": "x", "min": 3, "max": 4}]}, "levers[0].min",
-     "starting value 2"),
-    ({"levers": [{"path": "staff.iop_counsellors", "label": "x", "min": 2, "max": 3.5}]}, "levers[0].max",
-     "whole number"),
+    ({"levers": [{"path": "staff.iop_counsellors", "label": "x", "min": COUNSELLORS, "max": 500}]},
+     "levers[0].max", "from 0 to 100"),
+    ({"levers": [{"path": "staff.iop_counsellors", "label": "x", "min": COUNSELLORS, "max": COUNSELLORS - 1}]},
+     "levers[0].max", "above min"),
+    ({"levers": [{"path": "staff.iop_counsellors", "label": "x", "min": COUNSELLORS + 1, "max": COUNSELLORS + 2}]},
+     "levers[0].min", f"starting value {COUNSELLORS}"),
+    ({"levers": [{"path": "staff.iop_counsellors", "label": "x", "min": COUNSELLORS, "max": COUNSELLORS + 0.5}]},
+     "levers[0].max", "whole number"),
     ({"levers": [{"path": "intake.mode", "label": "x", "options": ["booked", "walkin"]}]}, "levers[0].options[1]",
      "'walk_in'"),
     ({"levers": [{"path": "intake.mode", "label": "x", "options": ["walk_in", "walk_in"]}]}, "levers[0].options",
      "starting value 'booked'"),
     ({"levers": [{"path": "tracks.tracks[1].days", "label": "x", "min": 1, "max": 2}]}, "levers[0].options",
      "values tracks.tracks[1].days may take"),
-    ({"levers": [{"path": "staff.iop_counsellors", "label": "x", "min": 2, "max": 3, "colour": "red"}]},
+    ({"levers": [{"path": "staff.iop_counsellors", "label": "x", "min": COUNSELLORS, "max": COUNSELLORS + 1,
+                  "colour": "red"}]},
      "levers[0].colour", "not a field"),
     ({"levers": []}, "levers", "at least 1"),
     ({"goal": {"kpi": "wait_to_strat"}}, "goal.kpi", "did you mean"),
@@ -240,8 +244,8 @@ def test_a_good_card_validates():
     ({"start": {"file": "no-such-file.yaml"}}, "start.file", "a valid scenario file"),
     ({"examples": [{"team": "A", "plan": {"staff.op_counsellors": 2}}]}, "examples[0].plan.staff.op_counsellors",
      "one of this card's levers"),
-    ({"examples": [{"team": "A", "plan": {"staff.iop_counsellors": 9}}]}, "examples[0].plan.staff.iop_counsellors",
-     "from 2 to 4"),
+    ({"examples": [{"team": "A", "plan": {"staff.iop_counsellors": COUNSELLORS + 5}}]},
+     "examples[0].plan.staff.iop_counsellors", f"from {COUNSELLORS - 2} to {COUNSELLORS}"),
     ({"id": "Bad Id"}, "id", "lower-case letters"),
     ({"titel": "typo"}, "titel", "did you mean 'title'"),
 ])
@@ -278,8 +282,8 @@ def test_plan_checks(card):
     over = card.check(card.scenario_for(OVER_BUDGET))
     assert not over.ok and any("Staff cost" in p for p in over.problems)
     assert "OVER" in over.text() and "✘" in over.html()
-    outside = card.check(card.start_scenario.replace(**{"staff.iop_counsellors": 4}))
-    assert any("IOP counsellors" in p and "from 2 to 3" in p for p in outside.problems)
+    outside = card.check(card.start_scenario.replace(**{"staff.iop_counsellors": 6}))
+    assert any("IOP counsellors" in p and "from 4 to 5" in p for p in outside.problems)
     with pytest.raises(ValueError, match="not a lever"):
         card.scenario_for({"staff.prescribers": 2})
 
@@ -288,7 +292,7 @@ def test_staff_cost_matches_the_kpi_and_rooms_count_overlaps():
     s = iopsim.Scenario().replace(**{"staff.iop_counsellors": 3, "intake.assessor_hours_per_week": 20})
     assert rules.staff_cost_per_week(s) == pytest.approx(iopsim.simulate(s, seed=1).kpis["staff_cost_per_week"])
     tracks = s.to_dict()["tracks"]["tracks"]
-    assert rules.groups_at_once(s) == 1  # day and evening never overlap
+    assert rules.groups_at_once(s) == max(t.groups for t in s.tracks.tracks)  # day and evening never overlap
     late_day = [{**tracks[0], "groups": 2, "start_hour": 16.0}, {**tracks[1], "groups": 2}]
     assert rules.groups_at_once(s.replace(**{"tracks.tracks": late_day})) == 4  # Mon 16-19 meets 18-21
     assert rules.counsellors(s) == 4

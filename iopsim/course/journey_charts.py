@@ -95,7 +95,8 @@ def journey_summary(rows: pd.DataFrame, stays: pd.DataFrame, log_end: float, cli
 # --------------------------------------------------------------------------- what happened to a cohort
 FLOW = {  # bar -> (outcome, colour) in the order drawn
     "Referrals": (("started IOP", C["blue"]), ("sent to another level of care", C["sky_blue"]),
-                  ("no-show, lost before assessment", C["vermillion"]), ("gave up waiting", C["orange"]),
+                  ("no-show, lost before assessment", C["vermillion"]),
+                  ("left the waitlist (gave up or relapsed)", C["orange"]),
                   ("still waiting at the end", GREY)),
     "IOP stays": (("completed", C["bluish_green"]), ("stepped down early", C["sky_blue"]),
                   ("stepped up", C["reddish_purple"]), ("dropped out", C["vermillion"]),
@@ -127,14 +128,16 @@ def outcome_counts(events: pd.DataFrame, scenario) -> dict[str, dict[str, int]]:
     admitted = keys("admitted")
     elsewhere = np.setdiff1d(keys("placed", ["higher", "op"]), admitted)
     no_show = keys("exit", ["no_show"])
-    gave_up = keys("reneged")
+    exits = log.rows_of("exit")
+    left = np.intersect1d(key[exits[log.stage[exits] == "waitlist"]], cohort)  # gave up, or relapsed and left
     referrals = {"started IOP": admitted.size, "sent to another level of care": elsewhere.size,
-                 "no-show, lost before assessment": no_show.size, "gave up waiting": gave_up.size}
+                 "no-show, lost before assessment": no_show.size, "left the waitlist (gave up or relapsed)": left.size}
     referrals["still waiting at the end"] = cohort.size - sum(referrals.values())
 
     d = log.rows_of("iop_discharge")
     d = d[np.isin(key[d], admitted)]
     code = dict(zip(key[d].tolist(), log.detail[d].tolist()))
+    discharged_at = dict(zip(key[d].tolist(), log.time[d].tolist()))
     stepped_up = set(keys("exit", ["stepped_up"]).tolist())
     stays = {o: 0 for o, _ in FLOW["IOP stays"]}
     for k, c in code.items():
@@ -145,8 +148,8 @@ def outcome_counts(events: pd.DataFrame, scenario) -> dict[str, dict[str, int]]:
         stays[name] += 1
     stays["still in IOP at the end"] = admitted.size - len(code)
 
-    r = log.rows_of("relapse")
-    relapsed = set(np.intersect1d(key[r], np.array(list(code), dtype=np.int64)).tolist())
+    r = log.rows_of("relapse")  # after the discharge: a relapse on the waitlist came before the stay
+    relapsed = {k for k, t in zip(key[r].tolist(), log.time[r].tolist()) if k in code and t >= discharged_at[k]}
     later = set((key[ref] - 1).tolist())  # episode keys whose next episode was referred
     after = {"no relapse seen": len(code) - len(relapsed),
              "relapsed, not back (yet)": sum(1 for k in relapsed if k not in later),

@@ -63,7 +63,8 @@ def work_losses(events: pd.DataFrame, scenario) -> pd.DataFrame:
     """Clients who joined the IOP waitlist in the window, by whether they work or study by day.
 
     Rows 'works or studies by day' (waiting for an evening seat) and 'free in the day'; columns
-    joined, admitted, gave_up, still_waiting, and gave_up_share.
+    joined, admitted, gave_up (left the waitlist: gave up, or relapsed while waiting and left),
+    still_waiting, and gave_up_share.
     """
     start, end = reporting_window(scenario)
     log = Columns.from_frame(events)
@@ -71,7 +72,8 @@ def work_losses(events: pd.DataFrame, scenario) -> pd.DataFrame:
     j = j[(log.time[j] >= start) & (log.time[j] < end)]
     evening = log.resource[j] == "evening"
     admitted = np.isin(log.key[j], log.key[log.rows_of("admitted")])
-    gave_up = np.isin(log.key[j], log.key[log.rows_of("reneged")])
+    exits = log.rows_of("exit")
+    gave_up = np.isin(log.key[j], log.key[exits[log.stage[exits] == "waitlist"]])  # gave up, or relapsed and left
     rows = {}
     for name, mask in (("works or studies by day", evening), ("free in the day", ~evening)):
         joined = int(mask.sum())
@@ -106,13 +108,13 @@ def evening_track(tables: Mapping[str, pd.DataFrame]) -> Chart:
                 ax.text(xi, s, percent(s), ha="center", va="bottom", fontsize=13)
         ax.set_xticks(range(len(groups)), groups)
         ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
-        ax.set_ylabel("gave up waiting")
+        ax.set_ylabel("left the waitlist")
         ax.set_ylim(0, 1.1)
         ax.legend(frameon=False, loc="upper right")
-        ax.set_title("Share of waitlisted clients who gave up waiting", loc="left")
+        ax.set_title("Share of waitlisted clients who left before a seat", loc="left")
     parts = []
     for program in programs:
         t = tables[program]
         parts.append(f"{program}: " + ", ".join(
             f"{g} {percent(t.loc[g, 'gave_up_share'])} ({t.loc[g, 'gave_up']} of {t.loc[g, 'joined']})" for g in groups))
-    return Chart(fig, "Gave up waiting for a seat: " + "; ".join(parts) + ".")
+    return Chart(fig, "Left the waitlist before a seat (gave up, or relapsed and left): " + "; ".join(parts) + ".")

@@ -220,10 +220,9 @@ def schedule_form(base: Scenario | None = None) -> Form:
     ], base, "Schedule")
 
 
-PLAN_LENGTHS = {  # typical planned weeks by severity: the lengths compared in notebook 05
-    "short": {"low": 6, "moderate": 7, "high": 9},
-    "standard": {"low": 9, "moderate": 11, "high": 15},
-    "long": {"low": 13, "moderate": 15, "high": 19},
+PLAN_LENGTHS = {  # typical planned weeks by severity, compared in notebook 05: the default and 40% either side
+    name: {severity: round(weeks * factor) for severity, weeks in Scenario().treatment.planned_weeks.items()}
+    for name, factor in (("short", 0.6), ("standard", 1.0), ("long", 1.4))
 }
 
 
@@ -236,14 +235,15 @@ def plan_choice(base: Scenario | None = None, hint: str = "") -> Control:
 def relapse_form(base: Scenario | None = None) -> Form:
     """Notebook 04: relapse after discharge, continuing care, coming back."""
     return Form([
-        slider("relapse.after_completion.scale_days", "Relapse after completing: time scale", base=base, min=100,
-               max=3000, step=10, unit="days; smaller = sooner",
+        slider("relapse.after_completion.scale_days", "Relapse after completing: time scale", base=base, min=20,
+               max=1000, step=5, unit="days; smaller = sooner",
                hint="halve it: relapse comes sooner for completers."),
-        slider("relapse.after_dropout.scale_days", "Relapse after dropping out: time scale", base=base, min=10,
-               max=500, step=5, unit="days; smaller = sooner", hint="halve this one too."),
+        slider("relapse.untreated.scale_days", "Relapse without treatment: time scale", base=base, min=1,
+               max=100, step=1, unit="days; smaller = sooner",
+               hint="leavers with little treatment are close to this curve; lengthen it."),
         slider("aftercare.uptake", "Aftercare uptake", base=base, step=0.05, unit="share",
                hint="0 = no aftercare; 1 = everyone joins."),
-        slider("relapse.readmission_probability", "Relapse leads to re-referral", base=base, step=0.05,
+        slider("relapse.readmission_probability", "Spell of use ends in a new referral", base=base, step=0.05,
                unit="probability", hint="0 cuts the loop: nobody comes back."),
     ], base, "Relapse and continuing care")
 

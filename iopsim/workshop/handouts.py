@@ -187,9 +187,11 @@ LEVERS = tuple(JourneyLever(*row) for row in (
     ("intake.mode", "Assessment booked or walk-in",
      "Walk-in removes the booking delay and the no-shows it causes; the queue moves to the waitlist."),
     ("staff.iop_counsellors", "IOP counsellors",
-     "Caseload places (IOP caseload cap each). Adds capacity only where there are seats to match."),
+     "Caseload places (IOP caseload cap each) and clinical hours for groups, individual sessions and notes. "
+     "Adds capacity only where caseloads or hours are what limits."),
     ("tracks.tracks", "Groups per track",
-     "Seats (group cap each). Adds capacity only where counsellors have caseload room; needs a room.",
+     "Seats (group cap each). Adds capacity only where counsellors have caseload room and hours to lead the "
+     "group; needs a room.",
      lambda tracks: ", ".join(f"{t['name']} {t['groups']}" for t in tracks)),
     ("tracks.tracks", "Days and hours per track",
      "The weekly dose (ASAM level 2.1: at least 9 hours a week). An evening track keeps clients who work.",
@@ -244,17 +246,25 @@ def _stages(s: Scenario, summary: Any) -> list[tuple[str, str]]:
     items = [
         ("Referral", f"about {r.per_week:g} new referrals a week on weekdays; {pct(r.evening_share)} can only come "
                      f"in the evening (work or school); {pct(r.co_occurring_share)} have a co-occurring "
-                     "mental-health condition. Readmissions come on top."),
+                     f"mental-health condition; {pct(r.prior_episode_share)} were treated before elsewhere. "
+                     "Readmissions come on top."),
         ("Intake and assessment", f"{i.assessors} assessor for {i.assessor_hours_per_week:g} hours a week, "
                                   f"{i.assessment_hours:g}-hour assessments, booked at least "
                                   f"{i.booking_lead_days:g} days ahead. The chance of showing up falls with the wait: "
                                   f"{curve}. {pct(i.rebook_probability)} of no-shows rebook once."),
         ("Placement by severity", "IOP for " + ", ".join(f"{pct(v)} of {k}" for k, v in p.iop_share.items())
          + "; the rest go to a higher level of care or straight to standard outpatient."),
-        ("IOP waitlist", f"{t.admission} admission; clients wait for a seat in a track they can attend and give up "
-                         f"after {t.patience_mean_days:g} days on average."),
+        ("IOP waitlist", f"{t.admission} admission; clients wait for a seat in a track they can attend"
+                         + (" (clients free by day may also take an evening seat)"
+                            if t.day_clients_take_evening_seats else "")
+                         + f" and give up after {t.patience_mean_days:g} days on average; some relapse while "
+                         f"waiting, and {pct(rl.leave_waitlist_after_relapse)} of those stop waiting. The first "
+                         f"session comes {t.admission_lead_days:g} days after placement at the earliest."),
         ("IOP treatment", f"{tracks}. Each counsellor ({s.staff.iop_counsellors} on staff) carries up to "
-                          f"{s.staff.iop_caseload_cap} clients. Plans of about {weeks} severity; "
+                          f"{s.staff.iop_caseload_cap} clients and has {s.staff.counsellor_hours_per_week:g} "
+                          "clinical hours a week for groups, individual sessions and notes; when hours run short, "
+                          "individual sessions give first, then groups. Clients who waited longer drop out more in "
+                          f"their first {tr.engagement_weeks} weeks. Plans of about {weeks} severity; "
                           f"{pct(tr.attendance_mean)} attendance on average; {tr.terminate_after_absences} missed "
                           "sessions in a row end in discharge by the program."),
         ("Step-down and aftercare", f"{pct(sd.uptake)} of completers step down to standard outpatient for "
@@ -262,8 +272,9 @@ def _stages(s: Scenario, summary: Any) -> list[tuple[str, str]]:
                                     f"{pct(a.uptake)} join aftercare for {a.days:g} days, which lowers the relapse "
                                     f"hazard to {a.hazard_multiplier:g} times while it lasts."),
         ("Relapse and return", "the risk of relapse is highest just after discharge and falls with time, lower "
-                               f"for completers; {pct(rl.readmission_probability)} of relapses come back as a "
-                               f"referral after about {rl.readmission_delay_mean_days:g} days."),
+                               "the longer a client stayed in treatment and for completers; "
+                               f"{pct(rl.readmission_probability)} of spells of use end in a new request for "
+                               f"treatment, after about {rl.readmission_delay_mean_days:g} days."),
     ]
     if summary is not None:
         v = lambda k: _kpi(summary, k)  # noqa: E731
@@ -281,7 +292,8 @@ def _waits_and_losses(summary: Any) -> Markup:
     rows = [
         ("Referral to assessment", "waiting for a slot; every day of delay lowers the chance of showing up",
          (("median wait", "wait_referral_to_assessment_median_days"), ("did not show", "lost_no_show"))),
-        ("Assessment to first group", "waiting for a seat and a counsellor's caseload place; some give up",
+        ("Assessment to first group", "waiting for a seat and a counsellor's caseload place; some give up, some "
+         "relapse while waiting",
          (("median wait", "wait_assessment_to_start_median_days"), ("left the waitlist", "lost_reneged"))),
         ("In IOP", "dropping out (most often in the first weeks) or discharged after missed sessions",
          (("median stay", "los_median_days"), (DISCHARGE_CODES["dropped_out"].name, "share_dropped_out"))),
