@@ -32,7 +32,8 @@ from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
 
 # fields inside a sub-model that carry no source of their own take their parent's; these say their unit
-_UNITS = {"shape": "Weibull shape (below 1: the risk is highest early and falls)", "scale_days": "days (Weibull scale)"}
+_UNITS = {"shape": "Weibull shape (below 1: the risk is highest early and falls)", "scale_days": "days (Weibull scale)",
+          "never_relapse": "share who never relapse (where the curve flattens)"}
 _SKIP = {"name"}  # labels, not parameters
 
 
