@@ -31,7 +31,7 @@ def clearly_above(a: np.ndarray, b: np.ndarray) -> bool:
 # ------------------------------------------------------------------------------------ capacity
 def test_waits_and_losses_grow_sharply_not_linearly_as_seats_fill():
     """The hockey stick: each extra referral a week costs more waiting than the one before."""
-    rates = (6.0, 8.5, 11.0)
+    rates = (5.5, 8.5, 11.0)
     runs = [kpis(BASE.replace(**{"referrals.per_week": r, "relapse.readmission_probability": 0.0}))
             for r in rates]
     use = [k["seat_utilisation"].mean() for k in runs]

@@ -133,6 +133,15 @@ def compute(events, scenario) -> dict[str, float]:
 
     k["in_system_end"] = sum(in_system_at_end(log, end).values())
 
+    # measured for the validation table (calibration.VALIDATION): published figures the model is not fitted to
+    for code in ("transferred", "terminated"):
+        k[f"los_median_{code}_days"] = _quantile(los[outcome == code], 0.5)
+    k["retained_90_days_share"] = _share(int((los >= 90.0).sum()), len(los))
+    came_once = _retained_to_session(log, admitted, end, sessions=1)  # same clients: the ratios are conditional
+    k["first_to_second_session_share"] = _share(_retained_to_session(log, admitted, end, sessions=2), came_once)
+    k["first_to_fourth_session_share"] = _share(_retained_to_session(log, admitted, end, sessions=4), came_once)
+    k["wait_referral_to_start_mean_days"] = _mean(time[admitted] - first_referral.at(key[admitted]))
+
     c = scenario.costs
     staff_cost = weeks * staff_cost_per_week(scenario)
     individual_hours = float(value[inside("individual_session")].sum() + value[inside("op_session")].sum())
@@ -142,15 +151,6 @@ def compute(events, scenario) -> dict[str, float]:
     k["revenue_per_week"] = revenue / weeks
     k["cost_per_admission"] = _share(staff_cost, k["admissions"])
     k["cost_per_completed_episode"] = _share(staff_cost, k["share_completed"] * k["discharges"])
-
-    # measured for the validation table (calibration.VALIDATION): published figures the model is not fitted to
-    for code in ("transferred", "terminated"):
-        k[f"los_median_{code}_days"] = _quantile(los[outcome == code], 0.5)
-    k["retained_90_days_share"] = _share(int((los >= 90.0).sum()), len(los))
-    came_once = _retained_to_session(log, admitted, end, sessions=1)  # same clients: the ratios are conditional
-    k["first_to_second_session_share"] = _share(_retained_to_session(log, admitted, end, sessions=2), came_once)
-    k["first_to_fourth_session_share"] = _share(_retained_to_session(log, admitted, end, sessions=4), came_once)
-    k["wait_referral_to_start_mean_days"] = _mean(time[admitted] - first_referral.at(key[admitted]))
     return {name: float(v) for name, v in k.items()}
 
 
