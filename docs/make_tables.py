@@ -1,10 +1,12 @@
-"""Write the tables of docs/model.md from the code, so the model's documentation cannot drift from it.
+"""Write the tables of docs/model.md (and the README's calibration tables) from the code, so the
+model's documentation cannot drift from it.
 
     python docs/make_tables.py             # every table; calibration and validation from 16 replications
     python docs/make_tables.py --no-runs   # the parameter and assumption tables only (no simulation)
 
-Each table lives between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` in docs/model.md and
-is replaced whole; the text around the markers is never touched.  The parameter and assumption
+Each table lives between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` in docs/model.md (the
+README holds the calibration and validation regions too) and is replaced whole; the text around
+the markers is never touched.  The parameter and assumption
 tables come from ``iopsim.core.parameters.table()`` (a test holds them equal to the code's); the
 calibration and validation tables set the published figures of ``iopsim.analysis.calibration``
 beside the model's mean from ``calibration.check()``, which moves with the replications and seed.
@@ -24,6 +26,7 @@ from iopsim.core.files import write_atomic
 from iopsim.core.formatting import format_interval, format_value
 
 DOC = Path(__file__).resolve().parent / "model.md"
+README = DOC.parent.parent / "README.md"
 REPS = 16
 SEED = 0
 
@@ -44,7 +47,7 @@ def replace_region(text: str, name: str, body: str) -> str:
 def _markers(text: str, name: str) -> tuple[int, int]:
     opening, closing = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     if text.count(opening) != 1 or text.count(closing) != 1:
-        raise ValueError(f"docs/model.md needs exactly one {opening} and one {closing}")
+        raise ValueError(f"the document needs exactly one {opening} and one {closing}")
     start, end = text.index(opening) + len(opening), text.index(closing)
     if end < start:
         raise ValueError(f"{closing} comes before {opening}")
@@ -121,14 +124,20 @@ def run_note(reps: int, seed: int) -> str:
 
 
 # ------------------------------------------------------------------------------ main
-def rewrite(text: str, reps: int | None, seed: int = SEED) -> str:
-    """docs/model.md's text with every table written anew (`reps` None: not the simulated ones)."""
-    text = replace_region(text, "parameters", parameter_table())
-    text = replace_region(text, "assumptions", assumption_table())
+def tables(reps: int | None, seed: int = SEED) -> dict[str, str]:
+    """Every table by region name (`reps` None: not the simulated ones)."""
+    out = {"parameters": parameter_table(), "assumptions": assumption_table()}
     if reps:
         frame = check(reps=reps, seed=seed)
-        text = replace_region(text, "calibration", check_table(frame, "calibration") + "\n\n" + run_note(reps, seed))
-        text = replace_region(text, "validation", check_table(frame, "validation") + "\n\n" + run_note(reps, seed))
+        out["calibration"] = check_table(frame, "calibration") + "\n\n" + run_note(reps, seed)
+        out["validation"] = check_table(frame, "validation") + "\n\n" + run_note(reps, seed)
+    return out
+
+
+def rewrite(text: str, reps: int | None, seed: int = SEED) -> str:
+    """docs/model.md's text with every table written anew (`reps` None: not the simulated ones)."""
+    for name, body in tables(reps, seed).items():
+        text = replace_region(text, name, body)
     return text
 
 
@@ -138,8 +147,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=REPS, help=f"replications for calibration.check() ({REPS})")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
-    write_atomic(DOC, rewrite(DOC.read_text(), None if args.no_runs else args.reps, args.seed))
+    written = tables(None if args.no_runs else args.reps, args.seed)
+    doc = DOC.read_text()
+    for name, body in written.items():
+        doc = replace_region(doc, name, body)
+    write_atomic(DOC, doc)
     print(f"wrote {DOC}")
+    if "calibration" in written:
+        readme = README.read_text()
+        for name in ("calibration", "validation"):
+            readme = replace_region(readme, name, written[name])
+        write_atomic(README, readme)
+        print(f"wrote {README}")
     return 0
 
 

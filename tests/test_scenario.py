@@ -111,7 +111,7 @@ def test_file_round_trip(tmp_path, scenario, suffix):
 def test_yaml_text_explains_itself():
     text = scenario_to_yaml(Scenario())
     assert text.startswith("# iopsim scenario: Default adult SUD IOP")
-    assert "Festinger" in text and "28 Pa. Code 715.8" in text
+    assert "Festinger" in text and "28 Pa. Code 704.12(a)" in text
     assert "# clients/week; a number from 0 to 500; source: calibrated" in text
     assert "iopsim validate" in text  # how to check the file
     assert all(len(line) <= 100 for line in text.splitlines() if line.lstrip().startswith("#"))

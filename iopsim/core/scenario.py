@@ -67,7 +67,7 @@ class Referrals(Group):
     """Who arrives, how often, and what they bring with them."""
 
     per_week: float = param(
-        5.2, "calibrated: new referrals (readmissions come on top) sized so the default program runs at about 85% "
+        4.8, "calibrated: new referrals (readmissions come on top) sized so the default program runs at about 85% "
         "of its seats at steady state (MODEL.md operating point)", "clients/week", ge=0, le=500)
     weekday_weights: tuple[float, float, float, float, float, float, float] = param(
         (1, 1, 1, 1, 1, 0, 0), "assumption: referrals on weekdays only", "relative weight Mon..Sun")
@@ -202,7 +202,7 @@ class Tracks(Group):
         True, "assumption: a client free by day can also come in the evening (evening-only clients cannot come by day)",
         "whether clients free by day may take an evening seat")
     patience_mean_days: float = param(
-        43.0, "calibrated: with relapse while waiting, about 32% of clients placed in IOP never start (Loveland & "
+        33.0, "calibrated: with relapse while waiting, about 32% of clients placed in IOP never start (Loveland & "
         "Driscoll 2014; Weisner et al. 2001)", "days (exponential)", gt=0, le=3650)
     admission_lead_days: float = param(
         6.5, "calibrated: authorisation, orientation and the treatment plan come before the first group; with it "
@@ -315,7 +315,7 @@ class Relapse(Group):
     """Relapse after discharge, and the road back to treatment from a spell of use."""
 
     after_completion: Weibull = param(
-        Weibull(shape=1.0, scale_days=145, never_relapse=0.33),
+        Weibull(shape=1.0, scale_days=120, never_relapse=0.40),
         "calibrated so that clients who complete relapse 40-60% within 12 months (McLellan et al. 2000; NIDA) "
         "after the dose and continuing-care effects, and all clients leaving IOP about 60-80% by 6 months (Hunt, "
         "Barnett & Branch 1971, a curve of treated clients); a share stay abstinent for good, so the curve "
@@ -327,7 +327,7 @@ class Relapse(Group):
         "curve and the completers', by the days they were retained")
     dose_days: int = param(90, "NIDA Principles: about 3 months", "days in IOP", ge=1, le=730)
     dose_power: float = param(
-        2.0, "assumption: DATOS finds the benefit at a threshold of about 90 days (Simpson, Joe & Brown 1997); "
+        3.0, "assumption: DATOS finds the benefit at a threshold of about 90 days (Simpson, Joe & Brown 1997); "
         "a power above 1 keeps most of it near the threshold (1 = every week counts the same)",
         "credit for days retained: (days / dose_days) ** dose_power", gt=0, le=10)
     completion_credit: float = param(
