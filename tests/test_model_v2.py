@@ -44,12 +44,14 @@ def kpis_by_year(s: Scenario, reps: int, seed: int, years: int) -> list[pd.DataF
 # ------------------------------------------------------------------ steady state, operating point
 @statistical
 def test_reported_year_one_and_year_five_agree_within_their_intervals(test_seed):
+    # 99% intervals: with eight KPIs compared once each, a steady program fails this by chance on
+    # fewer than one seed in a hundred
     first, *_, fifth = kpis_by_year(Scenario(), reps=16, seed=test_seed, years=5)
     for kpi in ("referrals_per_week", "readmission_share", "admissions_per_year", "seat_utilisation",
                 "census_mean", "wait_assessment_to_start_median_days", "lost_before_treatment_share",
                 "share_completed"):
-        _, _, low1, high1, _ = t_interval(first[kpi].to_numpy())
-        _, _, low5, high5, _ = t_interval(fifth[kpi].to_numpy())
+        _, _, low1, high1, _ = t_interval(first[kpi].to_numpy(), 0.99)
+        _, _, low5, high5, _ = t_interval(fifth[kpi].to_numpy(), 0.99)
         assert low1 <= high5 and low5 <= high1, f"{kpi}: year 1 {low1:.3f}-{high1:.3f}, year 5 {low5:.3f}-{high5:.3f}"
 
 
@@ -80,10 +82,10 @@ def test_when_counsellor_hours_run_short_individual_sessions_give_first_then_gro
     def run(hours):
         s = Scenario().replace(**SHORT, **{"staff.counsellor_hours_per_week": hours})
         return iopsim.replicate(s, reps=6, seed=test_seed, workers=1, progress=False).per_rep
-    enough, short, shorter = run(32.0), run(18.0), run(9.0)
+    enough, short, shorter = run(32.0), run(20.0), run(9.0)
     assert enough.individual_sessions_cancelled_share.max() == 0 and enough.group_sessions_cancelled_share.max() == 0
-    assert short.individual_sessions_cancelled_share.min() > 0
-    assert short.group_sessions_cancelled_share.mean() < short.individual_sessions_cancelled_share.mean()
+    individual, groups = short.individual_sessions_cancelled_share.mean(), short.group_sessions_cancelled_share.mean()
+    assert individual > 0.02 and groups < individual / 2, (individual, groups)
     assert shorter.group_sessions_cancelled_share.min() > 0
     assert (shorter.treatment_hours_mean < enough.treatment_hours_mean).all()
 

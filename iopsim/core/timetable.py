@@ -214,14 +214,15 @@ class Timetable:
             i += 1
 
     def group_hours_to_come(self, now: float) -> float:
-        """Facilitator hours the groups that have members still need this week (one facilitator each)."""
+        """Facilitator hours the groups that have members still need this week: two facilitators
+        for a group with more members than the co-facilitation threshold, one otherwise."""
         week_end = (now // WEEK + 1) * WEEK
         total = 0.0
         for track in self.seats.tracks:
-            occupied = sum(1 for n in track.members if n)
-            if occupied:
+            facilitators = sum(2 if n > self.co_facilitation_above else 1 for n in track.members if n)
+            if facilitators:
                 first, last = bisect.bisect_right(track.slots, now), bisect.bisect_left(track.slots, week_end)
-                total += occupied * track.hours * sum(track.held[first:last])
+                total += facilitators * track.hours * sum(track.held[first:last])
         return total
 
     def book_medication_review(self, stay: Stay) -> None:
