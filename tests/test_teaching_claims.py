@@ -1,10 +1,13 @@
 """What the notebooks teach must emerge from the model (MODEL.md section 6), not be drawn by hand.
 
 Each claim is checked with paired replications (replication i of every scenario shares its random
-streams), so a difference is the change's doing; a test fails if the model stops showing it.
+streams), so a difference is the change's doing; a test fails if the model stops showing it.  The
+seed is IOPSIM_TEST_SEED (default 0): benchmarks/seed_sweep.py holds every claim on several.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -12,11 +15,14 @@ import pytest
 import iopsim
 from iopsim.core.eventlog import Columns
 
+pytestmark = pytest.mark.statistical
+
 REPS = 6
+SEED = int(os.environ.get("IOPSIM_TEST_SEED", "0"))
 BASE = iopsim.Scenario().replace(**{"run.warm_up_days": 91.0, "run.horizon_days": 2 * 365.0})
 
 
-def kpis(scenario, reps: int = REPS, seed: int = 11) -> dict[str, np.ndarray]:
+def kpis(scenario, reps: int = REPS, seed: int = SEED) -> dict[str, np.ndarray]:
     """Each KPI as an array over replications (paired across scenarios by replication number)."""
     runs = [iopsim.simulate(scenario, seed=(seed, i)).kpis for i in range(reps)]
     return {name: np.array([r[name] for r in runs]) for name in runs[0]}
@@ -75,16 +81,17 @@ def test_an_evening_track_keeps_clients_who_work_in_treatment():
 
 
 # ------------------------------------------------------------------------------------ relapse
-def test_more_relapse_feeds_back_into_demand_and_waits():
-    """Below full use, so that the extra demand shows as waiting rather than as people giving up."""
-    moderate = BASE.replace(**{"referrals.per_week": 4.0})  # about 70% of seats in use
+def test_more_relapse_feeds_back_into_demand_and_losses():
+    """More relapse after treatment brings more clients back: more referrals, and (at the built-in
+    operating point, where the list is held short by clients giving up) more lost before treatment."""
+    moderate = BASE  # the built-in program
     rel = moderate.relapse.after_completion  # after treatment, relapse comes sooner and to more clients
     worse = moderate.replace(**{"relapse.after_completion.scale_days": rel.scale_days / 3,
                                 "relapse.after_completion.never_relapse": rel.never_relapse / 2})
-    base, more = kpis(moderate), kpis(worse)
+    base, more = kpis(moderate, reps=12), kpis(worse, reps=12)
     assert clearly_above(more["readmission_share"], base["readmission_share"])
     assert clearly_above(more["referrals_per_week"], base["referrals_per_week"])
-    assert clearly_above(more["waitlist_mean"], base["waitlist_mean"])
+    assert clearly_above(more["lost_before_treatment_share"], base["lost_before_treatment_share"])
 
 
 def test_step_down_and_aftercare_weaken_the_loop():
@@ -102,25 +109,26 @@ SHORT = {"low": 6, "moderate": 7, "high": 9}
 LONG = {"low": 13, "moderate": 15, "high": 19}
 
 
-@pytest.mark.parametrize("demand", [4.0, 9.0], ids=["low demand", "high demand"])
+@pytest.mark.parametrize("demand", [5.5, 9.0], ids=["near capacity", "high demand"])
 def test_a_longer_program_gives_more_treatment_but_admits_fewer(demand):
+    """Where seats are the limit (the default program runs at about 85% of them, 4.8 referrals a week)."""
     base = BASE.replace(**{"referrals.per_week": demand, "treatment.max_weeks": 40})
-    short = kpis(base.replace(**{"treatment.planned_weeks": SHORT}))
-    long = kpis(base.replace(**{"treatment.planned_weeks": LONG}))
+    short = kpis(base.replace(**{"treatment.planned_weeks": SHORT}), reps=10)
+    long = kpis(base.replace(**{"treatment.planned_weeks": LONG}), reps=10)
     assert clearly_above(long["treatment_hours_mean"], short["treatment_hours_mean"])
     assert clearly_above(short["admissions_per_year"], long["admissions_per_year"])
     assert clearly_above(long["wait_to_start_mean_days"], short["wait_to_start_mean_days"])
 
 
 def test_the_cost_of_a_longer_program_in_waiting_depends_on_demand():
-    """Nearly free while seats are spare (2.5 referrals a week), days of extra waiting near full use (7)."""
+    """Nearly free while seats are spare (2.5 referrals a week), days of extra waiting near full use (8)."""
     def extra_wait(demand):
         base = BASE.replace(**{"referrals.per_week": demand, "treatment.max_weeks": 40})
         short = kpis(base.replace(**{"treatment.planned_weeks": SHORT}))
         long = kpis(base.replace(**{"treatment.planned_weeks": LONG}))
         return (long["wait_to_start_mean_days"] - short["wait_to_start_mean_days"]).mean()
 
-    near_full, spare = extra_wait(7.0), extra_wait(2.5)
+    near_full, spare = extra_wait(8.0), extra_wait(2.5)
     assert near_full > 3 * spare and near_full > 3.0  # days
 
 
