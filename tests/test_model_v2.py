@@ -183,7 +183,7 @@ def test_an_intake_only_change_leaves_the_treatment_course_of_clients_in_both_ar
             discharges[arm] = pd.DataFrame({"code": d.detail.astype(str), "los": d.value,
                                             "admitted": adm.reindex(d.index)})
             admissions[arm].append(run.kpis["admissions_per_year"])
-        both = discharges["base"].join(discharges["more"], lsuffix="_a", rsuffix="_b", how="inner")
+        both = discharges["base"].merge(discharges["more"], left_index=True, right_index=True, suffixes=("_a", "_b"))
         total += len(both)
         same += int(((both.code_a == both.code_b) & ((both.los_a - both.los_b).abs() <= 7.0)).sum())
     assert total > 500
