@@ -137,9 +137,10 @@ def compute(events, scenario) -> dict[str, float]:
     for code in ("transferred", "terminated"):
         k[f"los_median_{code}_days"] = _quantile(los[outcome == code], 0.5)
     k["retained_90_days_share"] = _share(int((los >= 90.0).sum()), len(los))
-    came_once = _retained_to_session(log, admitted, end, sessions=1)  # same clients: the ratios are conditional
-    k["first_to_second_session_share"] = _share(_retained_to_session(log, admitted, end, sessions=2), came_once)
-    k["first_to_fourth_session_share"] = _share(_retained_to_session(log, admitted, end, sessions=4), came_once)
+    came = _group_sessions_came(log, admitted, end)
+    came_once = int((came >= 1).sum())  # the continuation shares are of clients who came to a first group
+    k["first_to_second_session_share"] = _share(int((came >= 2).sum()), came_once)
+    k["first_to_fourth_session_share"] = _share(int((came >= 4).sum()), came_once)
     k["wait_referral_to_start_mean_days"] = _mean(time[admitted] - first_referral.at(key[admitted]))
 
     c = scenario.costs
@@ -235,13 +236,12 @@ def _lost_after_assessment(log: Columns, placed: np.ndarray) -> float:
     return _share(int(lost.sum()), int(lost.sum() + started.sum()))
 
 
-def _retained_to_session(log: Columns, admitted: np.ndarray, end: float, sessions: int) -> float:
-    """Of the clients admitted at least six weeks before `end`, the share who came to `sessions`
-    group sessions (NIATx's continuation measure, the 2nd-4th session)."""
+def _group_sessions_came(log: Columns, admitted: np.ndarray, end: float) -> np.ndarray:
+    """Group sessions attended by each client admitted at least six weeks before `end` (long enough
+    to reach a 4th session: NIATx's continuation measure)."""
     followed = admitted[log.time[admitted] <= end - 42.0]
     attended = log.rows_of("group_attended")
-    count = Lookup.sum_by_key(log.key[attended], np.ones(attended.size)).at(log.key[followed])
-    return _share(int((np.nan_to_num(count) >= sessions).sum()), followed.size)
+    return np.nan_to_num(Lookup.sum_by_key(log.key[attended], np.ones(attended.size)).at(log.key[followed]))
 
 
 def _quantile(values, q: float) -> float:

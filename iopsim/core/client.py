@@ -10,10 +10,11 @@ comparison: common random numbers where they matter most.
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass, field
 from statistics import NormalDist
+
+from iopsim.core.streams import exp1
 
 USING, ABSTINENT, IN_TREATMENT = "using", "abstinent", "in_treatment"
 
@@ -44,7 +45,7 @@ class EpisodeDraws:
 
     def exp1(self, name: str) -> float:
         """An Exp(1) draw from the named slot (a cumulative hazard the client can take)."""
-        return -math.log(1.0 - self.one_off[SLOT[name]])
+        return exp1(self.one_off[SLOT[name]])
 
     def normal(self, name: str) -> float:
         """A standard normal from the named slot."""

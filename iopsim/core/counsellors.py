@@ -10,7 +10,8 @@ way the lost dose shows in the event log.
 
 from __future__ import annotations
 
-WEEK = 7.0
+from iopsim.core.calendar import HOUR
+from iopsim.core.treatment import WEEK
 
 
 class Counsellors:
@@ -57,7 +58,7 @@ class Counsellors:
         chosen = sorted(free, key=lambda k: -self.left[k])[:needed]
         for k in chosen:
             self.left[k] -= hours
-            self.busy_until[k] = now + hours / 24.0
+            self.busy_until[k] = now + hours * HOUR
         return chosen
 
     def individual(self, who: int, now: float, hours: float, reserved: float) -> bool:

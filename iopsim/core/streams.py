@@ -84,6 +84,11 @@ class Streams(dict):
         return stream
 
 
+def exp1(u: float) -> float:
+    """An Exp(1) draw from a uniform: the cumulative hazard a client can take before a risk strikes."""
+    return -math.log(1.0 - u)
+
+
 def pick(options: tuple, cumulative: tuple[float, ...], u: float):
     """The option whose cumulative-probability band holds the uniform draw u."""
     for option, c in zip(options, cumulative):

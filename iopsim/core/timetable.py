@@ -21,9 +21,9 @@ from iopsim.core.clinic import AppointmentBook
 from iopsim.core.counsellors import Counsellors
 from iopsim.core.eventlog import EventLog
 from iopsim.core.seats import Doorbell, Seats, TrackState
-from iopsim.core.streams import cumulative, pick
+from iopsim.core.streams import cumulative, exp1, pick
 from iopsim.core.treatment import (DROPPED_OUT, EPS, RELAPSE, RISKS, TERMINATED, TRANSFERRED, WEEK,
-                                   Stay, exp1, first_strike, review_interval_weeks)
+                                   Stay, first_strike, review_interval_weeks)
 
 
 class Timetable:

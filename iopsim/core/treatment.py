@@ -61,11 +61,6 @@ def review_interval_weeks(t) -> int:
     return max(1, round(t.review_interval_days / WEEK))
 
 
-def exp1(u: float) -> float:
-    """An Exp(1) draw from a uniform: the cumulative hazard a client can take before a risk strikes."""
-    return -math.log(1.0 - u)
-
-
 class Stay:
     """One client's course of IOP treatment so far: seat, plan, dose, absences and risks.
 
