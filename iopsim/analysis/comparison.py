@@ -40,11 +40,14 @@ class Comparison:
 
     experiments: name -> Experiment, baseline first; baseline: its name; differences: DataFrame
     indexed by (alternative, kpi) with the columns of ``stats.paired_differences``; verdicts:
-    alternative name -> plain-language sentence (``stats.verdict`` over the headline KPIs).
+    alternative name -> plain-language sentence (``stats.verdict`` over the headline KPIs);
+    precision: how the replications were chosen when run to a precision (``iopsim.analysis.precision``),
+    else None; with it the verdicts say "not enough replications to tell" where that is the truth.
     """
 
-    def __init__(self, experiments: dict[str, Experiment]) -> None:
+    def __init__(self, experiments: dict[str, Experiment], precision: dict | None = None) -> None:
         self.experiments = dict(experiments)
+        self.precision = precision
         self.baseline = next(iter(self.experiments))
         base = self.experiments[self.baseline]
         frames = {name: paired_differences(base.per_rep, exp.per_rep)
@@ -55,7 +58,7 @@ class Comparison:
             self.differences = pd.DataFrame(
                 columns=list(DIFFERENCE_COLUMNS),
                 index=pd.MultiIndex.from_arrays([[], []], names=["alternative", "kpi"]))
-        self.verdicts = {name: verdict(frame) for name, frame in frames.items()}
+        self.verdicts = {name: verdict(frame, precise=precision is not None) for name, frame in frames.items()}
 
     @property
     def alternatives(self) -> list[str]:
@@ -63,7 +66,7 @@ class Comparison:
 
     def verdict(self, alternative: str, kpis: Sequence[str] | None = None) -> str:
         """The verdict sentence for one alternative, over the chosen KPIs."""
-        return verdict(self.differences.loc[alternative], kpis)
+        return verdict(self.differences.loc[alternative], kpis, precise=self.precision is not None)
 
     def __repr__(self) -> str:
         exp = self.experiments[self.baseline]
@@ -139,6 +142,23 @@ def run_scenarios(scenarios: Sequence[Scenario], *, reps: int, seed: Any, worker
 
 
 # ------------------------------------------------------------------------------ compare
+def named_scenarios(baseline: Scenario | None, alternatives: Sequence[Any],
+                    names: Sequence[str] | None) -> tuple[list[Scenario], list[str]]:
+    """The scenarios of a comparison, baseline first (changes applied to it), and their unique names."""
+    baseline = Scenario() if baseline is None else baseline
+    if not isinstance(baseline, Scenario):
+        raise TypeError(f"baseline must be an iopsim.Scenario, got {type(baseline).__name__}")
+    scenarios = [baseline, *(_as_scenario(a, baseline) for a in alternatives)]
+    if names is None:
+        names = [s.name for s in scenarios]
+    else:
+        names = [str(n) for n in names]
+        if len(names) != len(scenarios):
+            raise ValueError(f"names must give one name per scenario (baseline first): {len(scenarios)} "
+                             f"scenarios, {len(names)} names")
+    return scenarios, unique_names(names)
+
+
 def compare(baseline: Scenario | None, *alternatives: Any, reps: int = 10, seed: Any = 0,
             workers: int | None = None, scheduler: Any = None, names: Sequence[str] | None = None,
             progress: Any = None, out: str | os.PathLike | None = None) -> Comparison:
@@ -150,21 +170,10 @@ def compare(baseline: Scenario | None, *alternatives: Any, reps: int = 10, seed:
     experiment folder per scenario (named from the scenario names) and comparison.json;
     rerunning with it resumes.  Other arguments as ``replicate``.
     """
-    baseline = Scenario() if baseline is None else baseline
-    if not isinstance(baseline, Scenario):
-        raise TypeError(f"baseline must be an iopsim.Scenario, got {type(baseline).__name__}")
     check_reps(reps, "reps")  # before anything is written to out
     check_tasks(1 + len(alternatives), reps)
     seed_t = seed_tuple(seed)
-    scenarios = [baseline, *(_as_scenario(a, baseline) for a in alternatives)]
-    if names is None:
-        names = [s.name for s in scenarios]
-    else:
-        names = [str(n) for n in names]
-        if len(names) != len(scenarios):
-            raise ValueError(f"names must give one name per scenario (baseline first): {len(scenarios)} "
-                             f"scenarios, {len(names)} names")
-    names = unique_names(names)
+    scenarios, names = named_scenarios(baseline, alternatives, names)
     outs = None
     if out is not None:
         root = Path(out)

@@ -25,6 +25,11 @@ SUMMARY_COLUMNS = ("mean", "sd", "ci_low", "ci_high", "n", "unit", "meaning")
 DIFFERENCE_COLUMNS = ("mean_diff", "sd_diff", "ci_low", "ci_high", "n", "baseline_mean", "alternative_mean",
                       "direction")
 NO_CLEAR_CHANGE = "no clear change"
+NOT_ENOUGH = "not enough replications to tell"
+TOLERANCE = {"days": 1.0, "hours": 2.0, "share": 0.02}
+"""The precision a verdict asks of a paired difference, by unit: its 95% interval's half-width at
+most 1 day, 2 hours or 2 percentage points; other units RELATIVE_TOLERANCE of the baseline."""
+RELATIVE_TOLERANCE = 0.05
 
 
 
@@ -115,8 +120,31 @@ def judgement(kpi: str, direction: str) -> str:
     return "better" if direction == better else "worse"
 
 
-def reading(row: Any, name: str) -> tuple[str, str]:
+def tolerance(name: str, baseline_mean: float) -> float:
+    """The half-width below which a difference of KPI ``name`` counts as measured (see TOLERANCE)."""
+    unit = catalogue.unit(name)
+    if unit in TOLERANCE:
+        return TOLERANCE[unit]
+    base = abs(as_float(baseline_mean))
+    return RELATIVE_TOLERANCE * base if math.isfinite(base) and base > 0 else math.inf
+
+
+def too_wide(row: Any, name: str) -> bool:
+    """True when a difference is neither clear (its interval holds 0) nor narrower than its tolerance:
+    the replications cannot tell whether the KPI moved by an amount that matters."""
+    low, high = as_float(row.get("ci_low")), as_float(row.get("ci_high"))
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return True
+    if low > 0 or high < 0:
+        return False
+    return (high - low) / 2 > tolerance(name, row.get("baseline_mean"))
+
+
+def reading(row: Any, name: str, precise: bool = False) -> tuple[str, str]:
     """``(kind, words)`` for one row of differences; kind is better, worse, changed or unclear.
+
+    precise: a row whose interval holds 0 and is wider than its ``tolerance`` reads
+    "not enough replications to tell" (kind "unclear") rather than "no clear change".
 
     The direction is the row's ``direction`` ("higher", "lower" or "no clear change", as
     ``paired_differences`` gives it) or, where that is missing, read from the 95% interval: a
@@ -130,7 +158,7 @@ def reading(row: Any, name: str) -> tuple[str, str]:
         direction = ("higher" if low > 0 else "lower" if high < 0 else NO_CLEAR_CHANGE) \
             if math.isfinite(low) and math.isfinite(high) else NO_CLEAR_CHANGE
     if direction == NO_CLEAR_CHANGE:
-        return "unclear", NO_CLEAR_CHANGE
+        return "unclear", NOT_ENOUGH if precise and too_wide(row, name) else NO_CLEAR_CHANGE
     judged = judgement(name, direction)
     return (judged, f"{direction} ({judged})") if judged else ("changed", direction)
 
@@ -149,8 +177,12 @@ def _words(kpi: str, unit: str, direction: str) -> str:
     return direction
 
 
-def describe(kpi: str, row) -> str:
-    """One KPI's clause: "waits for assessment shorter by 4.1–7.3 days (better)"."""
+def describe(kpi: str, row, precise: bool = False) -> str:
+    """One KPI's clause: "waits for assessment shorter by 4.1–7.3 days (better)".
+
+    precise: an unclear change says whether it is small ("no clear change (at most 0.8 days
+    either way)") or whether the replications cannot tell ("not enough replications to tell:
+    somewhere from 1.2 days shorter to 3.0 longer"), by ``too_wide``."""
     label, unit = catalogue.phrase(kpi), catalogue.unit(kpi)
     n = int(row["n"])
     if n == 0:
@@ -159,24 +191,32 @@ def describe(kpi: str, row) -> str:
     if direction not in ("lower", "higher"):
         if n < 2:
             return f"{label}: {NO_CLEAR_CHANGE} (too few replications to tell)"
+        if precise and too_wide(row, kpi):
+            low, high = row["ci_low"], row["ci_high"]
+            return (f"{label}: {NOT_ENOUGH} (somewhere from {format_amount(low, low, unit)} "
+                    f"{_words(kpi, unit, 'lower')} to {format_amount(high, high, unit)} {_words(kpi, unit, 'higher')})")
+        if precise:
+            bound = max(abs(row["ci_low"]), abs(row["ci_high"]))
+            return f"{label}: {NO_CLEAR_CHANGE} (at most {format_amount(bound, bound, unit)} either way)"
         return f"{label}: {NO_CLEAR_CHANGE}"
     text = f"{label} {_words(kpi, unit, direction)} by {format_amount(row['ci_low'], row['ci_high'], unit)}"
     judged = judgement(kpi, direction)
     return f"{text} ({judged})" if judged else text
 
 
-def verdict(differences: pd.DataFrame, kpis: Sequence[str] | None = None) -> str:
+def verdict(differences: pd.DataFrame, kpis: Sequence[str] | None = None, precise: bool = False) -> str:
     """Plain words for administrators, one clause per KPI, joined by "; ".
 
     ``differences`` is a ``paired_differences`` frame; ``kpis`` the ones to speak of (default the
     headline KPIs, ``catalogue.HEADLINE``, that it holds).  Ranges are the 95% interval of the change,
     days with one decimal, shares in percentage points, counts in whole numbers; "(better)" or
     "(worse)" follows where a KPI has a better direction.  A KPI whose interval includes zero
-    reads "no clear change".
+    reads "no clear change"; with ``precise``, "not enough replications to tell" where it is also
+    wider than the KPI's ``tolerance`` (see ``describe``).
     """
     if kpis is None:
         kpis = [k for k in catalogue.HEADLINE if k in differences.index]
     missing = [k for k in kpis if k not in differences.index]
     if missing:
         raise ValueError(f"no differences for {missing}; known KPIs: {list(differences.index)}")
-    return "; ".join(describe(k, differences.loc[k]) for k in kpis)
+    return "; ".join(describe(k, differences.loc[k], precise) for k in kpis)
