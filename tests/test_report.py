@@ -220,7 +220,7 @@ def test_report_into_a_folder_writes_report_html(tmp_path, scenario):
 
 
 # ------------------------------------------------------------------------ comparison report
-def test_comparison_report_has_verdicts_differences_and_changes(comparison_page):
+def test_comparison_report_has_verdicts_changes_in_words_and_the_key_results_side_by_side(comparison_page):
     comparison, _, html = comparison_page
     page = Page(html)
     text = " ".join(page.all_text.split())
@@ -228,23 +228,26 @@ def test_comparison_report_has_verdicts_differences_and_changes(comparison_page)
         assert sentence in text
     assert "<and>" not in html and "&lt;and&gt; waits are shorter &amp; fewer" in html
     n = Scenario().staff.iop_counsellors
-    assert f"staff.iop_counsellors: {n} → {n + 1}" in text and "intake.mode: booked → walk_in" in text
-    header = ["KPI", "baseline", "alternative", "difference", "95% interval", "unit of the difference", "reading"]
-    assert page.rows.count(header) == 2  # one differences table per alternative
-    assert ["KPI", "Today", "More staff", "Walk-in", "unit"] in page.rows
+    assert f"More staff: Staff: IOP counsellors {n} → {n + 1}." in text and "Walk-in: Intake: mode booked → walk_in" in text
+    assert "staff.iop_counsellors" not in text and "tracks.tracks" not in text  # no parameter paths
+    assert ["Measure", "Today", "More staff", "Walk-in"] in page.rows  # the key results side by side
+    assert ["Measure", "Today", "More staff", "Walk-in", "unit"] in page.rows  # every measure by scenario
     assert len(page.images) >= 1 and all(i["src"].startswith("data:image/png;base64,") for i in page.images)
     assert "script" not in page.tags and all(ref.startswith("data:") for ref in page.refs)
     assert page._open == []
 
 
-def test_comparison_report_difference_rows(comparison_page):
+def test_comparison_report_side_by_side_rows_give_each_change_with_its_interval(comparison_page):
     comparison, _, html = comparison_page
     page = Page(html)
     rows = [r for r in page.rows if r and r[0] == catalogue.label("admissions_per_year")]
-    assert len(rows) == 3  # two difference tables and the by-scenario table
+    assert len(rows) == 2  # the key results and every measure
     d = comparison.differences.loc[("More staff", "admissions_per_year")]
-    assert rows[0][3] == formatting.format_value(d["mean_diff"], "clients/year", signed=True, with_unit=False)
-    assert rows[0][6] in ("higher (better)", "lower (worse)", "no clear change")
+    change = formatting.format_value(d["mean_diff"], "clients/year", signed=True, with_unit=False)
+    interval = formatting.format_interval(d["ci_low"], d["ci_high"], "clients/year", signed=True, with_unit=False)
+    assert rows[0][2].endswith(f"{change} ({interval}) {direction_words(d, 'admissions_per_year')}")
+    for name in catalogue.KEY:
+        assert page.row(catalogue.label(name))
 
 
 # ------------------------------------------------------------------------------- tables
@@ -345,9 +348,9 @@ def test_reports_from_real_replicate_and_compare(tmp_path, scenario):
     page = Page(html)
     text = " ".join(page.all_text.split())
     assert comparison.verdicts["More staff"] in text
-    readings = {r[6] for r in page.rows if len(r) == 7 and r[0] != "KPI"}
-    assert readings <= {"no clear change", "higher", "lower", "higher (better)", "lower (better)",
-                        "higher (worse)", "lower (worse)"}
+    readings = {r[2].split(") ", 1)[1] for r in page.rows if len(r) == 3 and r[0] in map(catalogue.label, catalogue.KEY)}
+    assert readings and readings <= {"no clear change", "higher", "lower", "higher (better)", "lower (better)",
+                                     "higher (worse)", "lower (worse)"}
     written = exports.export_tables(comparison, tmp_path / "tables")
     sheets = pd.read_excel(written["results.xlsx"], sheet_name=None)
     assert list(sheets) == ["summary", "replications", "differences"]

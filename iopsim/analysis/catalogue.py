@@ -122,6 +122,10 @@ CATALOGUE = (
     KPI("counsellor_utilisation", "share", NEITHER, COST,
         "IOP counsellors' time booked", "counsellor use",
         "IOP counsellors' group, individual (held and missed) and note-writing hours / their clinical hours"),
+    KPI("caseload_utilisation", "share", NEITHER, COST,
+        "IOP counsellors' caseload places in use", "caseload use",
+        "clients in IOP (time-weighted mean) / caseload places (IOP counsellors x caseload cap); each client in "
+        "IOP holds a place, so near 100% the caseloads, not the seats, keep the waitlist waiting"),
     KPI("assessor_utilisation", "share", NEITHER, COST,
         "Assessors' time booked", "assessor use",
         "assessors' booked hours (shows and no-shows) / their contracted hours"),
@@ -242,13 +246,14 @@ HEADLINE = ("wait_referral_to_assessment_median_days", "wait_assessment_to_start
             "lost_before_treatment_share", "admissions_per_year", "share_completed", "seat_utilisation")
 KEY = ("wait_referral_to_assessment_median_days", "wait_assessment_to_start_median_days",
        "lost_before_treatment_share", "admissions_per_year", "seat_utilisation", "share_completed",
-       "relapse_12m_after_discharge", "counsellor_utilisation")
+       "relapse_12m_after_discharge", "counsellor_utilisation", "caseload_utilisation")
 RESULTS = ("wait_referral_to_assessment_median_days", "wait_assessment_to_start_median_days", "lost_no_show",
            "lost_reneged", "lost_before_treatment_share", "admissions_per_year", "share_completed",
-           "seat_utilisation", "counsellor_utilisation", "relapse_12m_after_discharge")
+           "seat_utilisation", "caseload_utilisation", "counsellor_utilisation", "relapse_12m_after_discharge")
 COST_KPIS = ("staff_cost_per_week", "revenue_per_week", "cost_per_admission", "cost_per_completed_episode")
 SWEEP = ("wait_referral_to_assessment_median_days", "wait_assessment_to_start_median_days",
-         "lost_before_treatment_share", "seat_utilisation", "counsellor_utilisation", "cost_per_completed_episode")
+         "lost_before_treatment_share", "seat_utilisation", "caseload_utilisation", "counsellor_utilisation",
+         "cost_per_completed_episode")
 DEBRIEF = ("wait_referral_to_assessment_median_days", "wait_assessment_to_start_median_days",
            "lost_before_treatment_share", "admissions_per_year", "share_completed", "relapse_6m_after_discharge",
            "cost_per_completed_episode")

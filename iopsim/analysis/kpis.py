@@ -93,6 +93,7 @@ def compute(events, scenario) -> dict[str, float]:
     booked_hours = (float((needed * hours).sum()) + float(value[individual_held].sum())
                     + staff.documentation_hours_per_client * k["census_mean"] * weeks)
     k["counsellor_utilisation"] = _share(booked_hours, staff.iop_counsellors * staff.counsellor_hours_per_week * weeks)
+    k["caseload_utilisation"] = _share(k["census_mean"], staff.iop_counsellors * staff.iop_caseload_cap)
     booked = np.nansum(value[inside("assessed")]) + np.nansum(value[inside("no_show")])
     intake = scenario.intake
     k["assessor_utilisation"] = _share(booked, intake.assessors * intake.assessor_hours_per_week * weeks)

@@ -18,7 +18,8 @@ import ipywidgets as w
 from pydantic import BaseModel
 
 from iopsim.core.calendar import WEEKDAYS
-from iopsim.lab.hints import ITEM_LIMITS, first_line, hint_of, is_group, label_of, plain_hint
+from iopsim.core.labels import label as label_of
+from iopsim.lab.hints import ITEM_LIMITS, first_line, hint_of, is_group, plain_hint
 
 HIDDEN: dict[str, str] = {}
 """Dotted paths of scenario fields deliberately left off the form, each with the reason.

@@ -25,7 +25,7 @@ import ipywidgets as w
 from iopsim.core import paths
 from iopsim.core.scenario import Scenario
 from iopsim.lab.fields import Field, build_fields, css_name
-from iopsim.lab.hints import label_of
+from iopsim.core.labels import label as label_of
 
 TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Demand", ("referrals",)),

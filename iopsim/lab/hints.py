@@ -44,21 +44,6 @@ NOTES: dict[str, str] = {
 }
 """Rules the model checks across items or fields, shown in the field's hint."""
 
-LABELS = {"name": "Scenario name"}
-"""Labels that the field name alone would not make clear."""
-WORDS = {"iop": "IOP", "op": "OP", "p90": "90th percentile", "co": "co-"}
-
-
-def label_of(path: str) -> str:
-    """'staff.iop_counsellors' -> 'IOP counsellors'; 'relapse.after_completion' -> 'After completion'."""
-    if path in LABELS:
-        return LABELS[path]
-    name = [part for part in paths.split(path) if isinstance(part, str)][-1]
-    words = [WORDS.get(word, word) for word in name.split("_")]
-    text = " ".join(words).replace("co- ", "co-")
-    return text[0].upper() + text[1:]
-
-
 def hint_of(path: str, info: Any, default: Any) -> str:
     """HTML beside a field: unit, allowed values and default; the source on hover and on "source" (template lab_hint.html)."""
     unit, allowed, source = about(path, info)

@@ -25,7 +25,7 @@ from iopsim.analysis import catalogue
 from iopsim.analysis.catalogue import group_of, grouped, label
 from iopsim.analysis.stats import reading
 from iopsim.core.formatting import as_float, format_interval, format_value, number, show_value, unit_label
-from iopsim.core.paths import flatten
+from iopsim.core.labels import change_words
 from iopsim.analysis.comparison import Comparison
 from iopsim.core.files import remove_stale
 from iopsim.core.scenario_file import scenario_to_yaml
@@ -33,6 +33,10 @@ from iopsim.present import html, plots
 from iopsim.present.exports import export_tables
 from iopsim.present.html import Cell, Row
 from iopsim.present.text_tables import unit_of
+
+REPORT_CHARTS = ("wait_referral_to_assessment_median_days", "wait_assessment_to_start_median_days",
+                 "lost_before_treatment_share", "admissions_per_year")
+"""The comparison report's charts: access (waits, losses, admissions); the table has the rest."""
 
 
 def write_results(result: Any, folder: Any) -> dict[str, Path]:
@@ -61,26 +65,79 @@ def experiment_report(experiment: Any, path: Any) -> Path:
 
 
 def comparison_report(comparison: Any, path: Any) -> Path:
-    """Write a comparison (``iopsim.compare``) as a self-contained HTML page; returns its path."""
+    """Write a comparison (``iopsim.compare``) as a self-contained HTML page; returns its path.
+
+    Short enough to print (about six A4 pages for four alternatives): the verdicts, each change in
+    words, the key results side by side with each change and its interval, charts of the headline
+    changes, every measure's mean by scenario; the full differences are in the tables beside it."""
     experiments = dict(comparison.experiments)
     names = list(experiments)
     baseline = names[0]
     first = experiments[baseline]
     differences = comparison.differences
     present = set(differences.index.get_level_values(-1))
-    charts = [plots.comparison_intervals(differences, k, baseline=baseline) for k in catalogue.KEY if k in present]
+    charts = [plots.comparison_intervals(differences, k, baseline=baseline) for k in REPORT_CHARTS if k in present]
     verdicts = getattr(comparison, "verdicts", {}) or {}
     shown = list(dict.fromkeys(differences.index.get_level_values(0)))
-    alternatives = [{"name": str(n), "changes": _changes(first.scenario, experiments[n].scenario) if n in experiments
-                     else [], "differences": _difference_rows(differences.xs(n, level=0))} for n in shown]
+    alternatives = [{"name": str(n), "changes": change_words(first.scenario, experiments[n].scenario)
+                     if n in experiments else []} for n in shown]
+    key = [k for k in catalogue.KEY if k in present]
     return html.write_page(
         path, "comparison.html",
         title=f"iopsim comparison: {baseline} and {len(names) - 1} alternative{'s' if len(names) != 2 else ''}",
-        facts=[("Baseline", baseline), ("Alternatives", ", ".join(names[1:])), ("Replications", str(_reps(first))),
+        facts=[("Baseline", baseline), ("Alternatives", ", ".join(names[1:])), ("Replications", reps_words(comparison)),
                ("Seed", str(first.seed)), ("Simulated", horizon_words(first.scenario))],
         baseline=baseline, verdicts=[(str(n), str(v)) for n, v in verdicts.items()], charts=charts,
-        alternatives=alternatives, names=[str(n) for n in names], by_scenario=_scenario_rows(experiments),
+        alternatives=alternatives, names=[str(n) for n in names], key=comparison_rows(comparison, key),
+        precision=precision_words(comparison), by_scenario=_scenario_rows(experiments),
         scenarios=[_parameters(e.scenario, _reps(e), e.seed) for e in experiments.values()])
+
+
+def comparison_rows(comparison: Any, names: Any) -> list[Row]:
+    """One row per KPI: each scenario's mean and, under each alternative's, its paired change from the
+    baseline with the 95% interval and its reading ("not enough replications to tell" where the
+    comparison was run to a precision and that is the truth)."""
+    experiments = dict(comparison.experiments)
+    base = next(iter(experiments.values())).summary
+    precise = getattr(comparison, "precision", None) is not None
+    rows = []
+    for name in names:
+        unit = unit_of(base, name)
+        cells = [Cell(format_value(base.loc[name, "mean"], unit))]
+        for alternative, experiment in list(experiments.items())[1:]:
+            d = comparison.differences.loc[(alternative, name)]
+            kind, words = reading(d, name, precise)
+            change = (f"{format_value(d['mean_diff'], unit, signed=True, with_unit=False)} "
+                      f"({format_interval(d['ci_low'], d['ci_high'], unit, signed=True, with_unit=False)}) {words}")
+            cells.append(Cell(format_value(experiment.summary.loc[name, "mean"], unit),
+                              f"num {kind}" if kind in ("better", "worse") else "num", change))
+        rows.append(Row(label(name), cells, _meaning(name)))
+    return rows
+
+
+def reps_words(comparison: Any) -> str:
+    """'10 each', or '10 to 34 (added until each verdict was known, at most 60)' for a precision run."""
+    counts = [_reps(e) for e in dict(comparison.experiments).values()]
+    low, high = min(counts), max(counts)
+    text = f"{low} each" if low == high else f"{low} to {high}"
+    precision = getattr(comparison, "precision", None)
+    if precision:
+        text += f" (added until each verdict was known, at most {precision['max_reps']})"
+    return text
+
+
+def precision_words(comparison: Any) -> str:
+    """How the replications were chosen, for a comparison run to a precision; '' otherwise."""
+    precision = getattr(comparison, "precision", None)
+    if not precision:
+        return ""
+    text = (f"Replications were added, {precision['first_reps']} at first, until every headline difference "
+            "was clear (its 95% interval excludes zero) or measured to within ±1 day, ±2 percentage points or "
+            f"±5% of the baseline, up to {precision['max_reps']}.")
+    if not precision.get("reached"):
+        text += (" Some differences were still too uncertain at the cap: they read “not enough replications to "
+                 "tell”, with the range they could lie in.")
+    return text
 
 
 def horizon_words(scenario: Any) -> str:
@@ -106,25 +163,6 @@ def _summary_rows(summary: Any) -> list[tuple[str, list[Row]]]:
                                           Cell(format_interval(r.get("ci_low"), r.get("ci_high"), unit,
                                                                with_unit=False)),
                                           Cell(unit_label(unit), "")], meaning or ""))
-        groups.append((heading, rows))
-    return groups
-
-
-def _difference_rows(part: Any) -> list[tuple[str, list[Row]]]:
-    groups = []
-    for heading, names in grouped(part.index):
-        rows = []
-        for name in names:
-            r = part.loc[name]
-            unit = unit_of(part, name)
-            kind, words = reading(r, name)
-            rows.append(Row(label(name), [
-                Cell(format_value(r.get("baseline_mean"), unit, with_unit=False)),
-                Cell(format_value(r.get("alternative_mean"), unit, with_unit=False)),
-                Cell(format_value(r["mean_diff"], unit, signed=True, with_unit=False)),
-                Cell(format_interval(r.get("ci_low"), r.get("ci_high"), unit, signed=True, with_unit=False)),
-                Cell(unit_label(unit, difference=True), ""),
-                Cell(words, kind if kind in ("better", "worse") else "")]))
         groups.append((heading, rows))
     return groups
 
@@ -176,13 +214,6 @@ def _plus_minus(share: Any) -> str:
 def _parameters(scenario: Any, reps: int, seed: Any) -> dict[str, Any]:
     return {"name": scenario.name, "yaml": scenario_to_yaml(scenario, "scenario.yaml"), "reps": reps,
             "seed": str(seed)}
-
-
-def _changes(base: Any, other: Any) -> list[tuple[str, str, str]]:
-    """The parameters an alternative sets differently from the baseline: (path, before, after)."""
-    a, b = flatten(base.to_dict()), flatten(other.to_dict())
-    return [(k, show_value(a[k]) if k in a else "not set", show_value(b[k]) if k in b else "not set")
-            for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k) and k != "name"]
 
 
 def _key_groups(index: Any) -> list[tuple[str, list[str]]]:
