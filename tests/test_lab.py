@@ -63,7 +63,7 @@ def form():
 
 @pytest.fixture
 def lab(tmp_path):
-    return ScenarioLab(tiny(), reps=2, seed=3, folder=tmp_path, workers=1)
+    return ScenarioLab(tiny(), reps=2, seed=3, folder=tmp_path, workers=1, max_reps=4)
 
 
 def click(lab: ScenarioLab, css: str) -> None:
@@ -302,6 +302,7 @@ def test_run_shows_key_results_with_intervals_and_costs_on_request(lab):
     table = text(lab.results.table.value)
     for words in ("Wait from referral to assessment (median)", "Referrals lost before treatment",
                   "IOP admissions per year", "Discharges: completed", "Seats in use", "95% interval",
+                  "IOP counsellors' caseload places in use",
                   "Staff cost per completed episode"):
         assert words in table
     assert "<img" in lab.results.chart.value and "Results for 'Default adult SUD IOP': 2 replications" in text(
@@ -333,10 +334,29 @@ def test_compare_up_to_four_alternatives_with_a_baseline(lab):
     click(lab, "iop-compare")
     assert list(lab.compare.comparison.experiments) == ["now", "3 counsellors", "4 counsellors", "5 counsellors",
                                                 "6 counsellors"]
-    assert all(name in lab.compare.text.value for name in ("3 counsellors:", "6 counsellors:"))
-    assert "minus now" in lab.compare.table.value and "<img" in lab.compare.chart.value
+    n = tiny().staff.iop_counsellors
+    words = text(lab.compare.text.value)
+    assert f"3 counsellors (Staff: IOP counsellors {n} → 3):" in words and "6 counsellors (Staff" in words
+    assert "replications: 2 each" in words or "replications: 2 to 4" in words
+    assert "staff.iop_counsellors" not in words
+    table = text(lab.compare.table.value)
+    assert "6 counsellors" in table and "IOP counsellors' caseload places in use" in table
+    assert "<img" in lab.compare.chart.value
     click(lab, "iop-compare-report")
     assert {"report.html", "differences.csv", "results.xlsx"} <= set(links(lab.compare.files.value))
+
+
+def test_what_limits_names_the_binding_constraint_and_what_one_step_more_of_each_releases(lab):
+    click(lab, "iop-limits")
+    answer = text(lab.limits.answer.value)
+    assert "What limits this program:" in answer or "Nothing tested limits this program" in answer
+    table = lab.limits.limits.table
+    for row in table.itertuples():  # every constraint, its relief and what it releases, in words
+        assert row.constraint in answer and row.relief in answer and row.released in answer
+    assert {"day track seats", "IOP counsellor caseloads", "IOP counsellor hours", "assessor hours"} <= {
+        c.split(" (")[0] for c in table.constraint}
+    assert lab.page.outputs.selected_index == lab.page.outputs.children.index(lab.limits.widget)
+    assert lab.page.outputs.titles[:4] == ("Results", "What limits you", "Compare scenarios", "Capacity sweep")
 
 
 def test_capacity_sweep_is_ready_to_run_as_the_page_opens(lab):

@@ -197,7 +197,9 @@ def describe(kpi: str, row, precise: bool = False) -> str:
                     f"{_words(kpi, unit, 'lower')} to {format_amount(high, high, unit)} {_words(kpi, unit, 'higher')})")
         if precise:
             bound = max(abs(row["ci_low"]), abs(row["ci_high"]))
-            return f"{label}: {NO_CLEAR_CHANGE} (at most {format_amount(bound, bound, unit)} either way)"
+            amount = format_amount(bound, bound, unit)
+            amount = amount if amount.startswith("less than") else f"at most {amount}"
+            return f"{label}: {NO_CLEAR_CHANGE} ({amount} either way)"
         return f"{label}: {NO_CLEAR_CHANGE}"
     text = f"{label} {_words(kpi, unit, direction)} by {format_amount(row['ci_low'], row['ci_high'], unit)}"
     judged = judgement(kpi, direction)

@@ -6,14 +6,15 @@
 
 An administrator changes parameters on the tabs (every scenario parameter is there, see
 `iopsim.lab.form`), loads and saves scenario files, and presses Run: the key results come back
-with their 95% intervals, as a table and a chart.  Named scenarios are compared side by side
+with their 95% intervals, as a table and a chart.  "What limits you" relieves each constraint by
+one step and names the one that binds.  Named scenarios are compared side by side
 with a baseline (paired differences and a verdict in words), and a capacity sweep runs one lever
 (counsellors, seats per group, groups in a track, assessors) from one value to another.  Costs
 are shown on request.  The HTML report and the CSV/Excel tables download from the page.
 
 Every message goes on the page: a bad value or a bad file lists its problems, never a traceback.
 This module puts the page together; each part has a module of its own: `files_bar`, `form`,
-`page` (run settings, messages, progress), `results_tab`, `compare_tab`, `sweep_tab` (with
+`page` (run settings, messages, progress), `results_tab`, `limits_tab`, `compare_tab`, `sweep_tab` (with
 `sweep` for its arithmetic and chart) and `tables` (the HTML tables).
 This package imports ipywidgets and matplotlib; `import iopsim` never imports it.
 """
@@ -30,6 +31,7 @@ from iopsim.core.scenario import Scenario
 from iopsim.lab.compare_tab import CompareTab
 from iopsim.lab.files_bar import FilesBar
 from iopsim.lab.form import ScenarioForm
+from iopsim.lab.limits_tab import LimitsTab
 from iopsim.lab.page import Page
 from iopsim.lab.results_tab import ResultsTab
 from iopsim.lab.sweep_tab import SweepTab
@@ -43,12 +45,13 @@ class ScenarioLab:
 
     scenario / scenario_file: what the form starts with (a bad file is reported on the page).
     reps, seed: the replications per scenario and the seed shown in the run bar.
+    max_reps: the most replications Compare adds to a scenario while a verdict is still unknown.
     folder: where "Save" writes scenario files (default: the current folder).
     workers: passed to the runs (None: every core).
     """
 
     def __init__(self, scenario: Scenario | None = None, *, scenario_file: Any = None, reps: int = 10,
-                 seed: int = 1, folder: Any = ".", workers: int | None = None) -> None:
+                 seed: int = 1, folder: Any = ".", workers: int | None = None, max_reps: int = 60) -> None:
         load_error = None
         if scenario is None and scenario_file:
             try:
@@ -56,17 +59,20 @@ class ScenarioLab:
             except ScenarioError as err:
                 load_error = err
         self.form = ScenarioForm(scenario)
-        self.page = page = Page(self.form, reps=reps, seed=seed, workers=workers)
+        self.page = page = Page(self.form, reps=reps, seed=seed, workers=workers, max_reps=max_reps)
         self.message = page.message
         self.files = FilesBar(page, Path(folder), load_error)
         self.results = ResultsTab(page)
+        self.limits = LimitsTab(page)
         self.compare = CompareTab(page)
         self.sweep = SweepTab(page)
+        self.tabs: list[tuple[str, Any]] = []
+        for title, tab in (("Results", self.results), ("What limits you", self.limits),
+                           ("Compare scenarios", self.compare), ("Capacity sweep", self.sweep)):
+            self.add_tab(title, tab)
         page.show_costs.observe(page.guard(lambda _: self.redraw()), "value")
-        run_bar = w.HBox([page.reps, page.seed, page.show_costs, self.results.run_button, page.progress, page.status],
+        run_bar = w.HBox([page.reps, page.max_reps, page.seed, page.show_costs, self.results.run_button, page.progress, page.status],
                          layout=w.Layout(flex_flow="row wrap", align_items="center", margin="8px 0"))
-        page.outputs.children = [self.results.widget, self.compare.widget, self.sweep.widget]
-        page.outputs.titles = ["Results", "Compare scenarios", "Capacity sweep"]
         page.outputs.observe(page.guard(lambda _: self.sweep.refresh_levers()), "selected_index")
         self.widget = w.VBox([w.HTML(html.render("lab_style.html")), self.files.widget, self.form.widget, self.message, run_bar, page.outputs])
         self.widget.add_class("iop-lab")
@@ -92,8 +98,14 @@ class ScenarioLab:
         print("\nWritten: " + ", ".join(str(p) for p in written.values()))
         return written
 
+    def add_tab(self, title: str, tab: Any) -> None:
+        """Put a tab (an object with a ``widget`` and a ``draw()``) after the others; the lab's own four
+        are added this way, and a new one needs nothing more."""
+        self.tabs.append((title, tab))
+        self.page.outputs.children = [*self.page.outputs.children, tab.widget]
+        self.page.outputs.set_title(len(self.tabs) - 1, title)
+
     def redraw(self) -> None:
         """Draw every tab again (after "show costs" changes)."""
-        self.results.draw()
-        self.compare.draw()
-        self.sweep.draw()
+        for _, tab in self.tabs:
+            tab.draw()

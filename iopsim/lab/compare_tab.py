@@ -1,7 +1,9 @@
 """The lab's Compare tab: named scenarios on a shelf, the first the baseline, compared in pairs.
 
-Each alternative is run with the same simulated clients as the baseline (paired differences);
-the tab shows them side by side, a chart of one KPI's differences, verdicts in words and files.
+Each alternative is run with the same simulated clients as the baseline (paired differences), with
+replications added until each headline verdict is known (``iopsim.analysis.precision``); the tab
+shows the verdicts and each change in words, the scenarios side by side, a chart of one KPI's
+differences, and files.
 
 This module imports ipywidgets; `import iopsim` never imports it.
 """
@@ -16,12 +18,14 @@ from typing import Any
 import ipywidgets as w
 
 from iopsim.analysis.catalogue import label
-from iopsim.analysis.comparison import Comparison, compare
+from iopsim.analysis.comparison import Comparison
+from iopsim.analysis.precision import compare_to_precision
+from iopsim.core.labels import change_words
 from iopsim.core.scenario import Scenario
 from iopsim.lab.page import Page, download_files, html_widget
 from iopsim.lab.tables import comparison_table
 from iopsim.present import html, plots
-from iopsim.present.report import write_results
+from iopsim.present.report import precision_words, reps_words, write_results
 
 MAX_ALTERNATIVES = 4
 
@@ -115,13 +119,16 @@ class CompareTab:
         started = time.perf_counter()
         names = list(self.shelf)
         reps = page.reps.value
-        page.start(reps * len(names), f"comparing {len(names)} scenarios, {reps} replications each...")
-        self.comparison = compare(*self.shelf.values(), reps=reps, seed=page.seed.value, names=names,
-                                  workers=page.workers, progress=page.step)
+        cap = max(reps, page.max_reps.value)
+        page.start(cap * len(names), f"comparing {len(names)} scenarios: {reps} replications each, more where "
+                                     f"a verdict needs them (up to {cap})...")
+        self.comparison = compare_to_precision(*self.shelf.values(), reps=reps, max_reps=cap, seed=page.seed.value,
+                                               names=names, workers=page.workers, progress=page.step)
         self.files.value = ""
         self.draw()
-        page.outputs.selected_index = 1
-        page.done(f"{len(names)} scenarios x {reps} replications in {time.perf_counter() - started:.1f} s")
+        page.select(self.widget)
+        page.done(f"{len(names)} scenarios compared in {time.perf_counter() - started:.1f} s; replications: "
+                  f"{reps_words(self.comparison)}")
 
     def draw(self) -> None:
         cmp = self.comparison
@@ -133,10 +140,12 @@ class CompareTab:
         self.kpi.options = [(label(k), k) for k in names]
         self.kpi.value = current if current in names else names[0]
         self.draw_chart()
-        verdicts = getattr(cmp, "verdicts", {}) or {}  # the words last: what a reader (or a test) waits for
-        first = next(iter(dict(cmp.experiments).values()))
-        self.text.value = html.render("lab_verdicts.html", baseline=_baseline(cmp), reps=first.reps,
-                                      verdicts=[(str(n), str(v)) for n, v in verdicts.items()])
+        experiments = dict(cmp.experiments)
+        base = next(iter(experiments.values())).scenario
+        verdicts = [(str(n), str(v), change_words(base, experiments[n].scenario)) for n, v in cmp.verdicts.items()]
+        # the words last: what a reader (or a test) waits for
+        self.text.value = html.render("lab_verdicts.html", baseline=_baseline(cmp), reps=reps_words(cmp),
+                                      precision=precision_words(cmp), verdicts=verdicts)
 
     def draw_chart(self) -> None:
         cmp, kpi = self.comparison, self.kpi.value

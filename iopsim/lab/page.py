@@ -33,12 +33,13 @@ FILE_TYPES = {".html": "text/html", ".csv": "text/csv", ".yaml": "text/yaml", ".
 
 
 class Page:
-    """The form, the run bar (replications, seed, show costs, progress) and the message line.
+    """The form, the run bar (replications, the most a comparison may add, seed, show costs, progress) and
+    the message line.
 
     workers: passed to the runs (None: every core).
     """
 
-    def __init__(self, form: ScenarioForm, *, reps: int, seed: int, workers: int | None) -> None:
+    def __init__(self, form: ScenarioForm, *, reps: int, seed: int, workers: int | None, max_reps: int = 60) -> None:
         self.form = form
         self.workers = workers
         self.message = html_widget("iop-message")
@@ -46,6 +47,10 @@ class Page:
                                      tooltip="simulated years per scenario; more give narrower intervals",
                                      layout=w.Layout(width="200px"))
         self.reps.add_class("iop-reps")
+        self.max_reps = w.BoundedIntText(value=max(max_reps, reps), min=2, max=1000, description="up to",
+                                         tooltip="Compare adds replications, up to this many, until each verdict "
+                                                 "is known", layout=w.Layout(width="150px"))
+        self.max_reps.add_class("iop-max-reps")
         self.seed = w.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="Seed",
                                      tooltip="the same seed and scenario give the same results",
                                      layout=w.Layout(width="170px"))
@@ -65,6 +70,10 @@ class Page:
     def kpis(self) -> tuple[str, ...]:
         """The KPIs shown: the catalogue's RESULTS, and its COST_KPIS when "show costs" is ticked."""
         return catalogue.RESULTS + (catalogue.COST_KPIS if self.show_costs.value else ())
+
+    def select(self, widget: w.Widget) -> None:
+        """Show the output tab holding `widget` (each tab finds its own place, wherever it sits)."""
+        self.outputs.selected_index = list(self.outputs.children).index(widget)
 
     def show_scenario(self, scenario: Scenario) -> None:
         """Put `scenario` on the form and tell whoever depends on it (the sweep's levers)."""

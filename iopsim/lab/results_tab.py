@@ -58,7 +58,7 @@ class ResultsTab:
         reps = self.page.reps.value
         self.page.start(reps, f"running {reps} replications...")
         self.run(scenario, progress=self.page.step)
-        self.page.outputs.selected_index = 0
+        self.page.select(self.widget)
         self.page.done(f"{reps} replications in {time.perf_counter() - started:.1f} s")
 
     def draw(self) -> None:

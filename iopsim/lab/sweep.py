@@ -26,7 +26,7 @@ PANEL_TITLES = {("days", catalogue.LOWER): "Waits (median days)", ("share", cata
 """Titles of the sweep chart's shared panels; a panel of one KPI is titled with its label.
 
 The panels are the catalogue's SWEEP set, its KPIs side by side where they share a unit and a
-better direction (the two waits, the two utilisations)."""
+better direction (the two waits; seat, caseload and counsellor-time use)."""
 
 
 def lever_paths(lever: str, tracks: int) -> list[str]:
@@ -83,8 +83,8 @@ def sweep_chart(sweep: dict[str, Any], costs: bool) -> plots.Chart:
     table = sweep_frame(sweep, costs)
     words, values = sweep["words"], sweep["values"]
     panels = _sweep_panels(costs)
-    colours = [plots.OKABE_ITO[c] for c in ("blue", "orange")]
-    markers = ("o", "s")
+    colours = [plots.OKABE_ITO[c] for c in ("blue", "orange", "bluish_green")]
+    markers = ("o", "s", "^")
     parts = []
     with mpl.rc_context(plots.STYLE):
         fig = Figure(figsize=(plots.WIDTH, 3.2 * math.ceil(len(panels) / 2)), dpi=plots.DPI, layout="constrained")

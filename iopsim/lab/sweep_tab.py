@@ -98,7 +98,7 @@ class SweepTab:
                                     scheduler=None, progress=page.step)
         self.result = {"lever": lever, "words": self.lever.label, "values": values, "experiments": experiments}
         self.draw()
-        page.outputs.selected_index = 2
+        page.select(self.widget)
         page.done(f"{len(values)} values x {reps} replications in {time.perf_counter() - started:.1f} s")
 
     def draw(self) -> None:

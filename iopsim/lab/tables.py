@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from iopsim.analysis.catalogue import label, unit
-from iopsim.analysis.stats import reading
 from iopsim.core.formatting import format_interval, format_value, number, unit_label
 from iopsim.present import html
 from iopsim.present.html import Cell, Row
+from iopsim.present.report import comparison_rows
 from iopsim.present.text_tables import unit_of
 
 
@@ -40,23 +40,10 @@ def summary_table(summary: Any, names: Any) -> str:
 
 
 def comparison_table(cmp: Any, names: Any) -> str:
-    """Side by side: each scenario's mean, and each alternative's paired difference from the baseline."""
-    experiments = dict(cmp.experiments)
-    scenarios = [str(n) for n in experiments]
-    baseline = experiments[next(iter(experiments))].summary
-    rows = []
-    for name in names:
-        shown = unit_of(baseline, name)
-        cells = [Cell(format_value(e.summary.loc[name]["mean"], shown)) for e in experiments.values()]
-        for alternative in list(experiments)[1:]:
-            d = cmp.differences.loc[(alternative, name)]
-            kind, words = reading(d, name)
-            change = (f"{format_value(d['mean_diff'], shown, signed=True)} "
-                      f"({format_interval(d['ci_low'], d['ci_high'], shown, signed=True, with_unit=False)})")
-            cells.append(Cell(change, f"num {kind}" if kind in ("better", "worse") else "num", words))
-        rows.append(Row(label(name), cells))
-    differences = [f"{n} minus {scenarios[0]} (95% interval)" for n in scenarios[1:]]
-    return html.render("lab_comparison.html", names=scenarios, differences=differences, rows=rows)
+    """Side by side, one column per scenario: each mean, and under each alternative's its paired change
+    from the baseline (rows as the report's, ``report.comparison_rows``), narrow enough for five columns."""
+    scenarios = [str(n) for n in dict(cmp.experiments)]
+    return html.render("lab_comparison.html", names=scenarios, rows=comparison_rows(cmp, names))
 
 
 def sweep_table(table: Any, words: str) -> str:
