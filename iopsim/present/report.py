@@ -24,7 +24,7 @@ from typing import Any
 from iopsim.analysis import catalogue
 from iopsim.analysis.catalogue import group_of, grouped, label
 from iopsim.analysis.stats import reading
-from iopsim.core.formatting import as_float, format_interval, format_value, number, show_value, unit_label
+from iopsim.core.formatting import as_float, format_interval, format_value, number, unit_label
 from iopsim.core.labels import change_words
 from iopsim.analysis.comparison import Comparison
 from iopsim.core.files import remove_stale
