@@ -25,8 +25,9 @@ from iopsim.lab import ScenarioLab
 from iopsim.lab import results_tab
 from iopsim.lab.fields import HIDDEN, NumberField, limits
 from iopsim.lab.form import TABS, ScenarioForm
-from iopsim.lab.hints import ITEM_LIMITS, is_group
+from iopsim.lab.hints import ITEM_LIMITS, is_group, plain
 from iopsim.core import paths
+from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario, Track
 
 TINY = {"run.horizon_days": 60.0, "run.warm_up_days": 14.0}  # a couple of seconds per run at most
@@ -121,15 +122,30 @@ def test_each_parameter_group_is_on_exactly_one_tab():
     assert len(groups) == len(set(groups))
 
 
-def test_numbers_are_bounded_by_the_fields_limits(form):
+def test_numbers_carry_the_fields_limits(form):
     fields = model_paths()
     for path, field in form.leaves().items():
         if isinstance(field, NumberField):
             low, high = limits(fields[generic_path(path)].metadata)
-            assert (field.control.min, field.control.max) == (low, high), path
+            assert field.control.limits == (low, high), path
             assert high < 1e9, f"{path} has no upper limit in the model"
     for path in ITEM_LIMITS:
         assert path in model_paths()
+
+
+def test_a_typed_value_outside_the_range_is_refused_with_field_value_and_range_never_clamped(lab):
+    rate = lab.form.fields["referrals.per_week"]
+    rate.control.value = "900"
+    assert rate.get() == 900 and "iop-invalid" in rate.control._dom_classes  # kept as typed, and marked
+    lab.form.fields["staff.iop_counsellors"].control.value = ""
+    click(lab, "iop-run")
+    page = text(lab.message.value)
+    assert "The scenario has 2 problems" in page and lab.results.experiment is None
+    assert "Demand > Per week (referrals.per_week): got 900; allowed: a number from 0 to 500" in page
+    assert "IOP counsellors (staff.iop_counsellors): got nothing (the box is empty); allowed: a whole number " \
+           "from 0 to 100" in page
+    rate.control.value = "12"
+    assert "iop-invalid" not in rate.control._dom_classes
 
 
 def test_each_field_shows_its_unit_range_default_and_source(form):
@@ -138,16 +154,30 @@ def test_each_field_shows_its_unit_range_default_and_source(form):
         info = field.info
         extra = info.json_schema_extra or {}
         if extra.get("unit"):
-            assert escape(extra["unit"]) in field.hint, path
+            assert escape(plain(extra["unit"])) in field.hint, path
         if extra.get("source"):
-            assert "Source: " + escape(extra["source"]) in field.hint, path
-        if "[" not in path:  # a track's fields show the Track defaults
-            assert "default " in field.hint, path
+            assert "Source: " + escape(plain(extra["source"])) in field.hint, path
+        assert "default " in field.hint, path
         if isinstance(field, NumberField):
             assert re.search(r"from|at least|above|at most|below", field.hint), path
-            assert field.control.tooltip.startswith(extra.get("unit", "")) and "default" in field.control.tooltip
+            assert field.control.tooltip.startswith(plain(extra.get("unit", ""))) and "default" in field.control.tooltip
     rate = paths.read(defaults, "referrals.per_week")
     assert f"default {rate:g}" in form.fields["referrals.per_week"].hint
+    form.set(Scenario())
+    leaves = form.leaves()  # each track's hints give that track's own defaults
+    for i, track in enumerate(Scenario().tracks.tracks):
+        assert f"default {track.start_hour:g}" in leaves[f"tracks.tracks[{i}].start_hour"].hint
+        assert f"default {show_value(track.days)}" in leaves[f"tracks.tracks[{i}].days"].hint
+
+
+def test_hints_speak_of_fields_by_their_labels_not_their_internal_names(form):
+    names = re.compile(r"\b[a-z]+_[a-z_]+\b|MODEL\.md")
+    for path, field in form.leaves().items():
+        words = text(field.hint)
+        for choice in typing.get_args(field.annotation):  # a choice is shown as the list offers it
+            words = words.replace(str(choice), "")
+        assert not names.search(words), (path, names.search(words))
+    assert "‘Dose days’" in form.fields["relapse.dose_multiplier"].hint
 
 
 def test_tracks_can_be_added_and_removed_within_the_models_limits(form):
@@ -198,7 +228,7 @@ def test_the_form_accepts_every_number_the_model_accepts(form):
     for path, field in form.leaves().items():
         if not isinstance(field, NumberField):
             continue
-        for value in (field.control.min, field.control.max):
+        for value in field.control.limits:
             data = base.to_dict()
             node = data
             parts = re.findall(r"\w+|\[\d+\]", path)
@@ -219,7 +249,7 @@ def test_the_form_accepts_every_number_the_model_accepts(form):
 
 def test_invalid_values_set_on_the_form_are_all_listed_on_the_page(lab):
     shares = lab.form.fields["referrals.source_shares"]
-    shares.items["community"].value = 0.9  # shares add up to 1.3
+    shares.items["community"].value = "0.9"  # shares add up to 1.3
     tracks = lab.form.leaves()
     tracks["tracks.tracks[0].start_hour"].set(23.0)  # a session past midnight
     lab.form.fields["intake.show_curve"].set([[3, 0.4], [1, 0.7]])  # days not ascending

@@ -86,11 +86,11 @@ class CompareTab:
         rows = []
         for i, name in enumerate(self.shelf):
             show = button("show on the form", "iop-shelf-show", functools.partial(self.on_show, name),
-                          layout=w.Layout(width="150px"))
+                          layout=w.Layout(width="auto", flex="0 0 auto"))
             first = button("make baseline", "iop-shelf-baseline", functools.partial(self.on_baseline, name),
-                           layout=w.Layout(width="130px"), disabled=i == 0)
+                           layout=w.Layout(width="auto", flex="0 0 auto"), disabled=i == 0)
             remove = button("remove", "iop-shelf-remove", functools.partial(self.on_remove, name),
-                            layout=w.Layout(width="90px"))
+                            layout=w.Layout(width="auto", flex="0 0 auto"), tooltip=f"remove '{name}' from the comparison")
             role = "baseline" if i == 0 else f"alternative {i}"
             rows.append(w.HBox([w.HTML(f"<b>{escape(name)}</b> ({role})", layout=w.Layout(width="360px")),
                                 show, first, remove]))

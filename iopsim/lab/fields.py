@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from iopsim.core.calendar import WEEKDAYS
 from iopsim.core.labels import label as label_of
-from iopsim.lab.hints import ITEM_LIMITS, first_line, hint_of, is_group, plain_hint
+from iopsim.lab.hints import ITEM_LIMITS, first_line, hint_of, is_group, plain, plain_hint
 
 HIDDEN: dict[str, str] = {}
 """Dotted paths of scenario fields deliberately left off the form, each with the reason.
@@ -77,11 +77,19 @@ class Field:
 
 
 class NumberField(Field):
-    """A whole number or a number, bounded by the field's limits."""
+    """A whole number or a number, typed as text: what is typed is what the scenario gets, so a value
+    outside the field's limits (or an empty box) is refused by the scenario's own check, with a
+    message naming the field, the value and the range, never clamped."""
 
     def build(self) -> w.Widget:
         low, high = limits(self.info.metadata)
-        return self._tip(number_widget(self.annotation is int, low, high))
+        return self._tip(number_widget(low, high))
+
+    def get(self) -> Any:
+        return read_number(self.control)
+
+    def set(self, value: Any) -> None:
+        write_number(self.control, value)
 
 
 class ChoiceField(Field):
@@ -112,19 +120,20 @@ class MappingField(Field):
         key_type, value_type = typing.get_args(self.annotation)
         self.keys = typing.get_args(key_type)
         low, high = ITEM_LIMITS[self.path]
-        self.items = {k: self._tip(number_widget(value_type is int, low, high, width="80px")) for k in self.keys}
+        self.items = {k: self._tip(number_widget(low, high, width="80px")) for k in self.keys}
         self.absent: set[str] = set()
         return w.HBox([w.HBox([_tag(k.replace("_", " ")), box], layout=w.Layout(margin="0 8px 0 0", flex="0 0 auto"))
                        for k, box in self.items.items()], layout=w.Layout(flex="0 0 auto"))
 
     def get(self) -> dict[str, Any]:
         # a key the loaded scenario left out stays out while it is still 0, so a round trip is exact
-        return {k: box.value for k, box in self.items.items() if not (k in self.absent and box.value == 0)}
+        values = {k: read_number(box) for k, box in self.items.items()}
+        return {k: v for k, v in values.items() if not (k in self.absent and v == 0)}
 
     def set(self, value: Any) -> None:
         self.absent = {k for k in self.keys if k not in value}
         for k, box in self.items.items():
-            box.value = value.get(k, 0)
+            write_number(box, value.get(k, 0))
 
 
 class NumbersField(Field):
@@ -134,15 +143,15 @@ class NumbersField(Field):
         args = typing.get_args(self.annotation)
         names = WEEKDAYS if len(args) == 7 else [str(i + 1) for i in range(len(args))]
         low, high = ITEM_LIMITS[self.path]
-        self.items = [self._tip(number_widget(a is int, low, high, width="64px")) for a in args]
+        self.items = [self._tip(number_widget(low, high, width="64px")) for _ in args]
         return w.HBox([w.VBox([_tag(n), box]) for n, box in zip(names, self.items)], layout=w.Layout(flex="0 0 auto"))
 
     def get(self) -> list[Any]:
-        return [box.value for box in self.items]
+        return [read_number(box) for box in self.items]
 
     def set(self, value: Any) -> None:
         for box, v in zip(self.items, value):
-            box.value = v
+            write_number(box, v)
 
 
 class DaysField(Field):
@@ -185,13 +194,19 @@ class PointsField(Field):
         self.bounds = ITEM_LIMITS[self.path]
         self.points: list[tuple[w.Widget, w.Widget]] = []
         self.list = w.VBox()
-        add = w.Button(description="add a point", icon="plus", layout=w.Layout(width="130px"))
-        add.on_click(lambda _: self._add((self.points[-1][0].value + 1, self.points[-1][1].value)
-                                         if self.points else (0, 1)))
+        add = w.Button(description="add a point", icon="plus", layout=w.Layout(width="auto"))
+        add.on_click(lambda _: self._add(self._next_point()))
         return w.VBox([self.list, add])
 
+    def _next_point(self) -> tuple[Any, Any]:
+        """A day after the last point, at its chance (or day 0, chance 1, for the first)."""
+        if not self.points:
+            return 0, 1
+        day, chance = (read_number(box) for box in self.points[-1])
+        return (day + 1 if isinstance(day, (int, float)) else day), chance
+
     def _add(self, point: Any) -> None:
-        boxes = tuple(self._tip(number_widget(False, low, high, width="90px", value=v))
+        boxes = tuple(self._tip(number_widget(low, high, width="90px", value=v))
                       for (low, high), v in zip(self.bounds, point))
         self.points.append(boxes)
         self._show()
@@ -199,13 +214,14 @@ class PointsField(Field):
     def _show(self) -> None:
         rows = []
         for boxes in self.points:
-            remove = w.Button(description="remove", layout=w.Layout(width="80px"))
+            remove = w.Button(description="remove", tooltip="remove this point",
+                              layout=w.Layout(width="auto", flex="0 0 auto"))
             remove.on_click(lambda _, b=boxes: (self.points.remove(b), self._show()))
             rows.append(w.HBox([*boxes, remove]))
         self.list.children = rows
 
     def get(self) -> list[list[float]]:
-        return [[box.value for box in boxes] for boxes in self.points]
+        return [[read_number(box) for box in boxes] for boxes in self.points]
 
     def set(self, value: Any) -> None:
         self.points = []
@@ -253,12 +269,13 @@ class ModelListField(Field):
     def set(self, value: Any) -> None:
         self.items, cards = [], []
         for i, data in enumerate(value):
-            rows, fields = build_fields(self.model, f"{self.path}[{i}]", None)
+            defaults = self.default[i] if self.default and i < len(self.default) else None  # this track's own
+            rows, fields = build_fields(self.model, f"{self.path}[{i}]", defaults)
             for f in fields:
                 name = f.path.rsplit(".", 1)[1]
-                f.set(data[name] if name in data else f.default)
+                f.set(data[name] if name in data else self.model.model_fields[name].default)
             remove = w.Button(description=f"remove this {self.model.__name__.lower()}",
-                              layout=w.Layout(width="160px"), disabled=len(value) <= self.min_items)
+                              layout=w.Layout(width="auto", flex="0 0 auto"), disabled=len(value) <= self.min_items)
             remove.add_class("iop-remove-item")
             remove.on_click(lambda _, i=i: self._remove(i))
             heading = w.HTML(f"<b>{escape(self.model.__name__)} {i + 1}</b>")
@@ -293,7 +310,7 @@ def build_fields(model: type[BaseModel], prefix: str, defaults: Any,
         default = getattr(defaults, name) if defaults is not None else (None if info.is_required() else info.default)
         if is_group(info.annotation):
             sub_rows, sub_fields = build_fields(info.annotation, path, default)
-            about = (info.json_schema_extra or {}).get("source") or first_line(info.annotation.__doc__)
+            about = plain((info.json_schema_extra or {}).get("source") or first_line(info.annotation.__doc__))
             heading = w.HTML(f"<h4 style='margin:10px 0 2px'>{escape(label_of(path))}</h4>"
                              f"<div class='iop-hint' style='margin-bottom:4px'>{escape(about)}</div>")
             rows += [heading, *sub_rows]
@@ -338,14 +355,42 @@ def field_for(path: str, info: Any, default: Any) -> Field:
     return kind(path, info, default)
 
 
-def number_widget(whole: bool, low: Any, high: Any, width: str = NUMBER_WIDTH, value: Any = None) -> w.Widget:
-    kind = w.BoundedIntText if whole else w.BoundedFloatText
-    options: dict[str, Any] = {"min": low, "max": high, "layout": w.Layout(width=width)}
-    if not whole:
-        options["step"] = None  # any precision: a step would make the browser flag 0.034 as invalid
+def number_widget(low: Any, high: Any, width: str = NUMBER_WIDTH, value: Any = None) -> w.Text:
+    """A box for a number, typed as text and never clamped: ``read_number`` gives what was typed, and the
+    box is marked (class iop-invalid) while it holds no number within ``limits`` (kept on the widget)."""
+    box = w.Text(layout=w.Layout(width=width))
+    box.add_class("iop-number")
+    box.limits = (low, high)
+
+    def mark(_: Any = None) -> None:
+        number = read_number(box)
+        ok = isinstance(number, (int, float)) and low <= number <= high
+        (box.remove_class if ok else box.add_class)("iop-invalid")
+
+    box.observe(mark, "value")
     if value is not None:
-        options["value"] = value
-    return kind(**options)
+        write_number(box, value)
+    mark()
+    return box
+
+
+def read_number(box: w.Text) -> Any:
+    """The number typed in a box (whole when it is whole); the text itself when it is not a number (empty
+    included), for the scenario's check to report."""
+    text = box.value.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and abs(number) < 1e15 else number  # "900" reads back as 900
+
+
+def write_number(box: w.Text, value: Any) -> None:
+    """Show a number exactly (0.034 as 0.034, 12.0 as 12), so that the form gives back what it shows."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        box.value = str(int(value))
+    else:
+        box.value = str(value)
 
 
 def limits(metadata: Any) -> tuple[Any, Any]:

@@ -35,6 +35,7 @@ class FilesBar:
         self.folder = folder
         self.load_error = load_error
         self.upload = w.FileUpload(accept=",".join(SUFFIXES), multiple=False, description="Load a scenario file",
+                                   tooltip="a scenario file (.yaml, .yml or .json) from your computer",
                                    layout=w.Layout(width="210px"))
         self.upload.add_class("iop-upload")
         self.upload.observe(page.guard(self.on_upload), "value")

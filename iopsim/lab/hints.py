@@ -7,6 +7,7 @@ the few rules the model checks in validators (shares between 0 and 1, ...) are l
 
 from __future__ import annotations
 
+import re
 import typing
 from typing import Any, Literal
 
@@ -15,6 +16,8 @@ from pydantic import BaseModel
 from iopsim.core import paths
 from iopsim.core.errors import describe
 from iopsim.core.formatting import show_value
+from iopsim.core.labels import label
+from iopsim.core.scenario import Scenario
 from iopsim.present import html
 
 ITEM_LIMITS: dict[str, tuple[Any, ...]] = {
@@ -59,6 +62,25 @@ def plain_hint(path: str, info: Any, default: Any) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def plain(text: str) -> str:
+    """A unit or source in the words of the form: a field's name ('dose_days') becomes its label in
+    quotes ('Dose days'), and the project's own files are named as the model documentation."""
+    text = re.sub(r"\bMODEL\.md\b", "the model documentation", text)
+    return re.sub(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b",
+                  lambda m: f"‘{label(m.group())}’" if m.group() in FIELD_NAMES else m.group(), text)
+
+
+def _field_names(model: type[BaseModel]) -> set[str]:
+    names = set()
+    for name, info in model.model_fields.items():
+        names.add(name)
+        args = typing.get_args(info.annotation)
+        for inner in (info.annotation, *args):
+            if is_group(inner):
+                names |= _field_names(inner)
+    return names
+
+
 def about(path: str, info: Any) -> tuple[str, str, str]:
     extra = info.json_schema_extra or {}
     key = paths.join([part for part in paths.split(path) if isinstance(part, str)])  # the field, whatever the item
@@ -83,18 +105,24 @@ def about(path: str, info: Any) -> tuple[str, str, str]:
             allowed = "choose at least one"
     if key in NOTES:
         allowed += "; " + NOTES[key]
-    return extra.get("unit", ""), allowed, extra.get("source", "")
+    return plain(extra.get("unit", "")), plain(allowed), plain(extra.get("source", ""))
 
 
 def show_default(value: Any) -> str:
     """A default in plain words (``formatting.show_value``); a list of tracks by their names."""
     if isinstance(value, (tuple, list)) and value and all(is_group(type(v)) for v in value):
         return ", ".join(getattr(v, "name", type(v).__name__) for v in value)
+    if isinstance(value, dict):  # keys as the form's boxes are tagged: 'step down', not 'step_down'
+        value = {str(k).replace("_", " "): v for k, v in value.items()}
     return show_value(value)
 
 
 def is_group(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+FIELD_NAMES = frozenset(_field_names(Scenario))
+"""Every field name of the scenario, for ``plain``."""
 
 
 def first_line(text: str | None) -> str:

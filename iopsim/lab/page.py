@@ -93,8 +93,8 @@ class Page:
 
     # ------------------------------------------------------------------ messages
     def problems(self, err: ScenarioError) -> None:
-        found = [(self.form.where(p.path), show_value(p.value, exact=True, limit=160), p.allowed)
-                 for p in err.problems]
+        found = [(self.form.where(p.path), "nothing (the box is empty)" if p.value == "" else
+                  show_value(p.value, exact=True, limit=160), p.allowed) for p in err.problems]
         self.message.value = html.render("lab_problems.html", source=err.source or "", problems=found)
 
     def problem_text(self, text: str) -> None:
