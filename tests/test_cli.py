@@ -237,7 +237,7 @@ def test_compare_prints_verdicts_and_key_differences(capsys, tiny, more_staff, t
     assert list(sheets) == ["summary", "replications", "differences"]
     assert set(sheets["summary"]["scenario"]) == {"Tiny program", "More staff"}
     html = (out_dir / "report.html").read_text(encoding="utf-8")
-    assert f"<code>staff.iop_counsellors</code>: {COUNSELLORS} → {COUNSELLORS + 1}" in html
+    assert f"Staff: IOP counsellors {COUNSELLORS} → {COUNSELLORS + 1}" in html  # the change in plain words
 
 
 def test_compare_names_and_its_errors(capsys, tiny, tmp_path):
