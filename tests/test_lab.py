@@ -146,6 +146,11 @@ def test_a_typed_value_outside_the_range_is_refused_with_field_value_and_range_n
            "from 0 to 100" in page
     rate.control.value = "12"
     assert "iop-invalid" not in rate.control._dom_classes
+    lab.form.fields["staff.iop_counsellors"].control.value = "4"
+    lab.page.reps.value = 5000
+    click(lab, "iop-run")
+    assert "Replications: got 5000; allowed: a whole number from 2 to 1,000" in text(lab.message.value)
+    assert lab.page.reps.value == 5000 and lab.results.experiment is None
 
 
 def test_each_field_shows_its_unit_range_default_and_source(form):
@@ -411,7 +416,10 @@ def test_capacity_sweep_of_seats_in_one_track(lab):
     click(lab, "iop-sweep")
     assert "at most 12 values" in lab.message.value
     lab.sweep.lever.value = "group_cap"  # the range follows the lever: seats per group from 1 to 30
-    assert (lab.sweep.first.min, lab.sweep.last.max, lab.sweep.first.value, lab.sweep.last.value) == (1, 30, 11, 14)
+    assert (lab.sweep.first.value, lab.sweep.last.value) == (11, 14)
+    lab.sweep.first.value = 0  # outside 1 to 30: refused in words, not clamped
+    click(lab, "iop-sweep")
+    assert "must lie within 1 to 30; got 0 to 14" in text(lab.message.value) and lab.sweep.first.value == 0
 
 
 # ----------------------------------------------------------------- batch use

@@ -116,6 +116,8 @@ class CompareTab:
         if len(self.shelf) < 2:
             page.problem_text("Add a baseline and at least one alternative first.")
             return
+        if not page.settings_ok():
+            return
         started = time.perf_counter()
         names = list(self.shelf)
         reps = page.reps.value

@@ -39,7 +39,7 @@ class LimitsTab:
     def on_limits(self, _: Any) -> None:
         page = self.page
         scenario = page.scenario()
-        if scenario is None:
+        if scenario is None or not page.settings_ok():
             return
         started = time.perf_counter()
         reps = page.reps.value

@@ -43,17 +43,20 @@ class Page:
         self.form = form
         self.workers = workers
         self.message = html_widget("iop-message")
-        self.reps = w.BoundedIntText(value=reps, min=2, max=1000, description="Replications",
-                                     tooltip="simulated years per scenario; more give narrower intervals",
-                                     layout=w.Layout(width="200px"))
+        self.reps = w.IntText(value=reps, description="Replications",
+                              tooltip="simulated years per scenario; more give narrower intervals",
+                              layout=w.Layout(width="200px"))
         self.reps.add_class("iop-reps")
-        self.max_reps = w.BoundedIntText(value=max(max_reps, reps), min=2, max=1000, description="up to",
-                                         tooltip="Compare adds replications, up to this many, until each verdict "
-                                                 "is known", layout=w.Layout(width="150px"))
+        self.max_reps = w.IntText(value=max(max_reps, reps), description="up to",
+                                  tooltip="Compare adds replications, up to this many, until each verdict is known",
+                                  layout=w.Layout(width="150px"))
         self.max_reps.add_class("iop-max-reps")
-        self.seed = w.BoundedIntText(value=seed, min=0, max=2**31 - 1, description="Seed",
-                                     tooltip="the same seed and scenario give the same results",
-                                     layout=w.Layout(width="170px"))
+        self.seed = w.IntText(value=seed, description="Seed", tooltip="the same seed and scenario give the same results",
+                              layout=w.Layout(width="170px"))
+        self.seed.add_class("iop-seed")
+        self.settings = (("Replications", self.reps, 2, 1000), ("Up to", self.max_reps, 2, 1000),
+                         ("Seed", self.seed, 0, 2**31 - 1))
+        """The run bar's numbers and their ranges: checked before a run, never clamped."""
         self.show_costs = w.Checkbox(value=True, description="show costs", indent=False,
                                      tooltip="staff cost and example fees (set them on the Costs tab)",
                                      layout=w.Layout(width="120px"))
@@ -90,6 +93,15 @@ class Page:
             return None
         self.message.value = ""
         return scenario
+
+    def settings_ok(self) -> bool:
+        """Whether the run bar's numbers are within their ranges; if not, a message names each one, what
+        was typed and what is allowed (nothing is clamped)."""
+        wrong = [f"{name}: got {box.value}; allowed: a whole number from {low:,} to {high:,}"
+                 for name, box, low, high in self.settings if not low <= box.value <= high]
+        if wrong:
+            self.problem_text("Nothing was run. " + "; ".join(wrong) + ".")
+        return not wrong
 
     # ------------------------------------------------------------------ messages
     def problems(self, err: ScenarioError) -> None:

@@ -52,7 +52,7 @@ class ResultsTab:
 
     def on_run(self, _: Any) -> None:
         scenario = self.page.scenario()
-        if scenario is None:
+        if scenario is None or not self.page.settings_ok():
             return
         started = time.perf_counter()
         reps = self.page.reps.value

@@ -32,8 +32,8 @@ class SweepTab:
         self.lever = w.Dropdown(description="Change", layout=w.Layout(width="420px"))
         self.lever.add_class("iop-lever")
         self.lever.observe(page.guard(self.on_lever), "value")
-        self.first = w.BoundedIntText(value=1, min=0, max=100, description="from", layout=w.Layout(width="150px"))
-        self.last = w.BoundedIntText(value=4, min=0, max=100, description="to", layout=w.Layout(width="150px"))
+        self.first = w.IntText(value=1, description="from", layout=w.Layout(width="150px"))
+        self.last = w.IntText(value=4, description="to", layout=w.Layout(width="150px"))
         self.first.add_class("iop-sweep-from")
         self.last.add_class("iop-sweep-to")
         button = page.button("Run the sweep", "iop-sweep", self.on_sweep, icon="line-chart", style="primary")
@@ -73,18 +73,21 @@ class SweepTab:
             return
         low, high = lever_limits(lever)
         now = self.page.form.leaves()[lever_paths(lever, 1)[0]].get()
-        for box in (self.first, self.last):
-            box.min, box.max = min(low, box.min), max(high, box.max)  # widen first: min never above max
-            box.min, box.max = low, high
+        now = now if isinstance(now, int) else low  # a box left empty or unreadable on the form
         self.first.value = max(low, now - 1)
         self.last.value = min(high, now + 2)
 
     def on_sweep(self, _: Any) -> None:
         page = self.page
         scenario = page.scenario()
-        if scenario is None:
+        if scenario is None or not page.settings_ok():
             return
         lever, a, b = self.lever.value, self.first.value, self.last.value
+        low, high = lever_limits(lever)
+        if not (low <= a <= high and low <= b <= high):
+            page.problem_text(f"Nothing was run: the sweep's range for {self.lever.label} must lie within {low} "
+                              f"to {high}; got {a} to {b}.")
+            return
         values = list(range(min(a, b), max(a, b) + 1))
         if len(values) > MAX_SWEEP_POINTS:
             page.problem_text(f"A sweep runs at most {MAX_SWEEP_POINTS} values; {values[0]} to {values[-1]} "
