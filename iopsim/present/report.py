@@ -34,9 +34,8 @@ from iopsim.present.exports import export_tables
 from iopsim.present.html import Cell, Row
 from iopsim.present.text_tables import unit_of
 
-REPORT_CHARTS = ("wait_referral_to_assessment_median_days", "wait_assessment_to_start_median_days",
-                 "lost_before_treatment_share", "admissions_per_year")
-"""The comparison report's charts: access (waits, losses, admissions); the table has the rest."""
+REPORT_CHARTS = ("wait_assessment_to_start_median_days", "admissions_per_year")
+"""The comparison report's charts: the wait for a seat and admissions; the side-by-side table has the rest."""
 
 
 def write_results(result: Any, folder: Any) -> dict[str, Path]:
@@ -68,8 +67,8 @@ def comparison_report(comparison: Any, path: Any) -> Path:
     """Write a comparison (``iopsim.compare``) as a self-contained HTML page; returns its path.
 
     Short enough to print (about six A4 pages for four alternatives): the verdicts, each change in
-    words, the key results side by side with each change and its interval, charts of the headline
-    changes, every measure's mean by scenario; the full differences are in the tables beside it."""
+    words, the key results side by side with each change and its interval, charts of the wait for
+    a seat and of admissions, every measure's mean by scenario; the full differences are in the tables beside it."""
     experiments = dict(comparison.experiments)
     names = list(experiments)
     baseline = names[0]
@@ -180,9 +179,7 @@ def _scenario_rows(experiments: dict[str, Any]) -> list[tuple[str, list[Row]]]:
                 if name not in s.index:
                     cells.append(Cell("n/a"))
                     continue
-                r = s.loc[name]
-                cells.append(Cell(format_value(r["mean"], unit, with_unit=False), "num",
-                                  format_interval(r.get("ci_low"), r.get("ci_high"), unit, with_unit=False)))
+                cells.append(Cell(format_value(s.loc[name, "mean"], unit, with_unit=False)))
             rows.append(Row(label(name), [*cells, Cell(unit_label(unit), "")]))
         groups.append((heading, rows))
     return groups
