@@ -153,7 +153,7 @@ class CompareTab:
         cmp, kpi = self.comparison, self.kpi.value
         if cmp is None or kpi is None:
             return
-        self.chart.value = plots.comparison_intervals(cmp.differences, kpi, baseline=_baseline(cmp)).html()
+        self.chart.value = plots.comparison_intervals(cmp, kpi, baseline=_baseline(cmp)).html()
 
     def on_report(self, _: Any) -> None:
         if self.comparison is None:

@@ -140,8 +140,10 @@ def comparison_intervals(differences: Any, kpi: str, *, baseline: str | None = N
     ``(alternative, kpi)`` with columns ``mean_diff, ci_low, ci_high`` (``baseline_mean`` and
     ``direction`` used when present).  A vertical line marks zero (no difference); an interval
     that crosses it means the replications cannot tell the two scenarios apart on this KPI.
-    ``baseline``: its name for the labels (default: the Comparison's, else "baseline").
+    ``baseline``: its name for the labels (default: the Comparison's, else "baseline").  A Comparison
+    run to verdict precision reads "not enough replications to tell" where that is the truth.
     """
+    precise = getattr(differences, "precision", None) is not None  # a Comparison run to verdict precision
     if hasattr(differences, "differences"):  # a Comparison: its baseline's name, its differences
         if baseline is None:
             baseline = getattr(differences, "baseline", None) or next(iter(getattr(differences, "experiments", ())),
@@ -159,7 +161,7 @@ def comparison_intervals(differences: Any, kpi: str, *, baseline: str | None = N
         parts, xs = [], [0.0]
         for y, (alternative, row) in enumerate(reversed(list(rows.iterrows()))):
             mean, low, high = as_float(row["mean_diff"]), as_float(row.get("ci_low")), as_float(row.get("ci_high"))
-            verdict, words = reading(row, kpi)
+            verdict, words = reading(row, kpi, precise)
             colour, marker = VERDICT_STYLE[verdict]
             text = _value_and_interval(mean, low, high, unit, signed=True)
             parts.append(f"{alternative} {text}, {words}")

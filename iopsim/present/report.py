@@ -75,7 +75,7 @@ def comparison_report(comparison: Any, path: Any) -> Path:
     first = experiments[baseline]
     differences = comparison.differences
     present = set(differences.index.get_level_values(-1))
-    charts = [plots.comparison_intervals(differences, k, baseline=baseline) for k in REPORT_CHARTS if k in present]
+    charts = [plots.comparison_intervals(comparison, k, baseline=baseline) for k in REPORT_CHARTS if k in present]
     verdicts = getattr(comparison, "verdicts", {}) or {}
     shown = list(dict.fromkeys(differences.index.get_level_values(0)))
     alternatives = [{"name": str(n), "changes": change_words(first.scenario, experiments[n].scenario)
