@@ -14,8 +14,6 @@ import json
 import re
 import time
 
-import pytest
-
 from browser_helpers import ARTIFACTS
 from iopsim.core.scenario import Scenario
 from test_browser import TIMEOUT_MS, browser, enter, lab_url, wait_text  # noqa: F401  (fixtures)
@@ -108,7 +106,6 @@ def test_lab_refuses_bad_values_compares_four_alternatives_and_prints_a_short_re
     page.close()
 
 
-@pytest.mark.statistical
 def test_time_to_compare_four_full_size_scenarios_to_verdict_precision(browser, lab_url):
     page = browser.new_page(viewport={"width": WIDTH, "height": 1000})
     page.goto(lab_url, timeout=FIRST_LOAD_MS)
