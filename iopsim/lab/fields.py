@@ -117,7 +117,7 @@ class MappingField(Field):
     """A mapping such as shares by severity: one number per key."""
 
     def build(self) -> w.Widget:
-        key_type, value_type = typing.get_args(self.annotation)
+        key_type = typing.get_args(self.annotation)[0]
         self.keys = typing.get_args(key_type)
         low, high = ITEM_LIMITS[self.path]
         self.items = {k: self._tip(number_widget(low, high, width="80px")) for k in self.keys}
