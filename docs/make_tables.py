@@ -2,7 +2,7 @@
 model's documentation cannot drift from it.
 
     python docs/make_tables.py             # every table; calibration and validation from 16 replications
-    python docs/make_tables.py --no-runs   # the parameter and assumption tables only (no simulation)
+    python docs/make_tables.py --no-runs   # the parameter, assumption and preset tables only (no simulation)
 
 Each table lives between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` in docs/model.md (the
 README holds the calibration and validation regions too) and is replaced whole; the text around
@@ -21,9 +21,9 @@ from pathlib import Path
 
 from iopsim.analysis import catalogue
 from iopsim.analysis.calibration import C10, FOLLOW_UP_YEARS, TARGETS, VALIDATION, check
-from iopsim.core import parameters
+from iopsim.core import parameters, presets
 from iopsim.core.files import write_atomic
-from iopsim.core.formatting import format_interval, format_value
+from iopsim.core.formatting import format_interval, format_value, show_value
 
 DOC = Path(__file__).resolve().parent / "model.md"
 README = DOC.parent.parent / "README.md"
@@ -88,6 +88,30 @@ def assumption_table() -> str:
     return markdown(("parameter", "value", "what the source says"), rows)
 
 
+def preset_table() -> str:
+    """Every preset: what it is, each value it changes with its source, and the published figures
+    its test holds it to."""
+    parts = []
+    for name in presets.NAMES:
+        chosen = presets.info(name)
+        parts.append(f"**`{name}`: {chosen.title}.** {chosen.description}\n")
+        parts.append(f"At least {chosen.min_weekly_hours:g} group hours a week: {chosen.min_weekly_hours_source}.\n")
+        if chosen.changes:
+            parts.append(markdown(("changes", "value", "source"),
+                                  [(f"`{c.path}`", show_value(c.value), c.source) for c in chosen.changes]))
+            parts.append("")
+        if chosen.headline:
+            parts.append(markdown(("published figure", "published (allowed)", "source"),
+                                  [(catalogue.label(h.kpi), f"{format_value(h.published, catalogue.unit(h.kpi))} "
+                                    f"({format_interval(h.low, h.high, catalogue.unit(h.kpi))})", h.source)
+                                   for h in chosen.headline]))
+        else:
+            parts.append("No published figure pinned to check its results against: its results rest on the "
+                         "values above and the default's (assumptions where marked).")
+        parts.append("")
+    return "\n".join(parts)
+
+
 KPI_OF = {(t.code, t.what): kpi for kpi, t in {**TARGETS, **VALIDATION}.items()}
 
 
@@ -126,7 +150,7 @@ def run_note(reps: int, seed: int) -> str:
 # ------------------------------------------------------------------------------ main
 def tables(reps: int | None, seed: int = SEED) -> dict[str, str]:
     """Every table by region name (`reps` None: not the simulated ones)."""
-    out = {"parameters": parameter_table(), "assumptions": assumption_table()}
+    out = {"parameters": parameter_table(), "assumptions": assumption_table(), "presets": preset_table()}
     if reps:
         frame = check(reps=reps, seed=seed)
         out["calibration"] = check_table(frame, "calibration") + "\n\n" + run_note(reps, seed)
@@ -143,7 +167,7 @@ def rewrite(text: str, reps: int | None, seed: int = SEED) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-runs", action="store_true", help="only the parameter and assumption tables")
+    parser.add_argument("--no-runs", action="store_true", help="only the parameter, assumption and preset tables")
     parser.add_argument("--reps", type=int, default=REPS, help=f"replications for calibration.check() ({REPS})")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)

@@ -29,7 +29,9 @@ from typing import Any, Sequence
 import iopsim
 from iopsim.analysis.catalogue import KEY, NAMES
 from iopsim.analysis.work_limits import MAX_REPS, WorkerCrashed
+from iopsim.core import presets
 from iopsim.core.errors import ScenarioError
+from iopsim.core.files import write_atomic
 from iopsim.core.formatting import did_you_mean, shorten
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import scenario_to_yaml
@@ -174,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
                             epilog=DEFAULTS_EPILOG, formatter_class=fmt)
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (.yaml) instead of the screen")
     p.add_argument("--force", action="store_true", help="replace FILE if it already exists")
+    p.add_argument("--preset", choices=presets.NAMES, default=presets.DEFAULT, metavar="NAME",
+                   help=f"a built-in program instead of the default: {', '.join(presets.NAMES)}")
     p.set_defaults(handler=_defaults)
 
     p = commands.add_parser("validate", help="check scenario files and list every problem",
@@ -213,9 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------------------- commands
 def _defaults(args: argparse.Namespace) -> int:
-    scenario = Scenario()
+    scenario, note = Scenario.preset(args.preset), presets.header(args.preset)
     if args.output is None:
-        _out(scenario_to_yaml(scenario, "my_program.yaml"), end="")
+        _out(note + scenario_to_yaml(scenario, "my_program.yaml"), end="")
         return 0
     path: Path = args.output
     if path.suffix.lower() not in (".yaml", ".yml", ".json"):
@@ -224,8 +228,11 @@ def _defaults(args: argparse.Namespace) -> int:
         raise CommandError(f"{path} already exists; choose another name, or add --force to replace it")
     if not path.parent.is_dir():
         raise CommandError(f"{path}: the folder {path.parent} does not exist")
-    scenario.to_file(path)
-    _err(f"Wrote the default scenario to {path}. Edit it, then check it with: iopsim validate {path}")
+    if note and path.suffix.lower() != ".json":
+        write_atomic(path, note + scenario_to_yaml(scenario, path.name))
+    else:
+        scenario.to_file(path)
+    _err(f"Wrote the {args.preset} scenario to {path}. Edit it, then check it with: iopsim validate {path}")
     return 0
 
 

@@ -182,7 +182,8 @@ def test_waits_match_the_event_log(run):
 # ---------------------------------------------------------------------------------- story
 DATED = re.compile(r"^  Day (\d+) \((Mon|Tue|Wed|Thu|Fri|Sat|Sun)\): \S")
 NOT_TOLD = {"group_attended", "group_missed", "individual_session", "individual_missed", "individual_cancelled",
-            "group_cancelled", "medication_review", "op_session", "op_no_show"}
+            "group_cancelled", "medication_review", "op_session", "op_no_show",
+            "family_session", "family_missed", "family_cancelled", "drug_test"}  # summed up with the admission
 
 
 def client_with_outcome(events, outcome=None):

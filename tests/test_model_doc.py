@@ -35,6 +35,10 @@ def test_the_assumption_table_is_the_codes():
     assert make_tables.region(TEXT, "assumptions").strip() == make_tables.assumption_table().strip(), REGENERATE
 
 
+def test_the_preset_table_is_the_codes():
+    assert make_tables.region(TEXT, "presets").strip() == make_tables.preset_table().strip(), REGENERATE
+
+
 @pytest.mark.parametrize("code", sorted({t.code for t in TARGETS.values()} | {C10[0]}))
 def test_every_calibration_target_is_reported(code):
     assert f"| {code} |" in make_tables.region(TEXT, "calibration"), f"{code}: {REGENERATE}"

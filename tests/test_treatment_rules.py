@@ -15,7 +15,7 @@ import pytest
 
 from conftest import run, scenario
 from iopsim.core.program import Program
-from iopsim.core.treatment import (COMPLETED, DROPPED_OUT, OTHER, RELAPSE, RISKS, TRANSFERRED, Stay, dropout_hazard,
+from iopsim.core.treatment import (COMPLETED, CRISIS, DROPPED_OUT, OTHER, RELAPSE, RISKS, TRANSFERRED, Stay, dropout_hazard,
                                    first_strike, planned_weeks, relapse_hazard, review_interval_weeks)
 
 T = SimpleNamespace(
@@ -52,7 +52,7 @@ def test_the_first_risk_to_use_up_its_draw_strikes_and_ties_go_to_the_first():
     assert first_strike(10.0, 12.0, (1.0, 1.0, 1.0), (0.5, 1.0, 2.0)) == (12.0, -1), "none before the week ends"
     assert first_strike(0.0, 7.0, (0.1, 0.1, 5.0), (1.0, 1.0, 0.0)) == (pytest.approx(0.7), 0), "tie: first wins"
     assert first_strike(0.0, 7.0, (0.1, 0.1, 0.1), (0.0, 0.0, 0.0)) == (7.0, -1), "no hazard, no strike"
-    assert RISKS == (OTHER, DROPPED_OUT, RELAPSE)
+    assert RISKS == (OTHER, DROPPED_OUT, RELAPSE, CRISIS)
 
 
 def test_plans_vary_log_normally_within_one_week_and_the_longest_plan():

@@ -121,7 +121,8 @@ CATALOGUE = (
         "individual sessions cancelled because the counsellor's hours were spent / all due"),
     KPI("counsellor_utilisation", "share", NEITHER, COST,
         "IOP counsellors' time booked", "counsellor use",
-        "IOP counsellors' group, individual (held and missed) and note-writing hours / their clinical hours"),
+        "IOP counsellors' group, individual and family (held and missed), test, crisis and note-writing hours / "
+        "their clinical hours"),
     KPI("caseload_utilisation", "share", NEITHER, COST,
         "IOP counsellors' caseload places in use", "caseload use",
         "clients in IOP (time-weighted mean) / caseload places (IOP counsellors x caseload cap); each client in "
@@ -200,6 +201,28 @@ CATALOGUE = (
     KPI("relapse_6m_after_dropout", "share", LOWER, OUTCOMES,
         "Relapsed within 6 months, dropouts", "relapse within 6 months of dropping out",
         "Kaplan-Meier share relapsed within 6 months, clients who dropped out"),
+    # TREATMENT: the services (scenario.services)
+    KPI("family_sessions_per_week", "sessions/week", NEITHER, TREATMENT,
+        "Family sessions held per week", "family sessions",
+        "family sessions held (the family came) per week"),
+    KPI("addiction_medication_share", "share", NEITHER, TREATMENT,
+        "Discharges on medication for opioid or alcohol use disorder", "clients on medication for a use disorder",
+        "share of IOP discharges who had at least one prescriber visit for medication for an opioid or alcohol use "
+        "disorder in that episode"),
+    KPI("relapses_seen_by_test_share", "share", HIGHER, TREATMENT,
+        "Relapses in IOP seen by a drug test", "relapses seen by testing",
+        "relapses during IOP (not followed by dropping out at once) that a positive drug test showed; empty "
+        "without testing"),
+    KPI("relapse_detection_lag_mean_days", "days", LOWER, TREATMENT,
+        "Days from a relapse to the test that shows it (mean)", "delay before a relapse is seen",
+        "mean days from a relapse during IOP to the positive test that showed it"),
+    KPI("crises_per_discharge", "crises/discharge", NEITHER, TREATMENT,
+        "Crises during IOP, per discharge", "crises",
+        "crises during IOP (crisis sessions and crisis step-ups) per IOP discharge"),
+    KPI("crisis_step_up_share", "share", NEITHER, TREATMENT,
+        "Crises ending in a step-up", "crisis step-ups",
+        "share of crises that ended in a step-up (by the share set, or no counsellor free) rather than a "
+        "same-day crisis session"),
     # TREATMENT
     KPI("in_system_end", "clients", NEITHER, TREATMENT,
         "Clients still in care at the end", "clients in care at the end",

@@ -90,7 +90,8 @@ def compute(events, scenario) -> dict[str, float]:
     individual_cancelled = inside("individual_cancelled")
     k["individual_sessions_cancelled_share"] = _share(len(individual_cancelled),
                                                       len(individual_cancelled) + len(individual_held))
-    booked_hours = (float((needed * hours).sum()) + float(value[individual_held].sum())
+    service_hours = _service_hours(log, inside)
+    booked_hours = (float((needed * hours).sum()) + float(value[individual_held].sum()) + service_hours
                     + staff.documentation_hours_per_client * k["census_mean"] * weeks)
     k["counsellor_utilisation"] = _share(booked_hours, staff.iop_counsellors * staff.counsellor_hours_per_week * weeks)
     k["caseload_utilisation"] = _share(k["census_mean"], staff.iop_counsellors * staff.iop_caseload_cap)
@@ -121,6 +122,7 @@ def compute(events, scenario) -> dict[str, float]:
     k["treatment_hours_mean"] = _mean(np.nan_to_num(hours_by_episode.at(key[discharges]))) \
         if len(discharges) else math.nan
     k["relapse_in_treatment_share"] = _share(len(inside("relapse_in_treatment")), len(discharges))
+    k.update(_services(log, inside, discharges, weeks))
 
     duration, relapsed, followed_outcome = followed_after_discharge(log, discharges, end)
     for months, days in ((3, 91.25), (6, 182.5), (12, 365.0)):
@@ -198,6 +200,35 @@ def in_system_at_end(events, end: float) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------------------- helpers
+def _service_hours(log: Columns, inside) -> float:
+    """Counsellor hours of the services held in the window: family sessions (held or missed), drug
+    tests (not cancelled) and crisis sessions."""
+    tests = inside("drug_test")
+    tests = tests[log.detail[tests] != "cancelled"]
+    crises = inside("crisis")
+    return float(np.nansum(log.value[np.concatenate([inside("family_session"), inside("family_missed"), tests,
+                                                     crises])]))
+
+
+def _services(log: Columns, inside, discharges: np.ndarray, weeks: float) -> dict[str, float]:
+    """The services' KPIs: family sessions held, clients on medication for a use disorder, relapses
+    seen by a test and how late, crises and where they led."""
+    k: dict[str, float] = {"family_sessions_per_week": len(inside("family_session")) / weeks}
+    visits = log.rows_of("medication_review")
+    on_medication = log.key[visits[np.isin(log.detail[visits], ("opioid", "alcohol"))]]
+    k["addiction_medication_share"] = _share(int(np.isin(log.key[discharges], on_medication).sum()), len(discharges))
+    relapses = inside("relapse_in_treatment")
+    seen_or_not = int((log.detail[relapses] != "drop_out").sum())  # a client who leaves at once is never tested
+    detected = inside("relapse_detected")
+    tested = len(log.rows_of("drug_test")) > 0
+    k["relapses_seen_by_test_share"] = _share(len(detected), seen_or_not) if tested else math.nan
+    k["relapse_detection_lag_mean_days"] = _mean(log.value[detected])
+    crises = inside("crisis")
+    k["crises_per_discharge"] = _share(len(crises), len(discharges))
+    k["crisis_step_up_share"] = _share(int((log.detail[crises] == "step_up").sum()), len(crises))
+    return k
+
+
 def _group_sessions(log: Columns, attended: np.ndarray, tracks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Attendees, group cap and hours of every group session held (one per group and start time)."""
     if attended.size == 0:

@@ -31,6 +31,7 @@ _WAITLIST_EXITS = {"relapsed": "relapsed and left the waitlist", "reneged": _EXI
 _STAGES = {"op": "standard outpatient", "aftercare": "aftercare"}
 _AFTER_RELAPSE = {"stay": "stayed, with the plan extended", "step_up": "stepped up to a higher level of care",
                   "drop_out": "dropped out"}
+_MEDICATION = {"opioid": "medication for opioid use disorder", "alcohol": "medication for alcohol use disorder"}
 
 
 def _count(n: int, noun: str) -> str:
@@ -48,13 +49,33 @@ def story(events, client_id: int) -> str:
         attended = ep[ep.event == "group_attended"]
         missed = ep[ep.event == "group_missed"]
         individual = ep[ep.event == "individual_session"]
-        cancelled = ep[ep.event.isin(("group_cancelled", "individual_cancelled"))]
+        cancelled = ep[ep.event.isin(("group_cancelled", "individual_cancelled", "family_cancelled"))]
         op_sessions, op_missed = ep[ep.event == "op_session"], ep[ep.event == "op_no_show"]
         for row in ep.itertuples(index=False):
-            text = _describe(row, attended, missed, individual, cancelled, op_sessions, op_missed)
+            text = _describe(row, attended, missed, individual, cancelled, op_sessions, op_missed, ep)
             if text:
                 lines.append(f"  {_day(row.time)}: {text}")
     return "\n".join(lines)
+
+
+def _services(ep) -> str:
+    """The services of an IOP stay beside groups and individual sessions, in a few words each."""
+    told = []
+    family = ep[ep.event.isin(("family_session", "family_missed"))]
+    if len(family):
+        told.append(f"the family came to {int((family.event == 'family_session').sum())} of {len(family)} "
+                    "family sessions")
+    visits = ep[ep.event == "medication_review"]
+    for substance, words in _MEDICATION.items():
+        n = int((visits.detail == substance).sum())
+        if n:
+            told.append(f"{_count(n, 'prescriber visit')} for {words}")
+    tests = ep[ep.event == "drug_test"]
+    if len(tests):
+        done = tests[tests.detail.isin(("negative", "positive"))]
+        told.append(f"{len(done)} of {len(tests)} drug tests taken ({int((done.detail == 'positive').sum())} "
+                    "positive)")
+    return "".join(f"; {words}" for words in told)
 
 
 def _day(t: float) -> str:
@@ -71,7 +92,7 @@ _PLAIN = {  # events told the same way every time
 }
 
 
-def _describe(row, attended, missed, individual, cancelled, op_sessions, op_missed) -> str | None:
+def _describe(row, attended, missed, individual, cancelled, op_sessions, op_missed, ep) -> str | None:
     e, detail, value, resource, stage = row.event, str(row.detail), row.value, str(row.resource), str(row.stage)
     if e in _PLAIN:
         return _PLAIN[e]
@@ -89,9 +110,17 @@ def _describe(row, attended, missed, individual, cancelled, op_sessions, op_miss
         lost = f"; {_count(len(cancelled), 'session')} cancelled for want of staff" if len(cancelled) else ""
         return (f"started IOP in the {resource} with {detail}; attended {len(attended)} of the "
                 f"{len(attended) + len(missed)} group sessions held while enrolled and "
-                f"{_count(len(individual), 'individual session')}{lost}.")
+                f"{_count(len(individual), 'individual session')}{lost}{_services(ep)}.")
+    if e == "relapse_in_treatment" and detail != "drop_out" and (ep.event == "drug_test").any():
+        return "relapsed during treatment; the program learns of it only if a drug test shows it."
     if e == "relapse_in_treatment":
         return f"relapsed during treatment and {_AFTER_RELAPSE.get(detail, detail)}."
+    if e == "relapse_detected":
+        return (f"a drug test showed the relapse ({value:.1f} days after it); the program responded: "
+                f"{_AFTER_RELAPSE.get(detail, detail)}.")
+    if e == "crisis":
+        return ("had a crisis and was stepped up to a higher level of care." if detail == "step_up" else
+                f"had a crisis and was seen the same day by {resource}.")
     if e == "iop_discharge":
         told = DISCHARGE_CODES[detail].told if detail in DISCHARGE_CODES else detail
         return f"{told} after {value:.0f} days in IOP."

@@ -26,6 +26,10 @@ ONE_OFF = (
     "step_down", "aftercare", "request", "request_delay",
 )
 SLOT = {name: k for k, name in enumerate(ONE_OFF)}
+# the services (scenario.services) draw from random numbers of their own, one sequence per service
+# seeded from the episode's seed and the service's name, so that turning a service on or changing
+# how often it is held leaves every draw above, and every other service's, as it was
+SERVICES = ("family", "medication", "testing", "crisis")
 STANDARD_NORMAL = NormalDist()
 
 
@@ -33,12 +37,21 @@ class EpisodeDraws:
     """One episode's random numbers: the one-off draws by name, then a sequence for the rest
     (sessions attended, relapses in treatment, reviews) in the order the client meets them."""
 
-    __slots__ = ("one_off", "random")
+    __slots__ = ("one_off", "random", "seed", "_services")
 
     def __init__(self, seed: int) -> None:
         rng = random.Random(seed)
         self.random = rng.random
         self.one_off = [rng.random() for _ in ONE_OFF]
+        self.seed, self._services = seed, {}
+
+    def service(self, name: str):
+        """The uniform draws of one service (client.SERVICES) for this episode: its first draw
+        decides whether the client has it, the rest follow in the order the service needs them."""
+        draw = self._services.get(name)
+        if draw is None:
+            draw = self._services[name] = random.Random(f"{name}:{self.seed}").random
+        return draw()
 
     def __getitem__(self, name: str) -> float:
         return self.one_off[SLOT[name]]
@@ -66,6 +79,7 @@ class Client:
     state: str  # USING or ABSTINENT when referred
     episode: int = 1
     draws: EpisodeDraws | None = None
+    substance: str = ""  # primary substance (opioid, alcohol, other), drawn at the first referral
     history: list[str] = field(default_factory=list)  # how each episode here ended
 
     @property
@@ -73,3 +87,11 @@ class Client:
         """Treatment episodes before this one, here or elsewhere."""
         return self.prior_episodes + self.episode - 1
 
+
+def primary_substance(client_seed: int, medication) -> str:
+    """A client's primary substance ("opioid", "alcohol" or "other"), by the shares of
+    scenario.services.medication, from a draw of the client's own kept for every episode."""
+    u = random.Random(f"substance:{client_seed}").random()
+    if u < medication.opioid_share:
+        return "opioid"
+    return "alcohol" if u < medication.opioid_share + medication.alcohol_share else "other"

@@ -1,11 +1,13 @@
-"""IOP counsellors: caseloads, and the week's hours that groups, individual sessions and notes share.
+"""IOP counsellors: caseloads, and the week's hours that groups, individual and family sessions,
+tests, crisis sessions and notes share.
 
 Staff time is a real limit here, not a report.  Each counsellor has clinical hours each week
-(Monday to Sunday).  Notes come first (documentation for every client on the caseload); each
-group session needs its facilitator(s) free at that time and with the hours left; individual
-sessions are held only from hours that are not needed for the rest of the week's groups.  So
-when hours run short, individual sessions give first, then groups are cancelled, and either
-way the lost dose shows in the event log.
+(Monday to Sunday).  Notes come first (documentation for every client on the caseload); a crisis
+session takes a counsellor free at the time with the hours, before anything else; each group
+session needs its facilitator(s) free at that time and with the hours left; individual and
+family sessions and drug tests are held only from hours that are not needed for the rest of the
+week's groups.  So when hours run short, individual and family sessions and tests give first,
+then groups are cancelled, and either way the lost dose shows in the event log.
 """
 
 from __future__ import annotations
@@ -51,19 +53,37 @@ class Counsellors:
 
     def facilitators(self, now: float, hours: float, needed: int) -> list[int] | None:
         """Book `needed` counsellors free now with `hours` left (most hours left first), or None."""
-        self.roll_week(now)
-        free = [k for k in range(len(self.left)) if self.busy_until[k] <= now + 1e-9 and self.left[k] >= hours - 1e-9]
+        free = self._free(now, hours)
         if len(free) < needed:
             return None
         chosen = sorted(free, key=lambda k: -self.left[k])[:needed]
+        self._book(chosen, now, hours)
+        return chosen
+
+    def crisis(self, who: int, now: float, hours: float) -> int | None:
+        """Book a same-day crisis session: the client's own counsellor `who` if free now with the
+        hours, else whoever has the most hours left; None if nobody is free."""
+        free = self._free(now, hours)
+        if not free:
+            return None
+        chosen = who if who in free else max(free, key=self.left.__getitem__)
+        self._book([chosen], now, hours)
+        return chosen
+
+    def _free(self, now: float, hours: float) -> list[int]:
+        """Counsellors not in a session now who have `hours` left this week."""
+        self.roll_week(now)
+        return [k for k in range(len(self.left)) if self.busy_until[k] <= now + 1e-9 and self.left[k] >= hours - 1e-9]
+
+    def _book(self, chosen: list[int], now: float, hours: float) -> None:
         for k in chosen:
             self.left[k] -= hours
             self.busy_until[k] = now + hours * HOUR
-        return chosen
 
     def individual(self, who: int, now: float, hours: float, reserved: float) -> bool:
-        """Hold an individual session if `who` has the hours and the team keeps `reserved` hours
-        for the rest of the week's groups; the hours are spent whether or not the client comes."""
+        """Hold an individual or family session or a test if `who` has the hours and the team keeps
+        `reserved` hours for the rest of the week's groups; the hours are spent whether or not the
+        client comes."""
         self.roll_week(now)
         if self.left[who] < hours - 1e-9 or sum(self.left) - hours < reserved - 1e-9:
             return False

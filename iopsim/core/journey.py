@@ -22,7 +22,7 @@ from typing import Generator
 
 import simpy
 
-from iopsim.core.client import ABSTINENT, IN_TREATMENT, USING, Client, EpisodeDraws
+from iopsim.core.client import ABSTINENT, IN_TREATMENT, USING, Client, EpisodeDraws, primary_substance
 from iopsim.core.intake import FrontDesk
 from iopsim.core.relapse import RelapseClock
 from iopsim.core.seats import Waiter
@@ -42,6 +42,8 @@ class Journey:
     def begin(self, c: Client) -> None:
         """A new episode: the client's own random numbers for it, then the front desk."""
         c.draws = EpisodeDraws(self.streams.episode_seed(c.id, c.episode))
+        if not c.substance:
+            c.substance = primary_substance(self.streams.episode_seed(c.id, 0), self.s.services.medication)
         self.desk.refer(c)
 
     def placed(self, c: Client, placement: str) -> None:

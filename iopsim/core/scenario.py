@@ -3,6 +3,7 @@
 Each field carries its unit, allowed range and source (or the word "assumption"), so a trainee
 can ask "where does this number come from?" and an administrator's file is checked before a
 single client is simulated.  A misspelt field is an error, never silently ignored.
+Over 500 lines because every parameter and its source sit in one place, where a trainee reads them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from iopsim.core import paths
+from iopsim.core import paths, presets
 from iopsim.core.errors import ScenarioError, scenario_errors
 from iopsim.core.no_booleans import boolean_for_number
 from iopsim.core.scenario_file import read_scenario_file, write_scenario_file
@@ -136,14 +137,19 @@ class Intake(Group):
 
 # ----------------------------------------------------------------------------- placement
 class Placement(Group):
-    """Level of care chosen at assessment, by severity (ASAM levels 1, 2.1, 2.5/3)."""
+    """Level of care chosen at assessment: standard outpatient, IOP or a higher level (ASAM levels 1, 2.1,
+    2.5/3).  ASAM placement is a multidimensional assessment; the model stands it in by severity alone."""
 
     iop_share: dict[Severity, float] = param(
         {"low": 0.5, "moderate": 0.9, "high": 0.6},
-        "assumption, following ASAM: IOP (2.1) is 9-19 h/week for adults", "share placed in IOP")
+        "assumption: the ASAM Criteria place by a multidimensional assessment (six dimensions), here reduced to "
+        "severity; level 2.1 (IOP) runs 9 or more hours a week for adults, the intensity of the level, not its "
+        "definition (3rd ed., Mee-Lee 2013; the 4th edition, 2023, re-describes the levels)", "share placed in IOP")
     higher_level_share: dict[Severity, float] = param(
         {"low": 0.0, "moderate": 0.05, "high": 0.35},
-        "assumption, following ASAM: PHP (2.5) is 20 h/week or more", "share referred to PHP/residential")
+        "assumption, following the ASAM Criteria: level 2.5 (partial hospitalisation; high-intensity outpatient "
+        "in the 4th edition, 2023) runs 20 or more hours a week, or residential care (3)",
+        "share referred to PHP/residential")
     higher_level_return_probability: float = param(
         0.5, "assumption", "probability a client sent to a higher level returns as a step-down referral", ge=0, le=1)
     higher_level_stay_days: float = param(28.0, "assumption", "days (mean)", gt=0, le=365)
@@ -170,7 +176,8 @@ class Track(Group):
     evening: bool = param(False, "assumption", "whether clients who work or study can attend")
     days: tuple[Weekday, ...] = param(("Mon", "Wed", "Fri"), "Matrix Model: 3 days x 3 h", "weekdays", min_length=1, max_length=7)
     start_hour: float = param(9.0, "assumption", "clock hour", ge=0, lt=24)
-    hours: float = param(3.0, "Matrix Model 3 h/day; ASAM IOP minimum 9 h/week for adults", "hours", gt=0, le=8)
+    hours: float = param(3.0, "Matrix Model 3 h/day; ASAM Criteria level 2.1: 9 or more hours a week for adults "
+                         "(6 for adolescents), the intensity of the level, not its definition", "hours", gt=0, le=8)
     groups: int = param(1, "assumption", "groups meeting in parallel", ge=0, le=20)
     group_cap: int = param(12, "Matrix Model 8-12; Pennsylvania placement criteria: no more than 12",
                            "clients per group", ge=1, le=30)
@@ -416,6 +423,96 @@ class Run(Group):
         "days", ge=0, le=36_500)
 
 
+# --------------------------------------------------------------------------------- services
+class FamilySessions(Group):
+    """Family sessions with the client's counsellor: they take counsellor hours like individual sessions."""
+
+    share: float = param(0.3, "assumption: no published share of adult IOP clients with family taking part found",
+                         "share of clients with family involvement", ge=0, le=1)
+    interval_weeks: int = param(2, "assumption: every other week", "weeks between family sessions", ge=1, le=26)
+    hours: float = param(1.0, "assumption", "hours", gt=0, le=4)
+    dropout_multiplier: float = param(
+        1.0, "assumption: no effect; no source found that isolates the effect of family sessions on adult IOP "
+        "retention (set a value below 1 to test one)", "x weekly dropout hazard of a client whose family takes part",
+        gt=0, le=2)
+
+
+class AddictionMedication(Group):
+    """Medication for opioid and alcohol use disorders (buprenorphine, naltrexone, acamprosate),
+    prescribed beside the groups; psychiatric medication for co-occurring conditions is treatment.medication_share."""
+
+    opioid_share: float = param(0.176, "TEDS 2004 admissions by primary substance: opiates 17.6% (TEDS Highlights "
+                                "2004, Table 1b)", "share of clients with an opioid use disorder", ge=0, le=1)
+    alcohol_share: float = param(0.402, "TEDS 2004 admissions by primary substance: alcohol 40.2% (TEDS Highlights "
+                                 "2004, Table 1b)", "share of clients with an alcohol use disorder", ge=0, le=1)
+    opioid_uptake: float = param(
+        0.0, "calibrated baseline: the TEDS 2004 discharges the default reproduces already hold whatever medication "
+        "their clients had, so the default adds none; raise it to see what medication adds", "share of clients with "
+        "an opioid use disorder who start medication (buprenorphine or naltrexone)", ge=0, le=1)
+    alcohol_uptake: float = param(
+        0.0, "calibrated baseline, as opioid_uptake; fewer than 9% of patients likely to benefit receive medication "
+        "for alcohol use disorder (Kranzler & Soyka 2018, JAMA 320:815)", "share of clients with an alcohol use "
+        "disorder who start medication (naltrexone or acamprosate)", ge=0, le=1)
+    visit_interval_weeks: int = param(2, "assumption: visits every two weeks while in IOP (induction at the first)",
+                                      "weeks between prescriber visits", ge=1, le=26)
+    opioid_dropout_multiplier: float = param(
+        0.55, "Mattick et al. 2014, Cochrane CD002207: buprenorphine retained clients better than placebo, RR 1.82 "
+        "(95% CI 1.15-2.90) at high doses; taken as a dropout hazard of 1/1.82 (the translation is an assumption)",
+        "x weekly dropout hazard once on medication for opioid use disorder", gt=0, le=2)
+    opioid_relapse_multiplier: float = param(
+        0.6, "assumption for the size; the direction is Mattick et al. 2014 (Cochrane CD002207): high-dose "
+        "buprenorphine suppressed illicit opioid use (morphine-positive urines, SMD -1.17)",
+        "x weekly relapse hazard in IOP once on medication for opioid use disorder", gt=0, le=2)
+    alcohol_dropout_multiplier: float = param(
+        1.0, "assumption: no effect; the trials pooled by Jonas et al. 2014 (JAMA 311:1889) report drinking, not "
+        "retention", "x weekly dropout hazard once on medication for alcohol use disorder", gt=0, le=2)
+    alcohol_relapse_multiplier: float = param(
+        0.87, "Jonas et al. 2014 (JAMA 311:1889): acamprosate lowers a return to any drinking by 9 points (NNT 12), "
+        "oral naltrexone by 5 (NNT 20), against about 70% on placebo; taken as a hazard x0.87 (the translation is an "
+        "assumption)", "x weekly relapse hazard in IOP once on medication for alcohol use disorder", gt=0, le=2)
+
+    @model_validator(mode="after")
+    def _check(self) -> "AddictionMedication":
+        if self.opioid_share + self.alcohol_share > 1 + 1e-9:
+            raise ValueError("opioid_share + alcohol_share is more than 1 (each client has one primary substance)")
+        return self
+
+
+class Testing(Group):
+    """Drug and alcohol tests: a relapse in treatment is seen at the next positive test, and the
+    program's response (plan extended, step-up) waits for it."""
+
+    tests_per_week: int = param(
+        0, "calibrated baseline (0): every relapse is known at once (the client says so, staff see it), as the "
+        "calibrated default assumes; ASAM's consensus statement on drug testing (2017) leaves the frequency to "
+        "the clinician", "tests per client per week, collected on weekday afternoons", ge=0, le=5)
+    detection_days: float = param(
+        3.0, "SAMHSA TAP 32, Clinical Drug Testing in Primary Care (2012): urine tests detect most drugs for 1-3 days "
+        "after use (cannabis longer; alcohol by EtG up to about 80 hours)", "days after a relapse that a test still shows it", gt=0, le=30)
+    hours: float = param(0.25, "assumption: collecting a sample and recording the result", "counsellor hours per test",
+                         gt=0, le=2)
+
+
+class Crisis(Group):
+    """Crises while in IOP: a same-day crisis session with a counsellor free now, or a step-up to a higher level."""
+
+    weekly_hazard: float = param(
+        0.0, "assumption: no published rate for IOP clients found; 0 in the calibrated default (a crisis that steps "
+        "clients up would move the calibrated discharge mix)", "crises per client per week", ge=0, le=2)
+    step_up_share: float = param(0.3, "assumption", "share of crises that end in a step-up rather than a crisis session",
+                                 ge=0, le=1)
+    session_hours: float = param(1.0, "assumption", "counsellor hours of a crisis session", gt=0, le=8)
+
+
+class Services(Group):
+    """Services of an IOP beyond groups and individual sessions, each taking the staff time it needs."""
+
+    family: FamilySessions = FamilySessions()
+    medication: AddictionMedication = AddictionMedication()
+    testing: Testing = Testing()
+    crisis: Crisis = Crisis()
+
+
 # --------------------------------------------------------------------------------- scenario
 class Scenario(Group):
     """A whole IOP program: pass no arguments for the built-in adult SUD default."""
@@ -430,6 +527,7 @@ class Scenario(Group):
     aftercare: Aftercare = Aftercare()
     relapse: Relapse = Relapse()
     staff: Staff = Staff()
+    services: Services = Services()
     costs: Costs = Costs()
     calendar: Calendar = Calendar()
     run: Run = Run()
@@ -483,7 +581,13 @@ class Scenario(Group):
         """Write commented YAML (or JSON for a .json path), atomically."""
         write_scenario_file(self, path)
 
+    @classmethod
+    def preset(cls, name: str) -> "Scenario":
+        """A built-in program by name (iopsim.core.presets.NAMES; "adult-sud" is the default), validated."""
+        chosen = presets.info(name)
+        return cls().replace(name=chosen.title, **chosen.values)
+
     @property
     def weekly_iop_hours(self) -> dict[str, float]:
-        """Scheduled group hours per week for each track (ASAM level 2.1 asks at least 9 for adults)."""
+        """Scheduled group hours per week for each track (ASAM level 2.1 runs at least 9 for adults, 6 for adolescents)."""
         return {t.name: len(t.days) * t.hours for t in self.tracks.tracks}

@@ -1,13 +1,17 @@
-"""The IOP week as the clinic keeps it: group sessions, individual sessions, medication reviews.
+"""The IOP week as the clinic keeps it: group sessions, individual and family sessions, drug tests,
+prescriber visits and crisis sessions.
 
 One process per track walks through its weekly slots: at each, the weeks of treatment that end
 there are reviewed, new clients are admitted from the waitlist, and each group meets, the
 members present decided then, if its facilitator(s) have the hours (counsellors.py); if not,
-the session is cancelled and its members lose that dose.  One process holds the individual
-sessions on weekday afternoons, with each client's counsellor, from hours the rest of the
-week's groups do not need; prescriber visits are booked ahead and held at their time.
-Dropout, relapse and other exits strike between sessions, at the time their weekly hazards
-(treatment.py) say.  Every draw is the client's own; everything is logged as it happens.
+the session is cancelled and its members lose that dose.  One process holds the individual and
+family sessions and the drug tests on weekday afternoons, with each client's counsellor, from
+hours the rest of the week's groups do not need; prescriber visits (psychiatric medication, and
+medication for an opioid or alcohol use disorder) are booked ahead and held at their time.
+Dropout, relapse, crises and other exits strike between sessions, at the time their weekly
+hazards (treatment.py) say.  With drug tests, the program learns of a relapse at the next test
+that shows it, and its response (plan extended, step-up) waits for that.  Every draw is the
+client's own; everything is logged as it happens.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from iopsim.core.counsellors import Counsellors
 from iopsim.core.eventlog import EventLog
 from iopsim.core.seats import Doorbell, Seats, TrackState
 from iopsim.core.streams import cumulative, exp1, pick
-from iopsim.core.treatment import (DROPPED_OUT, EPS, RELAPSE, RISKS, TERMINATED, TRANSFERRED, WEEK,
+from iopsim.core.treatment import (CRISIS, DROPPED_OUT, EPS, RELAPSE, RISKS, TERMINATED, TRANSFERRED, WEEK,
                                    Stay, first_strike, review_interval_weeks)
 
 
@@ -32,6 +36,7 @@ class Timetable:
     def __init__(self, env: simpy.Environment, scenario, seats: Seats, log: EventLog,
                  prescribers: AppointmentBook, counselling_slots: list[float]) -> None:
         self.env, self.t, self.seats, self.log = env, scenario.treatment, seats, log.rows.append
+        self.services = scenario.services
         self.counsellors: Counsellors = seats.counsellors
         self.co_facilitation_above = scenario.tracks.co_facilitation_above
         self.prescribers, self.counselling_slots = prescribers, counselling_slots
@@ -42,8 +47,9 @@ class Timetable:
         self.admitted = Doorbell(env)
         for track in seats.tracks:
             env.process(self.track_week(track))
-        if self.t.individual_sessions_per_week:
-            env.process(self.counselling())
+        family, testing = self.services.family, self.services.testing
+        if self.t.individual_sessions_per_week or family.share or testing.tests_per_week:
+            env.process(self.afternoons())
 
     # ------------------------------------------------------------------ group sessions
     def track_week(self, track: TrackState):
@@ -76,6 +82,9 @@ class Timetable:
         for waiter, group, counsellor in self.seats.admit(track):
             c = waiter.client
             stay = Stay(c, track, group, counsellor, now, t, now - waiter.since)
+            stay.enrol(self.services, tests_start=now + 1.0)  # afternoons, from the day after admission
+            if not t.individual_sessions_per_week:
+                stay.next_individual = math.inf
             self.log((c.id, c.episode, now, "admitted", "iop", track.group_names[group],
                       f"counsellor {counsellor + 1}", math.nan))
             self.members[track.name].append(stay)
@@ -149,10 +158,14 @@ class Timetable:
 
     def strike(self, stay: Stay, timer: simpy.Event, risk: str) -> None:
         """A risk strikes: dropout and other exits end the stay; after a relapse the client may stay
-        (the plan extended, the rest of the week going on), step up, or drop out."""
+        (the plan extended, the rest of the week going on), step up, or drop out; a crisis brings
+        a crisis session or a step-up."""
         if stay.strike is not timer:  # the stay ended before its time
             return
         stay.use_hazards(self.env.now)
+        if risk == CRISIS:
+            self.crisis(stay)
+            return
         if risk != RELAPSE:
             self.discharge(stay, risk)
             return
@@ -160,14 +173,37 @@ class Timetable:
         stay.left[RISKS.index(RELAPSE)] = exp1(c.draws.random())  # the clock restarts for the next one
         after = pick(*self.after_relapse, c.draws.random())
         self.log((c.id, c.episode, self.env.now, "relapse_in_treatment", "iop", "", after, math.nan))
-        if after == "step_up":
-            self.discharge(stay, TRANSFERRED)
-        elif after == "drop_out":
+        if after == "drop_out":  # the client's own doing: no test needed
             stay.left_using = True
             self.discharge(stay, DROPPED_OUT)
+            return
+        if self.services.testing.tests_per_week:
+            stay.unseen = (self.env.now, after)  # the program responds when a test shows it
+        else:
+            self.respond_to_relapse(stay, after)
+        if stay.outcome is None:
+            self.watch_risks(stay)
+
+    def respond_to_relapse(self, stay: Stay, response: str) -> None:
+        """The program's response to a relapse it knows of: a step-up, or the plan extended."""
+        if response == "step_up":
+            self.discharge(stay, TRANSFERRED)
         else:
             stay.plan_end = min(stay.plan_end + WEEK * self.t.relapse_extension_weeks, stay.max_end)
-            self.watch_risks(stay)
+
+    def crisis(self, stay: Stay) -> None:
+        """A crisis: a same-day crisis session with a counsellor free now (the client's own if they
+        can), or a step-up to a higher level of care, by the share, or when no counsellor is free."""
+        c, crisis, now = stay.client, self.services.crisis, self.env.now
+        step_up = c.draws.service("crisis") < crisis.step_up_share
+        stay.left[RISKS.index(CRISIS)] = exp1(c.draws.service("crisis"))  # the clock restarts for the next one
+        who = None if step_up else self.counsellors.crisis(stay.counsellor, now, crisis.session_hours)
+        if who is None:
+            self.log((c.id, c.episode, now, "crisis", "iop", "", "step_up", math.nan))
+            self.discharge(stay, TRANSFERRED)
+            return
+        self.log((c.id, c.episode, now, "crisis", "iop", f"counsellor {who + 1}", "session", crisis.session_hours))
+        self.watch_risks(stay)
 
     def discharge(self, stay: Stay, outcome: str) -> None:
         """The client leaves IOP now: seat and counsellor free, the booked prescriber slot given back."""
@@ -184,11 +220,11 @@ class Timetable:
         stay.on_discharge(outcome)
 
     # ------------------------------------------------------------------ individual sessions, prescriber
-    def counselling(self):
-        """Weekday afternoons: each client due a session meets their counsellor (or misses it), if
-        the counsellor has the hours; if not, the session is cancelled and the client loses it."""
-        env, slots, in_iop, log = self.env, self.counselling_slots, self.in_iop, self.log
-        hours, gap = self.t.individual_session_hours, WEEK / self.t.individual_sessions_per_week
+    def afternoons(self):
+        """Weekday afternoons: the individual sessions due, then the family sessions, then the drug
+        tests, each with the client's counsellor if they have the hours (counsellors.individual);
+        if not, it is cancelled and the client loses it."""
+        env, slots, in_iop = self.env, self.counselling_slots, self.in_iop
         i = 0
         while i < len(slots):
             if not in_iop:
@@ -197,21 +233,66 @@ class Timetable:
                 continue
             yield env.timeout(slots[i] - env.now)
             now = env.now
-            due = [stay for stay in in_iop if stay.next_individual <= now]
+            due = [stay for stay in in_iop if min(stay.next_individual, stay.next_family, stay.next_test) <= now]
             reserved = self.group_hours_to_come(now) if due else 0.0
             for stay in due:
-                c = stay.client
-                comes = c.draws.random() < c.attendance
-                counsellor = f"counsellor {stay.counsellor + 1}"
-                if not self.counsellors.individual(stay.counsellor, now, hours, reserved):
-                    log((c.id, c.episode, now, "individual_cancelled", "iop", counsellor, "", hours))
-                elif comes:
-                    stay.hours += hours
-                    log((c.id, c.episode, now, "individual_session", "iop", counsellor, "", hours))
-                else:
-                    log((c.id, c.episode, now, "individual_missed", "iop", counsellor, "", hours))
-                stay.next_individual = now + gap
+                if stay.next_individual <= now:
+                    self.individual_session(stay, now, reserved)
+            for stay in due:
+                if stay.next_family <= now:
+                    self.family_session(stay, now, reserved)
+            for stay in due:
+                if stay.next_test <= now and stay.outcome is None:
+                    self.drug_test(stay, now, reserved)
             i += 1
+
+    def individual_session(self, stay: Stay, now: float, reserved: float) -> None:
+        t, c = self.t, stay.client
+        comes = c.draws.random() < c.attendance
+        event = self.held_if_staffed(stay, now, t.individual_session_hours, reserved, comes, "individual")
+        if event == "individual_session":
+            stay.hours += t.individual_session_hours
+        stay.next_individual = now + WEEK / t.individual_sessions_per_week
+
+    def family_session(self, stay: Stay, now: float, reserved: float) -> None:
+        """A session with the client and their family (scenario.services.family); it adds no group
+        or individual hours to the client's dose."""
+        family, c = self.services.family, stay.client
+        comes = c.draws.service("family") < c.attendance
+        self.held_if_staffed(stay, now, family.hours, reserved, comes, "family")
+        stay.next_family = now + WEEK * family.interval_weeks
+
+    def held_if_staffed(self, stay: Stay, now: float, hours: float, reserved: float, comes: bool, kind: str) -> str:
+        """Log an individual or family session: held, missed by the client, or cancelled for want of hours."""
+        c = stay.client
+        if not self.counsellors.individual(stay.counsellor, now, hours, reserved):
+            event = f"{kind}_cancelled"
+        else:
+            event = f"{kind}_session" if comes else f"{kind}_missed"
+        self.log((c.id, c.episode, now, event, "iop", f"counsellor {stay.counsellor + 1}", "", hours))
+        return event
+
+    def drug_test(self, stay: Stay, now: float, reserved: float) -> None:
+        """A drug and alcohol test: positive if a relapse no test has shown yet happened within the
+        detection window, and then the program responds to it (respond_to_relapse)."""
+        testing, c = self.services.testing, stay.client
+        stay.next_test = now + WEEK / testing.tests_per_week
+        comes = c.draws.service("testing") < c.attendance
+        unseen = stay.unseen
+        if unseen is not None and now - unseen[0] > testing.detection_days:
+            stay.unseen = unseen = None  # too late for any test to show it
+        if not self.counsellors.individual(stay.counsellor, now, testing.hours, reserved):
+            result = "cancelled"
+        elif not comes:
+            result = "missed"
+        else:
+            result = "negative" if unseen is None else "positive"
+        self.log((c.id, c.episode, now, "drug_test", "iop", f"counsellor {stay.counsellor + 1}", result,
+                  testing.hours))
+        if result == "positive":
+            stay.unseen = None
+            self.log((c.id, c.episode, now, "relapse_detected", "iop", "", unseen[1], now - unseen[0]))
+            self.respond_to_relapse(stay, unseen[1])
 
     def group_hours_to_come(self, now: float) -> float:
         """Facilitator hours the groups that have members still need this week: two facilitators
@@ -228,7 +309,7 @@ class Timetable:
     def book_medication_review(self, stay: Stay) -> None:
         """Book the prescriber's first free slot from the due date; held if it falls in this week."""
         when = self.prescribers.book(stay.next_meds)
-        stay.next_meds += WEEK * self.t.medication_interval_weeks
+        stay.next_meds += WEEK * stay.meds_interval
         if when >= stay.week_end:
             self.prescribers.cancel(when)
             return
@@ -238,6 +319,7 @@ class Timetable:
     def hold_medication_review(self, stay: Stay, when: float) -> None:
         if stay.review_booked == when:  # still in IOP, still booked
             stay.review_booked = math.inf
+            stay.on_medication = bool(stay.medication)  # medication for a use disorder starts at the first visit
             c = stay.client
-            self.log((c.id, c.episode, self.env.now, "medication_review", "iop", "prescriber", "",
+            self.log((c.id, c.episode, self.env.now, "medication_review", "iop", "prescriber", stay.medication,
                       self.t.medication_visit_hours))

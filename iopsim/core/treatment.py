@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from iopsim.core.streams import exp1
 from iopsim.core.vocabulary import DISCHARGE_CODES
 
 WEEK = 7.0
@@ -16,8 +17,10 @@ EPS = 1e-9  # times computed by different sums may differ by rounding: compare w
 # IOP discharge codes, as TEDS records them (the vocabulary words them)
 IOP_OUTCOMES = COMPLETED, TRANSFERRED, DROPPED_OUT, TERMINATED, OTHER = tuple(DISCHARGE_CODES)
 RELAPSE = "relapse"  # in treatment: not a discharge by itself (the client may stay)
-RISKS = (OTHER, DROPPED_OUT, RELAPSE)  # competing risks, in the order that wins a tie
-RISK_DRAWS = ("other", "dropout", "relapse_in_treatment")  # the client's own draw for each (client.ONE_OFF)
+CRISIS = "crisis"  # in treatment: a crisis session or a step-up (scenario.services.crisis)
+RISKS = (OTHER, DROPPED_OUT, RELAPSE, CRISIS)  # competing risks, in the order that wins a tie
+RISK_DRAWS = ("other", "dropout", "relapse_in_treatment")  # the client's own draw for each (client.ONE_OFF);
+# the crisis draw comes from the crisis service's own numbers (client.SERVICES)
 
 
 def dropout_hazard(t, week: int, missed_last_week: int, waited_weeks: float = 0.0) -> float:
@@ -72,7 +75,9 @@ class Stay:
     __slots__ = ("client", "track", "group", "counsellor", "admitted", "waited_weeks", "plan_end", "max_end", "week",
                  "week_end", "weekly", "left", "since", "strike", "held", "attended", "in_a_row", "missed",
                  "missed_last_week", "hours", "last_attended", "next_individual", "next_meds", "review_booked",
-                 "outcome", "early_step_down", "left_using", "on_discharge")
+                 "outcome", "early_step_down", "left_using", "on_discharge", "meds_interval", "family", "family_effect",
+                 "next_family", "medication", "on_medication", "medication_effect", "next_test", "unseen",
+                 "crisis_hazard")
 
     def __init__(self, client, track, group: int, counsellor: int, admitted: float, t, waited_days: float) -> None:
         self.client, self.track, self.group, self.counsellor = client, track, group, counsellor
@@ -81,8 +86,8 @@ class Stay:
         self.plan_end = admitted + WEEK * planned_weeks(t, client.severity, draws.normal("plan"))
         self.max_end = admitted + WEEK * t.max_weeks
         self.week, self.week_end = -1, admitted
-        self.weekly = (0.0, 0.0, 0.0)
-        self.left = [draws.exp1(name) for name in RISK_DRAWS]  # in RISKS order
+        self.weekly = (0.0, 0.0, 0.0, 0.0)
+        self.left = [draws.exp1(name) for name in RISK_DRAWS] + [math.inf]  # in RISKS order; crisis: see enrol
         self.since = admitted
         self.strike = None  # the timer of the next risk to strike this week, if any
         self.held = self.attended = self.in_a_row = self.missed = self.missed_last_week = 0
@@ -90,18 +95,56 @@ class Stay:
         self.last_attended = admitted
         self.next_individual = admitted + 1.0  # afternoons, from the day after admission
         self.next_meds = admitted if client.co_occurring and draws["medication"] < t.medication_share else math.inf
+        self.meds_interval = t.medication_interval_weeks if self.next_meds < math.inf else math.inf  # weeks apart
         self.review_booked = math.inf  # a prescriber slot booked and not yet held
         self.outcome: str | None = None
         self.early_step_down = False
         self.left_using = False  # left straight after a relapse in treatment
         self.on_discharge = None  # called with the outcome when the client leaves IOP
+        self.family = False  # the services (enrol): family sessions, medication, tests, crises
+        self.family_effect = 1.0  # x dropout hazard while the family takes part
+        self.next_family = self.next_test = math.inf
+        self.medication = ""  # "opioid" or "alcohol": medication for that use disorder
+        self.on_medication = False  # from the first prescriber visit for it
+        self.medication_effect = (1.0, 1.0)  # x dropout, x relapse hazard once on medication
+        self.unseen: tuple[float, str] | None = None  # a relapse no test has shown yet: (when, the response due)
+        self.crisis_hazard = 0.0
+
+    def enrol(self, services, tests_start: float) -> None:
+        """The services this client has in this stay, from the service draws (client.SERVICES):
+        family sessions, medication for an opioid or alcohol use disorder, tests, the crisis risk."""
+        draws, admitted = self.client.draws, self.admitted
+        family, med, testing, crisis = services.family, services.medication, services.testing, services.crisis
+        if family.share and draws.service("family") < family.share:
+            self.family, self.next_family, self.family_effect = True, admitted + 1.0, family.dropout_multiplier
+        uptake = {"opioid": med.opioid_uptake, "alcohol": med.alcohol_uptake}.get(self.client.substance, 0.0)
+        if uptake and draws.service("medication") < uptake:
+            self.medication = self.client.substance
+            self.medication_effect = ((med.opioid_dropout_multiplier, med.opioid_relapse_multiplier)
+                                      if self.medication == "opioid" else
+                                      (med.alcohol_dropout_multiplier, med.alcohol_relapse_multiplier))
+            self.meds_interval = min(self.meds_interval, med.visit_interval_weeks) if self.next_meds < math.inf \
+                else med.visit_interval_weeks
+            self.next_meds = admitted
+        if testing.tests_per_week:
+            self.next_test = tests_start
+        if crisis.weekly_hazard:
+            self.crisis_hazard = crisis.weekly_hazard
+            self.left[3] = exp1(draws.service("crisis"))
+
+    def hazard_multipliers(self) -> tuple[float, float]:
+        """x dropout and x relapse hazard from the services: family taking part, medication started."""
+        dropout, relapse = self.medication_effect if self.on_medication else (1.0, 1.0)
+        return dropout * self.family_effect, relapse
 
     def begin_week(self, t) -> None:
-        """Next week's hazards, from the week gone by."""
+        """Next week's hazards, from the week gone by (and the services: `hazard_multipliers`)."""
         self.week += 1
         self.week_end = self.admitted + WEEK * (self.week + 1)
-        self.weekly = (t.other_weekly_hazard, dropout_hazard(t, self.week, self.missed_last_week, self.waited_weeks),
-                       relapse_hazard(t, self.hours))
+        dropout, relapse = self.hazard_multipliers()
+        self.weekly = (t.other_weekly_hazard,
+                       dropout * dropout_hazard(t, self.week, self.missed_last_week, self.waited_weeks),
+                       relapse * relapse_hazard(t, self.hours), self.crisis_hazard)
 
     def use_hazards(self, now: float) -> None:
         """Spend each risk's draw by its hazard over the time since last asked."""
@@ -109,6 +152,7 @@ class Stay:
         left[0] -= weekly[0] * days
         left[1] -= weekly[1] * days
         left[2] -= weekly[2] * days
+        left[3] -= weekly[3] * days
         self.since = now
 
     def end_week(self, t, review_weeks: int, step_down_draw) -> str | None:

@@ -36,6 +36,12 @@ EVENT_TYPES = {
     "aftercare_end": "resource_use_end",
     "exit": "arrival_departure",
     "relapse": "arrival_departure",
+    "family_session": "resource_use",
+    "family_missed": "queue",
+    "family_cancelled": "queue",
+    "drug_test": "resource_use",
+    "relapse_detected": "queue",
+    "crisis": "resource_use",
 }
 """Each event and its vidigi ``event_type`` (arrival_departure, queue, resource_use, resource_use_end)."""
 
@@ -49,6 +55,8 @@ STAGE_AFTER = {
     "iop_discharge": "op", "op_waitlist_join": "op", "op_start": "op", "op_session": "op", "op_no_show": "op",
     "op_end": "aftercare", "aftercare_start": "aftercare", "aftercare_end": "aftercare", "exit": OUT,
     "relapse": None,  # the stage it happened in (the row's ``stage``); out of care when at home ("community")
+    "family_session": IOP, "family_missed": IOP, "family_cancelled": IOP, "drug_test": IOP, "relapse_detected": IOP,
+    "crisis": IOP,  # a crisis that ends in a step-up is followed, at the same moment, by the discharge
 }
 """The stage each event leaves the client in.  A discharge, the end of outpatient care and the end
 of aftercare are always followed, at the same moment, by the next step or by the exit."""

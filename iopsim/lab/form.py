@@ -33,6 +33,7 @@ TABS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Placement", ("placement",)),
     ("Tracks and schedule", ("tracks", "calendar")),
     ("Treatment", ("treatment",)),
+    ("Services", ("services",)),
     ("Step-down and aftercare", ("step_down", "aftercare")),
     ("Relapse", ("relapse",)),
     ("Staff", ("staff",)),
