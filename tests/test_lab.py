@@ -26,7 +26,7 @@ from iopsim.lab import results_tab
 from iopsim.lab.fields import HIDDEN, NumberField, limits
 from iopsim.lab.form import TABS, ScenarioForm
 from iopsim.lab.hints import ITEM_LIMITS, is_group, plain
-from iopsim.core import paths
+from iopsim.core import paths, presets
 from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario, Track
 
@@ -223,6 +223,14 @@ VALID = [
 def test_the_form_gives_back_the_scenario_it_shows(form, scenario):
     form.set(scenario)
     assert form.to_scenario() == scenario
+
+
+@pytest.mark.parametrize("name", [n for n in presets.NAMES if n != presets.DEFAULT])
+def test_picking_a_preset_puts_that_program_on_the_form(lab, name):
+    menu = lab.presets.children[0]
+    menu.value = name
+    assert lab.form.to_scenario() == Scenario.preset(name)
+    assert lab.message.value == ""
 
 
 def test_the_form_accepts_every_number_the_model_accepts(form):

@@ -33,6 +33,7 @@ from iopsim.lab.files_bar import FilesBar
 from iopsim.lab.form import ScenarioForm
 from iopsim.lab.limits_tab import LimitsTab
 from iopsim.lab.page import Page
+from iopsim.lab.preset_picker import preset_picker
 from iopsim.lab.results_tab import ResultsTab
 from iopsim.lab.sweep_tab import SweepTab
 from iopsim.present import html
@@ -74,7 +75,9 @@ class ScenarioLab:
         run_bar = w.HBox([page.reps, page.max_reps, page.seed, page.show_costs, self.results.run_button, page.progress, page.status],
                          layout=w.Layout(flex_flow="row wrap", align_items="center", margin="8px 0"))
         page.outputs.observe(page.guard(lambda _: self.sweep.refresh_levers()), "selected_index")
-        self.widget = w.VBox([w.HTML(html.render("lab_style.html")), self.files.widget, self.form.widget, self.message, run_bar, page.outputs])
+        self.presets = preset_picker(page.guard(page.show_scenario))
+        self.widget = w.VBox([w.HTML(html.render("lab_style.html")), self.files.widget, self.presets, self.form.widget,
+                              self.message, run_bar, page.outputs])
         self.widget.add_class("iop-lab")
         if load_error is not None:
             page.problems(load_error)
