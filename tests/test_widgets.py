@@ -201,7 +201,15 @@ def test_show_and_progress_bar():
 # ------------------------------------------------------------------------------------ teaching widgets
 @pytest.mark.parametrize("hours, level", [(6, "1"), (8.5, "1"), (9, "2.1"), (19.5, "2.1"), (20, "2.5"), (30, "2.5")])
 def test_level_of_care_follows_asam_for_adults(hours, level):
-    assert f"level {level})" in widgets.level_of_care(hours)
+    words = widgets.level_of_care(hours)
+    assert f"ASAM level {level})" in words or f"ASAM level {level};" in words
+
+
+def test_level_of_care_speaks_the_fourth_editions_words():
+    """ASAM 4th edition: level 2.5 is high-intensity outpatient (partial hospitalisation only as the 3rd's name)."""
+    assert widgets.level_of_care(25).startswith("high-intensity outpatient")
+    assert "3rd edition" in widgets.level_of_care(25)
+    assert "4th edition" in widgets.ASAM_EDITION
 
 
 def test_level_of_care_for_adolescents_starts_iop_at_six_hours():

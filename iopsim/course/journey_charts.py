@@ -106,6 +106,30 @@ FLOW = {  # bar -> (outcome, colour) in the order drawn
 }
 
 
+def typical_client(events: pd.DataFrame, scenario, outcome: str = "completed", *, returning: bool = False) -> int:
+    """A client to feature, chosen by a rule that makes them typical rather than striking.
+
+    Among the IOP stays that ended with ``outcome`` (a TEDS code) in the reporting window, the
+    client of moderate severity whose stay is nearest the median stay of all such discharges
+    (ties: the lowest client number); with ``returning``, only stays of a second or later episode.
+    Raises LookupError when the run has no such stay.
+    """
+    start, end = reporting_window(scenario)
+    d = events[(events.event == "iop_discharge") & (events.detail == outcome) & (events.time >= start)
+               & (events.time < end)]
+    if returning:
+        d = d[d.episode >= 2]
+    if d.empty:
+        raise LookupError(f"no IOP stay ended '{outcome}' in the reporting window of this run")
+    referrals = events[events.event == "referral"].set_index(["client", "episode"]).detail
+    severity = referrals.reindex(list(zip(d.client, d.episode))).astype(str).to_numpy()
+    median = float(d.value.median())
+    pool = d[severity == "moderate"] if (severity == "moderate").any() else d
+    distance = (pool.value - median).abs()
+    best = pool[distance == distance.min()]
+    return int(best.client.min())
+
+
 def outcome_counts(events: pd.DataFrame, scenario) -> dict[str, dict[str, int]]:
     """What became of the episodes referred in the reporting window, followed to the end of the run.
 

@@ -36,14 +36,14 @@ from IPython.display import HTML, display
 from iopsim.analysis.comparison import run_scenarios
 from iopsim.analysis.run import simulate
 from iopsim.core import parameters
-from iopsim.core.errors import ScenarioError
+from iopsim.core.errors import ProblemsError
 from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.vocabulary import DISCHARGE_CODES
 from iopsim.course.journey_charts import journey
 from iopsim.present.plots import Chart
 
-LABEL_WIDTH = "19em"
+LABEL_WIDTH = "20em"  # the longest label of the course fits (tests/test_widgets.py)
 WIDGET_WIDTH = "40em"
 DAY_PATTERNS = {  # days a week -> the usual spread of meeting days
     1: ("Wed",), 2: ("Tue", "Thu"), 3: ("Mon", "Wed", "Fri"), 4: ("Mon", "Tue", "Thu", "Fri"),
@@ -187,29 +187,30 @@ class Form:
 
 # ---------------------------------------------------------------------------- forms of the course
 def capacity_form(base: Scenario | None = None) -> Form:
-    """Notebook 02: demand against seats and counsellors."""
+    """Notebook 02: demand against seats and counsellors (controls in the order of its "Try this")."""
     return Form([
-        slider("referrals.per_week", "Referrals", base=base, min=1, max=15, step=0.5,
-               hint="raise it a step at a time and watch the waitlist."),
-        slider("tracks.tracks[0].groups", "Day groups", base=base, max=4, unit="groups", hint="add a day group: how many more seats?"),
-        slider("tracks.tracks[1].groups", "Evening groups", base=base, max=4, unit="groups", hint="set 0: who is left waiting?"),
-        slider("tracks.tracks[0].group_cap", "Day group size", base=base, min=6, max=15, unit="clients",
-               hint="12 is the usual cap; try 8."),
+        slider("tracks.tracks[0].groups", "Day groups", base=base, max=4, unit="groups",
+               hint="add one: do admissions rise, does the waitlist go?"),
+        slider("tracks.tracks[1].groups", "Evening groups", base=base, max=4, unit="groups",
+               hint="add one: the seats clients who work can use."),
+        slider("referrals.per_week", "Referrals", base=base, min=1, max=15, step=0.2,
+               hint="raise it: the waitlist and the losses grow."),
         slider("staff.iop_counsellors", "IOP counsellors", base=base, min=1, max=6,
                hint="with 1 counsellor, do seats still fill?"),
     ], base, "Capacity: demand, seats and staff")
 
 
 def schedule_form(base: Scenario | None = None) -> Form:
-    """Notebook 03: days, hours, evening track and admission policy."""
+    """Notebook 03: days, hours, plan length, evening track and admission policy."""
     scenario = Scenario() if base is None else base
     evening = parameters.get(scenario, "tracks.tracks[1]")  # a program without a second track has no evening form
     evening_start, evening_groups = evening.start_hour, evening.groups
     return Form([
         days_choice("tracks.tracks[0].days", "Day track meets", base=base, hint="5 days: more hours per week."),
-        slider("tracks.tracks[0].hours", "Day track hours a day", base=base, min=1, max=6, step=0.5,
-               hint="4 hours x 3 days = 12 h/week."),
-        days_choice("tracks.tracks[1].days", "Evening track meets", base=base, hint="match the day track?"),
+        days_choice("tracks.tracks[1].days", "Evening track meets", base=base, hint="5 days as well."),
+        plan_choice(base, hint="short: the same dose in fewer weeks?"),
+        slider("tracks.tracks[0].hours", "Day hours a day", base=base, min=1, max=6, step=0.5,
+               hint="3 hours x 3 days = 9 h/week."),
         slider("tracks.tracks[1].hours", "Evening hours a day", base=base, min=1, max=min(6.0, 24 - evening_start),
                step=0.5, hint="evening sessions are often shorter."),
         switch("tracks.tracks[1].groups", "Run an evening track", off=0, on=max(evening_groups, 1), base=base,
@@ -233,18 +234,16 @@ def plan_choice(base: Scenario | None = None, hint: str = "") -> Control:
 
 
 def relapse_form(base: Scenario | None = None) -> Form:
-    """Notebook 04: relapse after discharge, continuing care, coming back."""
+    """Notebook 04: relapse after discharge, continuing care, coming back (in the order of its "Try this")."""
     return Form([
-        slider("relapse.after_completion.scale_days", "Relapse after completing: time scale", base=base, min=20,
-               max=1000, step=5, unit="days; smaller = sooner",
-               hint="halve it: relapse comes sooner for completers."),
-        slider("relapse.untreated.scale_days", "Relapse without treatment: time scale", base=base, min=1,
-               max=100, step=1, unit="days; smaller = sooner",
-               hint="leavers with little treatment are close to this curve; lengthen it."),
+        slider("relapse.after_completion.never_relapse", "Completers who never relapse", base=base, step=0.05,
+               unit="share", hint="halve it (0.2): more relapse after treatment."),
+        slider("relapse.readmission_probability", "Relapse brings a new referral", base=base, step=0.05,
+               unit="probability", hint="raise it (0.8): more of them come back."),
         slider("aftercare.uptake", "Aftercare uptake", base=base, step=0.05, unit="share",
-               hint="0 = no aftercare; 1 = everyone joins."),
-        slider("relapse.readmission_probability", "Spell of use ends in a new referral", base=base, step=0.05,
-               unit="probability", hint="0 cuts the loop: nobody comes back."),
+               hint="1 = everyone joins: how much does it weaken the loop?"),
+        slider("relapse.after_completion.scale_days", "Time to relapse (completers)", base=base, min=20,
+               max=1000, step=5, unit="days", hint="smaller = sooner; it moves when, more than how many."),
     ], base, "Relapse and continuing care")
 
 
@@ -269,8 +268,12 @@ class RunPanel:
     returns a result; ``draw(result)`` returns a chart ``(figure, summary)`` or a list of them.
     The charts appear in the Output; their summaries, one a line, in ``summary`` at the end.
     With ``run_now`` the panel runs once when built, so running the notebook top to bottom
-    shows a chart before anyone touches a widget.
+    shows a chart before anyone touches a widget; without it (a panel that compares the trainee's
+    settings with the built-in ones has nothing to show before a change) the summary line says
+    what to do.
     """
+
+    IDLE = "Change a setting above, then press <b>{button}</b>."
 
     def __init__(self, form: Form, compute: Callable[[Scenario, Callable[[int, int], None]], Any],
                  draw: Callable[[Any], Any], *, button: str = "Run", run_now: bool = True) -> None:
@@ -279,7 +282,7 @@ class RunPanel:
                                tooltip="simulate with the values above")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="20em"))
         self.out = w.Output()
-        self.summary = w.HTML("")
+        self.summary = w.HTML("" if run_now else self.IDLE.format(button=escape(button)))
         self.result = None
         self.charts: list = []
         self.button.on_click(self._clicked)
@@ -306,7 +309,7 @@ class RunPanel:
                 show_charts(self.charts)
                 self.progress.value, self.progress.bar_style = self.progress.max, "success"
                 self.summary.value = summary_html(self.charts)
-            except ScenarioError as err:
+            except ProblemsError as err:  # a setting the model refuses: its own sentence, never a traceback
                 self.summary.value = f"<b>Cannot run:</b> {escape(str(err))}"
                 self.progress.bar_style = "danger"
             finally:
@@ -375,14 +378,26 @@ def compare_means(scenarios: dict[str, Scenario], kpis: Sequence[str], *, reps: 
 
 
 # ---------------------------------------------------------------------------- small teaching widgets
+ASAM_EDITION = "The ASAM Criteria, 4th edition (2023)"
+LEVELS = {  # ASAM level -> its name in the 4th edition's words
+    "1": "outpatient treatment (ASAM level 1)",
+    "2.1": "intensive outpatient (ASAM level 2.1)",
+    "2.5": "high-intensity outpatient (ASAM level 2.5; called partial hospitalisation in the 3rd edition)",
+}
+
+
 def level_of_care(hours_per_week: float, adult: bool = True) -> str:
-    """The ASAM level a weekly number of treatment hours falls in (adults: IOP 9-19 h, PHP 20 h or more)."""
+    """The ASAM level whose usual intensity a weekly number of treatment hours matches (adults: IOP 9-19 h,
+    high-intensity outpatient 20 h or more; adolescents: IOP from 6 h).
+
+    Intensity only: a client's level comes from a multidimensional assessment, not from hours.
+    """
     iop_minimum = 9 if adult else 6
     if hours_per_week >= 20:
-        return "partial hospitalisation (ASAM level 2.5)"
+        return LEVELS["2.5"]
     if hours_per_week >= iop_minimum:
-        return "intensive outpatient (ASAM level 2.1)"
-    return "standard outpatient (ASAM level 1)"
+        return LEVELS["2.1"]
+    return LEVELS["1"]
 
 
 def hours_calculator() -> w.VBox:
@@ -395,7 +410,7 @@ def hours_calculator() -> w.VBox:
     def update(_change=None) -> None:
         total = days.value * hours.value
         answer.value = (f"<p style='font-size: 14pt'>{days.value} days x {hours.value:g} hours = <b>{total:g} hours a "
-                        f"week</b>: for an adult, {level_of_care(total)}.</p>")
+                        f"week</b>: for an adult, the usual intensity of {level_of_care(total)}.</p>")
 
     days.observe(update, names="value")
     hours.observe(update, names="value")
