@@ -93,14 +93,15 @@ def journey_summary(rows: pd.DataFrame, stays: pd.DataFrame, log_end: float, cli
 
 
 # --------------------------------------------------------------------------- what happened to a cohort
-FLOW = {  # bar -> (outcome, colour) in the order drawn
+PENDING = "#D9D9D9"  # light grey for "still ...": far in lightness from every colour, also under colour-blindness
+FLOW = {  # bar -> (outcome, colour) in the order drawn; tests/test_palette.py checks them under colour-blindness
     "Referrals": (("started IOP", C["blue"]), ("sent to another level of care", C["sky_blue"]),
                   ("no-show, lost before assessment", C["vermillion"]),
                   ("left the waitlist (gave up or relapsed)", C["orange"]),
-                  ("still waiting at the end", GREY)),
+                  ("still waiting at the end", PENDING)),
     "IOP stays": (("completed", C["bluish_green"]), ("stepped down early", C["sky_blue"]),
                   ("stepped up", C["reddish_purple"]), ("dropped out", C["vermillion"]),
-                  ("terminated (absences)", C["orange"]), ("other", C["black"]), ("still in IOP at the end", GREY)),
+                  ("terminated (absences)", C["orange"]), ("other", C["black"]), ("still in IOP at the end", PENDING)),
     "After IOP": (("no relapse seen", C["bluish_green"]), ("relapsed, not back (yet)", C["orange"]),
                   ("relapsed and readmitted", C["vermillion"])),
 }

@@ -34,8 +34,14 @@ def one_line(error: BaseException) -> str:
 
 
 def _handler(shell, etype, value, tb, tb_offset=None) -> list[str]:
-    """IPython custom exception handler: the structured traceback is one line."""
-    return [one_line(value)]
+    """IPython custom exception handler: the traceback shown is one line.
+
+    IPython calls it from ``run_code`` without showing anything itself, so it shows the line (as
+    the notebook's error output, through the kernel's own ``_showtraceback``) and returns it.
+    """
+    stb = [one_line(value)]
+    shell._showtraceback(etype, value, stb)
+    return stb
 
 
 def start(shell: Any = None) -> None:

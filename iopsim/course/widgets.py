@@ -65,8 +65,10 @@ class Control:
         return self.to_value(self.widget.value)
 
 
-def _style() -> dict:
-    return {"style": {"description_width": LABEL_WIDTH}, "layout": w.Layout(width=WIDGET_WIDTH)}
+def _style(label: str = "", hint: str = "") -> dict:
+    """Width for the label (never cut) and a tooltip, which is also the control's accessible description."""
+    tip = {"tooltip": f"{label}: {hint}" if hint else label} if label else {}
+    return {"style": {"description_width": LABEL_WIDTH}, "layout": w.Layout(width=WIDGET_WIDTH), **tip}
 
 
 def _describe(label: str, unit: str) -> str:
@@ -92,7 +94,7 @@ def slider(path: str, label: str, *, base: Scenario | None = None, min: float | 
     kind = w.IntSlider if whole else w.FloatSlider
     extra = {} if whole else {"readout_format": _format(step)}
     widget = kind(value=p.value, min=lo, max=hi, step=step, description=_describe(label, p.unit if unit is None else unit),
-                  continuous_update=False, **extra, **_style())
+                  continuous_update=False, **extra, **_style(label, hint))
     return Control(path, widget, hint, (int if whole else float))
 
 
@@ -111,7 +113,7 @@ def choice(path: str, label: str, options: Sequence[tuple[str, Any]] | None = No
     if all(value != p.value for _, value in options):
         options.append((f"{show_value(p.value)} (now)", p.value))
     widget = w.Dropdown(options=options, value=next(v for _, v in options if v == p.value),
-                        description=_describe(label, unit), **_style())
+                        description=_describe(label, unit), **_style(label, hint))
     return Control(path, widget, hint)
 
 
@@ -121,7 +123,7 @@ def switch(path: str, label: str, *, off: Any, on: Any = None, base: Scenario | 
     on = p.value if on is None else on
     if on == off:
         raise ValueError(f"{path}: 'on' and 'off' must differ (the scenario holds {p.value!r}, which is 'off')")
-    widget = w.Checkbox(value=p.value != off, description=label, indent=False,
+    widget = w.Checkbox(value=p.value != off, description=label, indent=False, tooltip=f"{label}: {hint}" if hint else label,
                         layout=w.Layout(width=WIDGET_WIDTH))
     return Control(path, widget, hint, lambda ticked: on if ticked else off)
 
@@ -228,21 +230,21 @@ PLAN_LENGTHS = {  # typical planned weeks by severity, compared in notebook 05: 
 
 
 def plan_choice(base: Scenario | None = None, hint: str = "") -> Control:
-    options = [(f"{name}: {v['low']}/{v['moderate']}/{v['high']} weeks", v) for name, v in PLAN_LENGTHS.items()]
-    return choice("treatment.planned_weeks", "Planned length (low/moderate/high severity)", options, base=base,
-                  hint=hint)
+    options = [(f"{name}: {v['low']}/{v['moderate']}/{v['high']} weeks (low/moderate/high)", v)
+               for name, v in PLAN_LENGTHS.items()]
+    return choice("treatment.planned_weeks", "Plan length (weeks by severity)", options, base=base, hint=hint)
 
 
 def relapse_form(base: Scenario | None = None) -> Form:
     """Notebook 04: relapse after discharge, continuing care, coming back (in the order of its "Try this")."""
     return Form([
-        slider("relapse.after_completion.never_relapse", "Completers who never relapse", base=base, step=0.05,
+        slider("relapse.after_completion.never_relapse", "Never relapse (completers)", base=base, step=0.05,
                unit="share", hint="halve it (0.2): more relapse after treatment."),
-        slider("relapse.readmission_probability", "Relapse brings a new referral", base=base, step=0.05,
-               unit="probability", hint="raise it (0.8): more of them come back."),
+        slider("relapse.readmission_probability", "Relapse → new referral", base=base, step=0.05,
+               unit="chance", hint="raise it (0.8): more of them come back."),
         slider("aftercare.uptake", "Aftercare uptake", base=base, step=0.05, unit="share",
                hint="1 = everyone joins: how much does it weaken the loop?"),
-        slider("relapse.after_completion.scale_days", "Time to relapse (completers)", base=base, min=20,
+        slider("relapse.after_completion.scale_days", "Time to relapse", base=base, min=20,
                max=1000, step=5, unit="days", hint="smaller = sooner; it moves when, more than how many."),
     ], base, "Relapse and continuing care")
 
