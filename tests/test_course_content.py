@@ -203,3 +203,24 @@ def test_outcome_colours_stay_apart_under_colour_blindness(vision):
         for (a, ca), (b, cb) in itertools.combinations(outcomes, 2):
             distance = np.linalg.norm(_lab(seen @ _linear(ca)) - _lab(seen @ _linear(cb)))
             assert distance >= 15, f"{bar}: '{a}' and '{b}' differ by only {distance:.1f} under {vision}"
+
+
+# ------------------------------------------------------------------ a first answer, then the refined one
+def test_a_panel_answers_first_from_one_replication_then_from_all(monkeypatch):
+    """refining: the first comparison from 1 replication, the last the same as paired's; the kept
+    starting program is not run again."""
+    from iopsim.course import change_charts
+
+    base = iopsim.Scenario().replace(**{"run.warm_up_days": 60.0, "run.horizon_days": 60.0})
+    yours = base.replace(**{"referrals.per_week": 7.0})
+    change_charts.keep(base, reps=3, seed=4)
+    runs = []
+    original = change_charts.simulate
+    monkeypatch.setattr(change_charts, "simulate", lambda s, seed: runs.append(s) or original(s, seed=seed))
+    steps = list(change_charts.refining(base, {"yours": yours}, reps=3, seed=4))
+    assert [[e.reps for e in c.experiments.values()] for c in steps] == [[1, 1], [3, 3]]
+    assert all(s == yours for s in runs) and len(runs) == 3  # only the trainee's program ran
+    first, last = (change_charts.change_bars(c, ["admissions_per_year"], title="t")[1] for c in steps)
+    assert "first estimate" in first and "95% intervals" in last
+    again = change_charts.paired(base, {"yours": yours}, reps=3, seed=4)
+    assert again.differences.equals(steps[-1].differences)

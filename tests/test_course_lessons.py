@@ -61,8 +61,7 @@ def test_02_try_this_in_order_day_group_evening_group_referrals_one_counsellor(t
         "1 counsellor": form_scenario(form, **{"referrals.per_week": 4.8, "staff.iop_counsellors": 1}),
     }
     assert "Day groups** from 2 to 3" in text(CAPACITY) and "4.8" in text(CAPACITY)
-    kpis = ["admissions_per_year", "waitlist_mean", "lost_before_treatment_share", "seat_utilisation", "census_mean"]
-    result = change_charts.paired(base, steps, kpis, reps=s["REPS"], seed=test_seed)
+    result = change_charts.paired(base, steps, reps=s["REPS"], seed=test_seed)
     day, evening = moved(result, "day group", "admissions_per_year"), moved(result, "evening group",
                                                                              "admissions_per_year")
     # 1. a day group: hardly more admitted, seats stand emptier; 2. an evening group: more admitted than with
@@ -116,9 +115,7 @@ def test_03_try_this_in_order_five_days_then_short_plans_then_cohorts(test_seed)
     short = form_scenario(form, **{"treatment.planned_weeks": widgets.PLAN_LENGTHS["short"]})
     form.reset()
     cohort = form_scenario(form, **{"tracks.admission": "cohort"})
-    kpis = ["treatment_hours_mean", "los_median_days", "seat_utilisation", "admissions_per_year",
-            "wait_to_start_mean_days", "lost_before_treatment_share"]
-    result = change_charts.paired(base, {"5 days": five, "5 days, short": short, "cohort": cohort}, kpis,
+    result = change_charts.paired(base, {"5 days": five, "5 days, short": short, "cohort": cohort},
                                   reps=s["REPS"], seed=test_seed)
     # 1. five days: about half as many hours again, in the same weeks: stays, seats and admissions hold
     hours = moved(result, "5 days", "treatment_hours_mean")
@@ -146,8 +143,7 @@ def test_04_try_this_in_order_readmission_then_aftercare_then_the_loop_cut(test_
     more = form_scenario(form, **{"relapse.readmission_probability": 0.8})
     aftercare = form_scenario(form, **{"aftercare.uptake": 1.0})  # keeps step 1
     cut = form_scenario(form, **{"relapse.readmission_probability": 0.0})  # keeps steps 1 and 2
-    kpis = ["referrals_per_week", "readmission_share", "waitlist_mean", "lost_before_treatment_share"]
-    result = change_charts.paired(base, {"more": more, "aftercare": aftercare, "cut": cut}, kpis, reps=s["REPS"],
+    result = change_charts.paired(base, {"more": more, "aftercare": aftercare, "cut": cut}, reps=s["REPS"],
                                   seed=test_seed)
     # 1. referrals almost double, the waitlist grows, many more lost
     referrals = moved(result, "more", "referrals_per_week")
@@ -173,15 +169,14 @@ DOSE = "05_dose_versus_access.ipynb"
 def test_05_a_long_plan_costs_more_access_at_high_demand_than_at_low(test_seed):
     s = settings(DOSE)
     base = iopsim.Scenario().replace(**{"run.horizon_days": s["HORIZON_DAYS"]})
-    kpis = ["admissions_per_year", "wait_to_start_mean_days", "treatment_hours_mean"]
     cost = {}
     for demand in (4.0, 9.0):  # the "Try this": long at 4 referrals a week, then at 9
         form = widgets.dose_form(base)
         long = form_scenario(form, **{"treatment.planned_weeks": widgets.PLAN_LENGTHS["long"],
                                       "referrals.per_week": demand})
         standard = long.replace(**{"treatment.planned_weeks": widgets.PLAN_LENGTHS["standard"]})
-        result = change_charts.paired(standard, {"long": long}, kpis, reps=s["REPS"], seed=test_seed)
-        assert moved(result, "long", "treatment_hours_mean").direction == "higher"
+        result = change_charts.paired(standard, {"long": long}, reps=s["REPS"], seed=test_seed)
+        assert moved(result, "long", "treatment_hours_mean").mean_diff > 0
         cost[demand] = (moved(result, "long", "admissions_per_year").mean_diff,
                         moved(result, "long", "wait_to_start_mean_days").mean_diff)
     assert cost[9.0][0] < cost[4.0][0] and cost[9.0][0] < -5, cost  # fewer admitted, most of all at high demand

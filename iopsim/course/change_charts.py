@@ -2,12 +2,16 @@
 
 The course panels (notebooks 02 to 05) compare a starting program with the trainee's settings.
 A single run cannot tell a change from luck, so every comparison here is paired replications
-(``iopsim.compare``: replication i of both programs meets the same clients) and every number
-comes with its 95% interval; a change whose interval holds 0 is called "no clear change".
+(replication i of both programs meets the same clients, as in ``iopsim.compare``) and every
+number comes with its 95% interval; a change whose interval holds 0 is called "no clear change".
 
-    result = change_charts.paired(base, {"yours": scenario}, KPIS, reps=4, seed=1)
+    result = change_charts.paired(base, {"yours": scenario}, reps=4, seed=1)
     change_charts.change_bars(result, KPIS, title="...")      # a Chart: (figure, summary)
     change_charts.change(result, "yours", "admissions_per_year")  # the paired difference, a Series
+
+A trainee waits for a panel, so ``refining`` answers first from one replication of each program
+(the starting program's replications are kept, so only the trainee's program runs) and then again
+with all of them: a first estimate in about a second, the intervals a few seconds later.
 
 See ``iopsim.course.chart_basics`` for what every chart returns.
 """
@@ -15,14 +19,16 @@ See ``iopsim.course.chart_basics`` for what every chart returns.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
 from iopsim.analysis.catalogue import label, phrase, unit as unit_of
-from iopsim.analysis.comparison import Comparison, compare
+from iopsim.analysis.comparison import Comparison
+from iopsim.analysis.experiment import Experiment, per_rep_frame, replication_seed
+from iopsim.analysis.run import simulate
 from iopsim.analysis.stats import NO_CLEAR_CHANGE
 from iopsim.core.formatting import format_interval, format_value
 from iopsim.core.scenario import Scenario
@@ -30,11 +36,48 @@ from iopsim.course.chart_basics import new_figure
 from iopsim.present.plots import FONT, OKABE_ITO as C, STYLE, Chart
 
 
-def paired(base: Scenario, alternatives: Mapping[str, Scenario], kpis: Sequence[str], *, reps: int, seed: Any = 0,
+def paired(base: Scenario, alternatives: Mapping[str, Scenario], *, reps: int, seed: Any = 0,
            base_name: str = "built-in program", progress: Callable[[int, int], None] | None = None) -> Comparison:
     """``base`` and each alternative, ``reps`` replications each on the same seeds (paired)."""
-    return compare(base, *alternatives.values(), reps=reps, seed=seed, workers=1, progress=progress or False,
-                   names=[base_name, *alternatives])
+    *_, result = refining(base, alternatives, reps=reps, seed=seed, first=reps, base_name=base_name,
+                          progress=progress)
+    return result
+
+
+_KEPT: dict[tuple[str, tuple[int, ...]], dict[str, float]] = {}  # (scenario as JSON, seed) -> KPIs of one replication
+
+
+def replication(scenario: Scenario, seed: Any, rep: int) -> dict[str, float]:
+    """The KPIs of replication ``rep`` (the same as replication ``rep`` of ``iopsim.replicate``), kept for reuse."""
+    key = (scenario.model_dump_json(), replication_seed(seed, rep))
+    if key not in _KEPT:
+        _KEPT[key] = simulate(scenario, seed=key[1]).kpis
+    return _KEPT[key]
+
+
+def refining(base: Scenario, alternatives: Mapping[str, Scenario], *, reps: int, seed: Any = 0, first: int = 1,
+             base_name: str = "built-in program",
+             progress: Callable[[int, int], None] | None = None) -> Iterator[Comparison]:
+    """The paired comparison of ``paired``, first from ``first`` replications of each program, then from ``reps``."""
+    programs = {base_name: base, **alternatives}
+    total, done = reps * len(programs), 0
+    results: dict[str, dict[int, dict]] = {name: {} for name in programs}
+    for upto in sorted({min(first, reps), reps}):
+        for rep in range(upto):
+            for name, scenario in programs.items():
+                if rep not in results[name]:
+                    results[name][rep] = replication(scenario, seed, rep)
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
+        yield Comparison({name: Experiment(programs[name], seed, per_rep_frame(dict(results[name])))
+                          for name in programs})
+
+
+def keep(scenario: Scenario, *, reps: int, seed: Any = 0) -> None:
+    """Run and keep a program's replications now (when the notebook runs), so a panel's first answer is quick."""
+    for rep in range(reps):
+        replication(scenario, seed, rep)
 
 
 def change(result: Comparison, alternative: str, kpi: str) -> pd.Series:
@@ -46,6 +89,9 @@ def change_words(result: Comparison, alternative: str, kpi: str) -> str:
     """'admissions a year 130 → 141: +11 (+6 to +16)' or '…: no clear change (−1 to +9)'."""
     d = change(result, alternative, kpi)
     unit = unit_of(kpi)
+    if d.n < 2:  # a first estimate: no interval yet
+        return (f"{phrase(kpi)} {format_value(d.baseline_mean, unit)} → {format_value(d.alternative_mean, unit)} "
+                f"({format_value(d.mean_diff, unit, signed=True)}, one replication: no interval yet)")
     interval = format_interval(d.ci_low, d.ci_high, unit, signed=True)
     moved = (f"{format_value(d.mean_diff, unit, signed=True)} ({interval})" if d.direction != NO_CLEAR_CHANGE
              else f"{NO_CLEAR_CHANGE} ({interval})")
@@ -85,14 +131,17 @@ def change_bars(result: Comparison, kpis: Sequence[str], *, title: str) -> Chart
         for ax in axes[len(kpis):]:
             ax.set_axis_off()
         fig.suptitle(title, x=0.01, ha="left", fontsize=FONT + 2)
-    reps = int(result.differences["n"].min()) if len(result.differences) else 0
+    reps = min(e.reps for e in result.experiments.values())
     parts = [f"{n}: " + "; ".join(change_words(result, n, k) for k in kpis) for n in names[1:]]
-    return Chart(fig, f"{title} ({reps} replications each, on the same clients; 95% intervals): " + ". ".join(parts)
-                 + ".")
+    how = ("a first estimate from 1 replication each; intervals follow" if reps < 2 else
+           f"{reps} replications each, on the same clients; 95% intervals")
+    return Chart(fig, f"{title} ({how}): " + ". ".join(parts) + ".")
 
 
 def _short_change(result: Comparison, alternative: str, kpi: str) -> str:
     d = change(result, alternative, kpi)
+    if d.n < 2:
+        return f"first estimate {format_value(d.mean_diff, unit_of(kpi), signed=True)}"
     if d.direction == NO_CLEAR_CHANGE:
         return NO_CLEAR_CHANGE
     return f"{format_value(d.mean_diff, unit_of(kpi), signed=True)}"

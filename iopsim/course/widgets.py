@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import ipywidgets as w
 import pandas as pd
@@ -45,6 +45,7 @@ from iopsim.present.plots import Chart
 
 LABEL_WIDTH = "20em"  # the longest label of the course fits (tests/test_widgets.py)
 WIDGET_WIDTH = "40em"
+REFINING = "<p style='font-size: 11pt; margin: 0'><i>First estimate; refining…</i></p>"
 DAY_PATTERNS = {  # days a week -> the usual spread of meeting days
     1: ("Wed",), 2: ("Tue", "Thu"), 3: ("Mon", "Wed", "Fri"), 4: ("Mon", "Tue", "Thu", "Fri"),
     5: ("Mon", "Tue", "Wed", "Thu", "Fri"),
@@ -267,8 +268,10 @@ class RunPanel:
     """A form, a Run button with a progress bar, one Output for the charts and a summary line.
 
     ``compute(scenario, progress)`` does the work (``progress(done, total)`` moves the bar) and
-    returns a result; ``draw(result)`` returns a chart ``(figure, summary)`` or a list of them.
-    The charts appear in the Output; their summaries, one a line, in ``summary`` at the end.
+    returns a result, or yields better and better ones (a first estimate, then the refined
+    answer: each is drawn as it comes); ``draw(result)`` returns a chart ``(figure, summary)`` or
+    a list of them.  The charts appear in the Output; their summaries, one a line, in ``summary``
+    at the end of each redraw, marked "refining" until the last.
     With ``run_now`` the panel runs once when built, so running the notebook top to bottom
     shows a chart before anyone touches a widget; without it (a panel that compares the trainee's
     settings with the built-in ones has nothing to show before a change) the summary line says
@@ -305,10 +308,14 @@ class RunPanel:
             self.progress.value, self.progress.bar_style = 0, ""
             try:
                 scenario = self.form.scenario()
-                self.result = self.compute(scenario, self._step)
-                drawn = self.draw(self.result)
-                self.charts = list(drawn) if isinstance(drawn, list) else [drawn]
-                show_charts(self.charts)
+                answer = self.compute(scenario, self._step)
+                answers = answer if isinstance(answer, Iterator) else iter([answer])
+                for self.result in answers:
+                    drawn = self.draw(self.result)
+                    self.charts = list(drawn) if isinstance(drawn, list) else [drawn]
+                    self.out.clear_output(wait=True)
+                    show_charts(self.charts)
+                    self.summary.value = REFINING + summary_html(self.charts)
                 self.progress.value, self.progress.bar_style = self.progress.max, "success"
                 self.summary.value = summary_html(self.charts)
             except ProblemsError as err:  # a setting the model refuses: its own sentence, never a traceback
