@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import iopsim  # noqa: E402
-from iopsim.course import change_charts, widgets  # noqa: E402
+from iopsim.course import change_charts  # noqa: E402
 
 KPIS = ["admissions_per_year", "waitlist_mean", "lost_before_treatment_share", "seat_utilisation"]
 

@@ -224,3 +224,18 @@ def test_a_panel_answers_first_from_one_replication_then_from_all(monkeypatch):
     assert "first estimate" in first and "95% intervals" in last
     again = change_charts.paired(base, {"yours": yours}, reps=3, seed=4)
     assert again.differences.equals(steps[-1].differences)
+
+
+def test_the_dose_chart_summary_is_short_and_says_what_the_long_plan_costs():
+    from iopsim.course import program_charts
+
+    rows = {("short", "low demand"): (130, 8.5, 80, 0.68), ("standard", "low demand"): (125, 8.9, 95, 0.67),
+            ("long", "low demand"): (121, 9.4, 107, 0.65), ("short", "high demand"): (190, 17.0, 78, 0.7),
+            ("standard", "high demand"): (175, 19.6, 88, 0.69), ("long", "high demand"): (158, 22.1, 98, 0.67)}
+    kpis = program_charts.DOSE_KPIS
+    table = pd.DataFrame([dict(zip(kpis, v)) for v in rows.values()], index=pd.MultiIndex.from_tuples(list(rows)))
+    for kpi in kpis:
+        table[f"{kpi}_low"], table[f"{kpi}_high"] = table[kpi] * 0.95, table[kpi] * 1.05
+    summary = program_charts.dose_chart(table)[1]
+    assert len(summary.split()) <= 70, summary
+    assert "at high demand, the long plan admits 32 fewer a year" in summary and "+5.1 days of waiting" in summary

@@ -181,3 +181,14 @@ def test_05_a_long_plan_costs_more_access_at_high_demand_than_at_low(test_seed):
                         moved(result, "long", "wait_to_start_mean_days").mean_diff)
     assert cost[9.0][0] < cost[4.0][0] and cost[9.0][0] < -5, cost  # fewer admitted, most of all at high demand
     assert cost[9.0][1] > cost[4.0][1] and cost[9.0][1] > 1.0, cost  # longer waits, most of all at high demand
+
+
+def test_02_waiting_loses_people_twice(test_seed):
+    """Section 3: two weeks' longer wait for a first group; more lost before treatment, fewer to the 4th session."""
+    s, base = settings(CAPACITY), iopsim.Scenario()
+    quick = base.replace(**{"run.warm_up_days": 365.0})
+    slow = quick.replace(**{"tracks.admission_lead_days": base.tracks.admission_lead_days + 14.0})
+    result = change_charts.paired(quick, {"slow": slow}, reps=s["ENGAGE_REPS"], seed=test_seed)
+    assert moved(result, "slow", "wait_assessment_to_start_median_days").direction == "higher"
+    assert moved(result, "slow", "lost_before_treatment_share").direction == "higher"
+    assert moved(result, "slow", "first_to_fourth_session_share").direction == "lower"

@@ -123,7 +123,8 @@ def dose_chart(table: pd.DataFrame) -> Chart:
     parts = []
     for demand in dict.fromkeys(table.index.get_level_values(1)):
         a, b = table.loc[(short, demand)], table.loc[(long, demand)]
-        parts.append(f"at {demand}, the {long} plan admits {format_value(a.admissions_per_year - b.admissions_per_year, '')} "
-                     f"fewer a year than the {short} one, with waits {format_value(b.wait_to_start_mean_days - a.wait_to_start_mean_days, 'days', signed=True)} "
-                     f"and {format_value(b.treatment_hours_mean - a.treatment_hours_mean, 'hours', signed=True)} of treatment per client")
+        parts.append(f"at {demand}, the {long} plan admits {a.admissions_per_year - b.admissions_per_year:.0f} fewer a "
+                     f"year than the {short} one, with {b.wait_to_start_mean_days - a.wait_to_start_mean_days:+.1f} "
+                     f"days of waiting and {b.treatment_hours_mean - a.treatment_hours_mean:+.0f} hours of treatment "
+                     f"per client")
     return Chart(figure, "Dose versus access: " + "; ".join(parts) + ".")

@@ -10,7 +10,6 @@ in a column of their own that wraps instead of running off the screen.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd

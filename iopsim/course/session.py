@@ -1,4 +1,4 @@
-"""What a course notebook sets up first: errors told in one plain line, not a page of traceback.
+"""What a course notebook sets up first: errors told in one plain line, and controls with names.
 
     from iopsim.course import session
     session.start()          # in the first code cell after the settings
@@ -7,6 +7,9 @@ A trainee who types a setting the model refuses sees the model's own sentence ("
 is -1; allowed: more than 0"), and one who runs a cell before the cells it needs sees what to do,
 instead of forty lines of traceback hiding that sentence.  Other errors (a fault in the project)
 keep their full traceback: someone will need it.
+
+In a notebook page it also runs a small script that gives every slider handle and Play button
+an accessible name (the slider's label; "Play", "Pause"...), which ipywidgets leaves out.
 
 A saved notebook's widgets cannot come back to life when it is reopened; ``strip_widget_views``
 is a JupyterLab save hook (``kit.py lab`` installs it) that saves, in place of each widget, the
@@ -18,6 +21,33 @@ from __future__ import annotations
 from typing import Any
 
 from iopsim.core.errors import ProblemsError
+
+ACCESSIBLE_NAMES = """
+(function () {
+  // Give every slider handle its slider's label, and every Play button its action, as an ARIA name
+  // (ipywidgets draws them without one); again whenever widgets appear.
+  const icons = {play: "Play", pause: "Pause", stop: "Stop", retweet: "Repeat", repeat: "Repeat"};
+  const name = () => {
+    document.querySelectorAll(".widget-slider").forEach(slider => {
+      const label = (slider.querySelector(".widget-label") || {}).innerText;
+      slider.querySelectorAll(".noUi-handle").forEach(handle => {
+        if (label && !handle.getAttribute("aria-label")) handle.setAttribute("aria-label", label.trim());
+      });
+    });
+    document.querySelectorAll(".widget-play button").forEach(button => {
+      const icon = button.querySelector("i");
+      const kind = icon && Object.keys(icons).find(k => icon.classList.contains("fa-" + k));
+      if (kind && !button.getAttribute("aria-label")) button.setAttribute("aria-label", icons[kind]);
+    });
+  };
+  name();
+  if (!window.iopsimAccessibleNames) {
+    window.iopsimAccessibleNames = new MutationObserver(name);
+    window.iopsimAccessibleNames.observe(document.body, {childList: true, subtree: true});
+  }
+})();
+"""
+"""Run in the page (JupyterLab or Voila) by ``start``: ARIA names for slider handles and Play buttons."""
 
 RUN_FIRST = ("This cell needs the cells above it. Choose Run > Run All Cells (or press Shift + Enter on each "
              "cell from the top).")
@@ -54,6 +84,10 @@ def start(shell: Any = None) -> None:
         shell = get_ipython()
     if shell is not None:
         shell.set_custom_exc((ProblemsError, NameError), _handler)
+        if hasattr(shell, "kernel"):  # a notebook page: name the controls for screen readers
+            from IPython.display import Javascript, display  # IPython: lazy, as above
+
+            display(Javascript(ACCESSIBLE_NAMES))
 
 
 def strip_widget_views(model: dict, **_kwargs) -> None:
