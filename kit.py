@@ -79,6 +79,7 @@ LAB_SETTINGS = ROOT / ".lab-settings"  # JupyterLab's settings overrides for the
 LAB_OVERRIDES = {  # no news or update pop-up on a trainee's first page
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }
+KERNEL_CONFIG = 'c.InteractiveShellApp.extensions = ["iopsim.course.session"]\n'
 LAB_OPTIONS = (  # tests/test_browser.py serves JupyterLab with the same ones
     "--LabApp.default_url=/lab/tree/00_start_here.ipynb",  # open on the course's first notebook
     # a reopened notebook says "run this cell" where a widget was, not "model not found"
@@ -91,6 +92,12 @@ def lab(args):
     NOTEBOOKS.mkdir(exist_ok=True)
     LAB_SETTINGS.mkdir(exist_ok=True)
     (LAB_SETTINGS / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=1) + "\n")
+    # every kernel loads the course's one-line errors before its first cell, so a cell run too early
+    # says "run the cells above first" instead of a NameError traceback
+    profile = LAB_SETTINGS / "ipython" / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    (profile / "ipython_kernel_config.py").write_text(KERNEL_CONFIG)
+    os.environ["IPYTHONDIR"] = str(LAB_SETTINGS / "ipython")
     cmd = [PY, "-m", "jupyterlab", f"--ServerApp.root_dir={NOTEBOOKS}", "--ServerApp.ip=127.0.0.1",
            f"--LabApp.app_settings_dir={LAB_SETTINGS}", *LAB_OPTIONS]
     if hasattr(os, "geteuid") and os.geteuid() == 0:

@@ -162,6 +162,7 @@ def test_the_kit_opens_jupyterlab_on_notebook_00_with_no_news_and_the_save_hook(
     assert "--LabApp.default_url=/lab/tree/00_start_here.ipynb" in kit
     assert '"fetchNews": "false"' in kit and '"checkForUpdates": False' in kit
     assert "pre_save_hook=iopsim.course.session.strip_widget_views" in kit
+    assert '"iopsim.course.session"' in kit and callable(session.load_ipython_extension)
 
 
 # ------------------------------------------------------------------ reading

@@ -11,6 +11,9 @@ keep their full traceback: someone will need it.
 In a notebook page it also runs a small script that gives every slider handle and Play button
 an accessible name (the slider's label; "Play", "Pause"...), which ipywidgets leaves out.
 
+``kit.py lab`` loads this module as an IPython extension in every kernel, so even a cell run
+before the notebook's first one gets the plain line.
+
 A saved notebook's widgets cannot come back to life when it is reopened; ``strip_widget_views``
 is a JupyterLab save hook (``kit.py lab`` installs it) that saves, in place of each widget, the
 line "Run this cell to show its controls" instead of "Error displaying widget: model not found".
@@ -88,6 +91,11 @@ def start(shell: Any = None) -> None:
             from IPython.display import Javascript, display  # IPython: lazy, as above
 
             display(Javascript(ACCESSIBLE_NAMES))
+
+
+def load_ipython_extension(shell) -> None:
+    """``%load_ext iopsim.course.session``, or the kernels ``kit.py lab`` starts: ``start`` before any cell runs."""
+    start(shell)
 
 
 def strip_widget_views(model: dict, **_kwargs) -> None:
