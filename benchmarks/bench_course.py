@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import iopsim  # noqa: E402
-from iopsim.course import change_charts  # noqa: E402
+from iopsim.course import change_charts, widgets  # noqa: E402
 
 KPIS = ["admissions_per_year", "waitlist_mean", "lost_before_treatment_share", "seat_utilisation"]
 
@@ -67,7 +67,7 @@ def main() -> int:
             scenario = base.replace(**{path: value})
             start = time.perf_counter()
             for i, result in enumerate(change_charts.refining(base, {"yours": scenario}, reps=s["REPS"], seed=s["SEED"])):
-                change_charts.change_bars(result, KPIS, title="t")[0].savefig(os.devnull, format="png")
+                widgets.chart_html(change_charts.change_bars(result, KPIS, title="t"))  # drawn as the panel draws it
                 (first if i == 0 else full).append(time.perf_counter() - start)
         print(f"{name:34} {statistics.median(first):16.2f} {statistics.median(full):12.2f} {s['REPS']:13d}")
     return 0

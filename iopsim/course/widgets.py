@@ -24,6 +24,8 @@ This module imports ipywidgets and IPython; ``import iopsim`` never imports it.
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 from dataclasses import dataclass, field
 from html import escape
@@ -41,7 +43,7 @@ from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.vocabulary import DISCHARGE_CODES
 from iopsim.course.journey_charts import journey
-from iopsim.present.plots import Chart
+from iopsim.present.plots import DPI, Chart
 
 LABEL_WIDTH = "20em"  # the longest label of the course fits (tests/test_widgets.py)
 WIDGET_WIDTH = "40em"
@@ -332,10 +334,16 @@ class RunPanel:
 
 
 def chart_html(chart) -> str:
-    """A chart's image with its summary as alt text (the summary itself goes under it, as a line)."""
+    """A chart's image with its summary as alt text (the summary itself goes under it, as a line).
+
+    Drawn once, without ``bbox_inches="tight"`` (which draws the figure twice): the course's figures
+    lay themselves out (constrained layout), and a trainee waits for each one.
+    """
     chart = Chart(*chart)
-    return (f'<img src="{chart.data_uri()}" alt="{escape(chart.summary)}" '
-            f'style="max-width: 100%; height: auto;">')
+    buffer = io.BytesIO()
+    chart.figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img src="{uri}" alt="{escape(chart.summary)}" style="max-width: 100%; height: auto;">'
 
 
 def summary_html(charts: Sequence) -> str:
