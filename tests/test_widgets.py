@@ -8,7 +8,7 @@ import pytest
 
 import iopsim
 from iopsim.core import parameters
-from iopsim.course import widgets
+from iopsim.course import program_charts, widgets
 from iopsim.core.errors import ScenarioError
 from iopsim.core.scenario import Scenario
 
@@ -249,5 +249,6 @@ def test_runs_are_the_replications_of_iopsim_replicate(short_run):
     experiment = iopsim.replicate(scenario, reps=2, seed=5, workers=1, progress=False)
     for i, run in enumerate(runs):
         assert run.kpis["admissions"] == experiment.per_rep.loc[i, "admissions"]
-    table = widgets.compare_means({"a": scenario}, ["admissions", "waitlist_mean"], reps=2, seed=5)
+    table = program_charts.kpi_intervals({"a": scenario}, ["admissions", "waitlist_mean"], reps=2, seed=5)
     assert table.loc["a", "admissions"] == pytest.approx(np.mean([r.kpis["admissions"] for r in runs]))
+    assert table.loc["a", "admissions_low"] <= table.loc["a", "admissions"] <= table.loc["a", "admissions_high"]

@@ -32,10 +32,8 @@ from html import escape
 from typing import Any, Callable, Iterator, Sequence
 
 import ipywidgets as w
-import pandas as pd
 from IPython.display import HTML, display
 
-from iopsim.analysis.comparison import run_scenarios
 from iopsim.analysis.run import simulate
 from iopsim.core import parameters
 from iopsim.core.errors import ProblemsError
@@ -384,14 +382,6 @@ def runs(scenario: Scenario, reps: int, seed: Any = 0, progress: Callable[[int, 
         if progress is not None:
             progress(i + 1, reps)
     return out
-
-
-def compare_means(scenarios: dict[str, Scenario], kpis: Sequence[str], *, reps: int, seed: Any = 0,
-                  progress: Callable[[int, int], None] | None = None):
-    """Mean KPIs over ``reps`` replications of each scenario (same seeds for all): one row per scenario."""
-    experiments = run_scenarios(list(scenarios.values()), reps=reps, seed=seed, workers=1, scheduler=None,
-                                progress=progress or False)
-    return pd.DataFrame([e.per_rep[list(kpis)].mean() for e in experiments], index=list(scenarios))
 
 
 # ---------------------------------------------------------------------------- small teaching widgets
