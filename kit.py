@@ -75,10 +75,31 @@ def setup(extra):
     print(".venv is ready.", flush=True)
 
 
+LAB_SETTINGS = ROOT / ".lab-settings"  # JupyterLab's settings overrides for the kit (written at each start)
+LAB_OVERRIDES = {  # no news or update pop-up on a trainee's first page
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+KERNEL_CONFIG = 'c.InteractiveShellApp.extensions = ["iopsim.course.session"]\n'
+LAB_OPTIONS = (  # tests/test_browser.py serves JupyterLab with the same ones
+    "--LabApp.default_url=/lab/tree/00_start_here.ipynb",  # open on the course's first notebook
+    # a reopened notebook says "run this cell" where a widget was, not "model not found"
+    "--ContentsManager.pre_save_hook=iopsim.course.session.strip_widget_views",
+)
+
+
 def lab(args):
     """Serve notebooks/ on 127.0.0.1 only, so nobody else on the network can reach it."""
     NOTEBOOKS.mkdir(exist_ok=True)
-    cmd = [PY, "-m", "jupyterlab", f"--ServerApp.root_dir={NOTEBOOKS}", "--ServerApp.ip=127.0.0.1"]
+    LAB_SETTINGS.mkdir(exist_ok=True)
+    (LAB_SETTINGS / "overrides.json").write_text(json.dumps(LAB_OVERRIDES, indent=1) + "\n")
+    # every kernel loads the course's one-line errors before its first cell, so a cell run too early
+    # says "run the cells above first" instead of a NameError traceback
+    profile = LAB_SETTINGS / "ipython" / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    (profile / "ipython_kernel_config.py").write_text(KERNEL_CONFIG)
+    os.environ["IPYTHONDIR"] = str(LAB_SETTINGS / "ipython")
+    cmd = [PY, "-m", "jupyterlab", f"--ServerApp.root_dir={NOTEBOOKS}", "--ServerApp.ip=127.0.0.1",
+           f"--LabApp.app_settings_dir={LAB_SETTINGS}", *LAB_OPTIONS]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # Jupyter refuses root without it (containers, CI machines)
     print("Starting JupyterLab: open the http://127.0.0.1 link below; Ctrl-C stops it.", flush=True)

@@ -23,11 +23,15 @@ def contexts():
     run = iopsim.simulate(s, seed=2)
     followup = relapse_charts.pool([relapse_charts.relapse_followup(r.events, r.scenario)
                                     for r in widgets.runs(s, 2, seed=2)])
-    table = pd.DataFrame({"admissions_per_year": [190.0, 145.0, 130.0], "treatment_hours_mean": [52.0, 69.0, 78.0]},
-                         index=["short, high demand", "standard, high demand", "long, high demand"])
+    results = pd.DataFrame({"admissions_per_year": [190.0, 145.0, 130.0], "admissions_per_year_low": [180.0, 135.0, 120.0],
+                            "admissions_per_year_high": [200.0, 155.0, 140.0],
+                            "treatment_hours_mean": [52.0, 69.0, 78.0], "treatment_hours_mean_low": [50.0, 66.0, 75.0],
+                            "treatment_hours_mean_high": [54.0, 72.0, 81.0]},
+                           index=pd.MultiIndex.from_tuples([("short", "high demand"), ("standard", "high demand"),
+                                                            ("long", "high demand")]))
     return {"00": None, "01": {"run": run}, "02": {"littles_law": capacity_charts.littles_law_numbers(run.events, s)},
             "03": {"target_hours": 80, "attendance": s.treatment.attendance_mean},
-            "04": {"followup": followup}, "05": {"table": table}}
+            "04": {"followup": followup}, "05": {"results": results}}
 
 
 def every_question():
@@ -52,7 +56,7 @@ def test_the_right_answer_passes_and_wrong_ones_fail(contexts, nb, i):
         assert 2 <= len(choices) and 0 <= right < len(choices)
         assert q.check(choices[right], context).correct  # by its text, as well as by its position
         for wrong in range(len(choices)):
-            if wrong != right:
+            if wrong not in q.right_options(context):
                 result = q.check(wrong, context)
                 assert not result.correct and result.message.startswith("Not quite")
         assert not q.check(None, context).correct
@@ -96,6 +100,29 @@ def test_prompts_quote_the_numbers_their_answers_use(contexts):
 def test_relative_tolerance():
     q = quiz.Question("How many?", 200.0, "yes", "no", tolerance=0.1, relative=True)
     assert q.check(219, None).correct and not q.check(221, None).correct
+
+
+def test_a_choice_within_the_noise_of_the_best_counts_and_one_outside_does_not(contexts):
+    """05: two programs whose hours differ by less than the noise (76.8 h and 77.4 h) are both right."""
+    results = contexts["05"]["results"].copy()
+    results.loc[("standard", "high demand"), ["treatment_hours_mean", "treatment_hours_mean_low"]] = [77.4, 74.0]
+    results.loc[("long", "high demand"), ["treatment_hours_mean", "treatment_hours_mean_low"]] = [76.8, 73.5]
+    q, context = quiz.QUESTIONS["05"][1], {"results": results}
+    assert q.check(1, context).correct and q.check(2, context).correct
+    assert not q.check(0, context).correct  # 52 h lies far outside the best's interval
+
+
+def test_the_little_law_answer_is_not_the_seat_count(contexts):
+    """02: the product of the run's numbers, within 5%; the seat count (36) is not it at the built-in 80-90% use."""
+    q, context = quiz.QUESTIONS["02"][1], contexts["02"]
+    assert not q.check(context["littles_law"]["seats"], context).correct
+
+
+def test_the_time_lapse_question_has_one_literally_true_answer():
+    """01: where the extra clients go when IOP is full; no option that is also literally true."""
+    q = quiz.QUESTIONS["01"][2]
+    assert q.choices()[q.correct_answer()] == "Onto the waitlist"
+    assert not any("fills up first" in text for text in (q.prompt, *q.choices()))
 
 
 def test_widgets_check_the_answer_and_give_feedback(contexts):

@@ -151,7 +151,8 @@ def test_kpi_bars_one_and_two_factors():
 
 def test_charts_use_the_okabe_ito_palette(run):
     fig, _ = journey_charts.outcome_flow(run.events, run.scenario)
-    allowed = {c.lower() for c in OKABE_ITO.values()} | {"#7f7f7f"}
+    # and the light grey of "still waiting / still in IOP", kept apart from green under colour-blindness
+    allowed = {c.lower() for c in OKABE_ITO.values()} | {"#7f7f7f", journey_charts.PENDING.lower()}
     from matplotlib.colors import to_hex
 
     colours = {to_hex(p.get_facecolor()) for ax in fig.axes for p in ax.patches}

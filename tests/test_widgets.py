@@ -8,7 +8,7 @@ import pytest
 
 import iopsim
 from iopsim.core import parameters
-from iopsim.course import widgets
+from iopsim.course import program_charts, widgets
 from iopsim.core.errors import ScenarioError
 from iopsim.core.scenario import Scenario
 
@@ -201,7 +201,15 @@ def test_show_and_progress_bar():
 # ------------------------------------------------------------------------------------ teaching widgets
 @pytest.mark.parametrize("hours, level", [(6, "1"), (8.5, "1"), (9, "2.1"), (19.5, "2.1"), (20, "2.5"), (30, "2.5")])
 def test_level_of_care_follows_asam_for_adults(hours, level):
-    assert f"level {level})" in widgets.level_of_care(hours)
+    words = widgets.level_of_care(hours)
+    assert f"ASAM level {level})" in words or f"ASAM level {level};" in words
+
+
+def test_level_of_care_speaks_the_fourth_editions_words():
+    """ASAM 4th edition: level 2.5 is high-intensity outpatient (partial hospitalisation only as the 3rd's name)."""
+    assert widgets.level_of_care(25).startswith("high-intensity outpatient")
+    assert "3rd edition" in widgets.level_of_care(25)
+    assert "4th edition" in widgets.ASAM_EDITION
 
 
 def test_level_of_care_for_adolescents_starts_iop_at_six_hours():
@@ -241,5 +249,6 @@ def test_runs_are_the_replications_of_iopsim_replicate(short_run):
     experiment = iopsim.replicate(scenario, reps=2, seed=5, workers=1, progress=False)
     for i, run in enumerate(runs):
         assert run.kpis["admissions"] == experiment.per_rep.loc[i, "admissions"]
-    table = widgets.compare_means({"a": scenario}, ["admissions", "waitlist_mean"], reps=2, seed=5)
+    table = program_charts.kpi_intervals({"a": scenario}, ["admissions", "waitlist_mean"], reps=2, seed=5)
     assert table.loc["a", "admissions"] == pytest.approx(np.mean([r.kpis["admissions"] for r in runs]))
+    assert table.loc["a", "admissions_low"] <= table.loc["a", "admissions"] <= table.loc["a", "admissions_high"]

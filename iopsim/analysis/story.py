@@ -18,7 +18,7 @@ _SOURCES = {
     "justice": "the justice system",
     "readmission": "themselves again, after a spell of use (readmission)",
 }
-_PLACEMENT = {"iop": "the IOP", "op": "standard outpatient", "higher": "a higher level of care (PHP or residential)"}
+_PLACEMENT = {"iop": "the IOP", "op": "standard outpatient", "higher": "a higher level of care (high-intensity outpatient or residential)"}
 _EXITS = {
     "no_show": "left before assessment: did not show up",
     "higher_level": "referred out to a higher level of care",
@@ -78,6 +78,11 @@ def _services(ep) -> str:
     return "".join(f"; {words}" for words in told)
 
 
+def _days(value: float) -> str:
+    """A delay in words: 'less than a day' rather than '0 days'."""
+    return "less than a day" if value < 1 else _count(int(round(value)), "day")
+
+
 def _day(t: float) -> str:
     day = int(math.floor(t))
     return f"Day {day} ({WEEKDAYS[day % 7]})"
@@ -131,9 +136,9 @@ def _describe(row, attended, missed, individual, cancelled, op_sessions, op_miss
         return f"aftercare ended after {value:.0f} days."
     if e == "relapse":
         if stage == "community":
-            return f"relapsed, {value:.0f} days after last leaving care."
+            return f"relapsed, {_days(value)} after last leaving care."
         if stage == "waitlist":
-            return f"relapsed while waiting for a seat, {value:.0f} days after joining the waitlist."
+            return f"relapsed while waiting for a seat, {_days(value)} after joining the waitlist."
         return f"relapsed during {_STAGES.get(stage, stage)}."
     if e == "exit" and stage == "waitlist":
         return f"{_WAITLIST_EXITS.get(detail, detail)}."

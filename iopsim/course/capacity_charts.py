@@ -59,28 +59,40 @@ def waitlist_and_census(events: pd.DataFrame, scenario) -> Chart:
 
 
 def hockey_stick(frame: pd.DataFrame, parameter: str = "referrals.per_week", *, horizon_days: float = 365.0) -> Chart:
-    """Mean wait for a seat and clients who gave up waiting, against how full the seats were.
+    """Mean wait for a seat and clients who gave up waiting, against demand, with how full the seats were.
 
     ``frame``: ``iopsim.grid`` output over ``parameter`` with the KPIs ``seat_utilisation``,
-    ``wait_to_start_mean_days`` and ``lost_reneged`` (counted over ``horizon_days``, shown per year).
+    ``wait_to_start_mean_days`` and ``lost_reneged`` (counted over ``horizon_days``, shown per
+    year); their ``_ci_low``/``_ci_high`` columns, where present, are drawn as 95% intervals.
+    The x axis is the parameter itself, evenly spread, so no two labels meet; the share of seats
+    in use is written under each value.
     """
-    frame = frame.sort_values("seat_utilisation_mean")
+    frame = frame.sort_values(parameter)
+    per_year = 365.0 / horizon_days
+    values = frame[parameter].to_numpy(float)
     use = frame["seat_utilisation_mean"].to_numpy(float)
     wait = frame["wait_to_start_mean_days_mean"].to_numpy(float)
-    lost = frame["lost_reneged_mean"].to_numpy(float) * 365.0 / horizon_days
-    values = frame[parameter].tolist()
+    lost = frame["lost_reneged_mean"].to_numpy(float) * per_year
+
+    def whiskers(kpi: str, scale: float = 1.0):
+        if f"{kpi}_ci_low" not in frame:
+            return None
+        mean = frame[f"{kpi}_mean"].to_numpy(float)
+        return [np.nan_to_num(mean - frame[f"{kpi}_ci_low"].to_numpy(float)) * scale,
+                np.nan_to_num(frame[f"{kpi}_ci_high"].to_numpy(float) - mean) * scale]
+
+    ticks = [f"{number(v)}\n{percent(u)}" for v, u in zip(values, use)]
     with mpl.rc_context(STYLE):
         fig = new_figure(4.8)
         left, right = fig.subplots(1, 2)
-        for ax, y, colour, marker, title in ((left, wait, C["blue"], "o", "Mean wait for a seat (days)"),
-                                             (right, lost, C["vermillion"], "s", "Gave up waiting (clients a year)")):
-            ax.plot(use, y, marker=marker, color=colour, linewidth=2.5, markersize=9)
-            for i, (x, v, p) in enumerate(zip(use, y, values)):
-                ax.annotate(f"{number(float(p))}/wk", (x, v), textcoords="offset points", xytext=(6 if i == 0 else -6, 8),
-                            ha="left" if i == 0 else "right", fontsize=12)
+        for ax, y, err, colour, marker, title in (
+                (left, wait, whiskers("wait_to_start_mean_days"), C["blue"], "o", "Mean wait for a seat (days)"),
+                (right, lost, whiskers("lost_reneged", per_year), C["vermillion"], "s",
+                 "Gave up waiting (clients a year)")):
+            ax.errorbar(values, y, yerr=err, marker=marker, color=colour, linewidth=2.5, markersize=9, capsize=5)
             ax.set_title(title, loc="left")
-            ax.set_xlabel("seats in use (share of the time)")
-            ax.xaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=0))
+            ax.set_xticks(values, ticks, fontsize=12)
+            ax.set_xlabel("referrals a week\n(seats in use)")
             ax.set_ylim(bottom=0)
         fig.suptitle("The hockey stick: waits and losses climb steeply as seats fill", x=0.01, ha="left",
                      fontsize=FONT + 2)

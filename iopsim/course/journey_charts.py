@@ -93,17 +93,42 @@ def journey_summary(rows: pd.DataFrame, stays: pd.DataFrame, log_end: float, cli
 
 
 # --------------------------------------------------------------------------- what happened to a cohort
-FLOW = {  # bar -> (outcome, colour) in the order drawn
+PENDING = "#D9D9D9"  # light grey for "still ...": far in lightness from every colour, also under colour-blindness
+FLOW = {  # bar -> (outcome, colour) in the order drawn; tests/test_palette.py checks them under colour-blindness
     "Referrals": (("started IOP", C["blue"]), ("sent to another level of care", C["sky_blue"]),
                   ("no-show, lost before assessment", C["vermillion"]),
                   ("left the waitlist (gave up or relapsed)", C["orange"]),
-                  ("still waiting at the end", GREY)),
+                  ("still waiting at the end", PENDING)),
     "IOP stays": (("completed", C["bluish_green"]), ("stepped down early", C["sky_blue"]),
                   ("stepped up", C["reddish_purple"]), ("dropped out", C["vermillion"]),
-                  ("terminated (absences)", C["orange"]), ("other", C["black"]), ("still in IOP at the end", GREY)),
+                  ("terminated (absences)", C["orange"]), ("other", C["black"]), ("still in IOP at the end", PENDING)),
     "After IOP": (("no relapse seen", C["bluish_green"]), ("relapsed, not back (yet)", C["orange"]),
                   ("relapsed and readmitted", C["vermillion"])),
 }
+
+
+def typical_client(events: pd.DataFrame, scenario, outcome: str = "completed", *, returning: bool = False) -> int:
+    """A client to feature, chosen by a rule that makes them typical rather than striking.
+
+    Among the IOP stays that ended with ``outcome`` (a TEDS code) in the reporting window, the
+    client of moderate severity whose stay is nearest the median stay of all such discharges
+    (ties: the lowest client number); with ``returning``, only stays of a second or later episode.
+    Raises LookupError when the run has no such stay.
+    """
+    start, end = reporting_window(scenario)
+    d = events[(events.event == "iop_discharge") & (events.detail == outcome) & (events.time >= start)
+               & (events.time < end)]
+    if returning:
+        d = d[d.episode >= 2]
+    if d.empty:
+        raise LookupError(f"no IOP stay ended '{outcome}' in the reporting window of this run")
+    referrals = events[events.event == "referral"].set_index(["client", "episode"]).detail
+    severity = referrals.reindex(list(zip(d.client, d.episode))).astype(str).to_numpy()
+    median = float(d.value.median())
+    pool = d[severity == "moderate"] if (severity == "moderate").any() else d
+    distance = (pool.value - median).abs()
+    best = pool[distance == distance.min()]
+    return int(best.client.min())
 
 
 def outcome_counts(events: pd.DataFrame, scenario) -> dict[str, dict[str, int]]:

@@ -24,27 +24,28 @@ This module imports ipywidgets and IPython; ``import iopsim`` never imports it.
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import ipywidgets as w
-import pandas as pd
 from IPython.display import HTML, display
 
-from iopsim.analysis.comparison import run_scenarios
 from iopsim.analysis.run import simulate
 from iopsim.core import parameters
-from iopsim.core.errors import ScenarioError
+from iopsim.core.errors import ProblemsError
 from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.vocabulary import DISCHARGE_CODES
 from iopsim.course.journey_charts import journey
-from iopsim.present.plots import Chart
+from iopsim.present.plots import DPI, Chart
 
-LABEL_WIDTH = "19em"
+LABEL_WIDTH = "20em"  # the longest label of the course fits (tests/test_widgets.py)
 WIDGET_WIDTH = "40em"
+REFINING = "<p style='font-size: 11pt; margin: 0'><i>First estimate; refining…</i></p>"
 DAY_PATTERNS = {  # days a week -> the usual spread of meeting days
     1: ("Wed",), 2: ("Tue", "Thu"), 3: ("Mon", "Wed", "Fri"), 4: ("Mon", "Tue", "Thu", "Fri"),
     5: ("Mon", "Tue", "Wed", "Thu", "Fri"),
@@ -65,8 +66,10 @@ class Control:
         return self.to_value(self.widget.value)
 
 
-def _style() -> dict:
-    return {"style": {"description_width": LABEL_WIDTH}, "layout": w.Layout(width=WIDGET_WIDTH)}
+def _style(label: str = "", hint: str = "") -> dict:
+    """Width for the label (never cut) and a tooltip, which is also the control's accessible description."""
+    tip = {"tooltip": f"{label}: {hint}" if hint else label} if label else {}
+    return {"style": {"description_width": LABEL_WIDTH}, "layout": w.Layout(width=WIDGET_WIDTH), **tip}
 
 
 def _describe(label: str, unit: str) -> str:
@@ -92,7 +95,7 @@ def slider(path: str, label: str, *, base: Scenario | None = None, min: float | 
     kind = w.IntSlider if whole else w.FloatSlider
     extra = {} if whole else {"readout_format": _format(step)}
     widget = kind(value=p.value, min=lo, max=hi, step=step, description=_describe(label, p.unit if unit is None else unit),
-                  continuous_update=False, **extra, **_style())
+                  continuous_update=False, **extra, **_style(label, hint))
     return Control(path, widget, hint, (int if whole else float))
 
 
@@ -111,7 +114,7 @@ def choice(path: str, label: str, options: Sequence[tuple[str, Any]] | None = No
     if all(value != p.value for _, value in options):
         options.append((f"{show_value(p.value)} (now)", p.value))
     widget = w.Dropdown(options=options, value=next(v for _, v in options if v == p.value),
-                        description=_describe(label, unit), **_style())
+                        description=_describe(label, unit), **_style(label, hint))
     return Control(path, widget, hint)
 
 
@@ -121,7 +124,7 @@ def switch(path: str, label: str, *, off: Any, on: Any = None, base: Scenario | 
     on = p.value if on is None else on
     if on == off:
         raise ValueError(f"{path}: 'on' and 'off' must differ (the scenario holds {p.value!r}, which is 'off')")
-    widget = w.Checkbox(value=p.value != off, description=label, indent=False,
+    widget = w.Checkbox(value=p.value != off, description=label, indent=False, tooltip=f"{label}: {hint}" if hint else label,
                         layout=w.Layout(width=WIDGET_WIDTH))
     return Control(path, widget, hint, lambda ticked: on if ticked else off)
 
@@ -187,29 +190,30 @@ class Form:
 
 # ---------------------------------------------------------------------------- forms of the course
 def capacity_form(base: Scenario | None = None) -> Form:
-    """Notebook 02: demand against seats and counsellors."""
+    """Notebook 02: demand against seats and counsellors (controls in the order of its "Try this")."""
     return Form([
-        slider("referrals.per_week", "Referrals", base=base, min=1, max=15, step=0.5,
-               hint="raise it a step at a time and watch the waitlist."),
-        slider("tracks.tracks[0].groups", "Day groups", base=base, max=4, unit="groups", hint="add a day group: how many more seats?"),
-        slider("tracks.tracks[1].groups", "Evening groups", base=base, max=4, unit="groups", hint="set 0: who is left waiting?"),
-        slider("tracks.tracks[0].group_cap", "Day group size", base=base, min=6, max=15, unit="clients",
-               hint="12 is the usual cap; try 8."),
+        slider("tracks.tracks[0].groups", "Day groups", base=base, max=4, unit="groups",
+               hint="add one: do admissions rise, does the waitlist go?"),
+        slider("tracks.tracks[1].groups", "Evening groups", base=base, max=4, unit="groups",
+               hint="add one: the seats clients who work can use."),
+        slider("referrals.per_week", "Referrals", base=base, min=1, max=15, step=0.2,
+               hint="raise it: the waitlist and the losses grow."),
         slider("staff.iop_counsellors", "IOP counsellors", base=base, min=1, max=6,
                hint="with 1 counsellor, do seats still fill?"),
     ], base, "Capacity: demand, seats and staff")
 
 
 def schedule_form(base: Scenario | None = None) -> Form:
-    """Notebook 03: days, hours, evening track and admission policy."""
+    """Notebook 03: days, hours, plan length, evening track and admission policy."""
     scenario = Scenario() if base is None else base
     evening = parameters.get(scenario, "tracks.tracks[1]")  # a program without a second track has no evening form
     evening_start, evening_groups = evening.start_hour, evening.groups
     return Form([
         days_choice("tracks.tracks[0].days", "Day track meets", base=base, hint="5 days: more hours per week."),
-        slider("tracks.tracks[0].hours", "Day track hours a day", base=base, min=1, max=6, step=0.5,
-               hint="4 hours x 3 days = 12 h/week."),
-        days_choice("tracks.tracks[1].days", "Evening track meets", base=base, hint="match the day track?"),
+        days_choice("tracks.tracks[1].days", "Evening track meets", base=base, hint="5 days as well."),
+        plan_choice(base, hint="short: the same dose in fewer weeks?"),
+        slider("tracks.tracks[0].hours", "Day hours a day", base=base, min=1, max=6, step=0.5,
+               hint="3 hours x 3 days = 9 h/week."),
         slider("tracks.tracks[1].hours", "Evening hours a day", base=base, min=1, max=min(6.0, 24 - evening_start),
                step=0.5, hint="evening sessions are often shorter."),
         switch("tracks.tracks[1].groups", "Run an evening track", off=0, on=max(evening_groups, 1), base=base,
@@ -227,24 +231,22 @@ PLAN_LENGTHS = {  # typical planned weeks by severity, compared in notebook 05: 
 
 
 def plan_choice(base: Scenario | None = None, hint: str = "") -> Control:
-    options = [(f"{name}: {v['low']}/{v['moderate']}/{v['high']} weeks", v) for name, v in PLAN_LENGTHS.items()]
-    return choice("treatment.planned_weeks", "Planned length (low/moderate/high severity)", options, base=base,
-                  hint=hint)
+    options = [(f"{name}: {v['low']}/{v['moderate']}/{v['high']} weeks (low/moderate/high)", v)
+               for name, v in PLAN_LENGTHS.items()]
+    return choice("treatment.planned_weeks", "Plan length (weeks by severity)", options, base=base, hint=hint)
 
 
 def relapse_form(base: Scenario | None = None) -> Form:
-    """Notebook 04: relapse after discharge, continuing care, coming back."""
+    """Notebook 04: relapse after discharge, continuing care, coming back (in the order of its "Try this")."""
     return Form([
-        slider("relapse.after_completion.scale_days", "Relapse after completing: time scale", base=base, min=20,
-               max=1000, step=5, unit="days; smaller = sooner",
-               hint="halve it: relapse comes sooner for completers."),
-        slider("relapse.untreated.scale_days", "Relapse without treatment: time scale", base=base, min=1,
-               max=100, step=1, unit="days; smaller = sooner",
-               hint="leavers with little treatment are close to this curve; lengthen it."),
+        slider("relapse.after_completion.never_relapse", "Never relapse (completers)", base=base, step=0.05,
+               unit="share", hint="halve it (0.2): more relapse after treatment."),
+        slider("relapse.readmission_probability", "Relapse → new referral", base=base, step=0.05,
+               unit="chance", hint="raise it (0.8): more of them come back."),
         slider("aftercare.uptake", "Aftercare uptake", base=base, step=0.05, unit="share",
-               hint="0 = no aftercare; 1 = everyone joins."),
-        slider("relapse.readmission_probability", "Spell of use ends in a new referral", base=base, step=0.05,
-               unit="probability", hint="0 cuts the loop: nobody comes back."),
+               hint="1 = everyone joins: how much does it weaken the loop?"),
+        slider("relapse.after_completion.scale_days", "Time to relapse", base=base, min=20,
+               max=1000, step=5, unit="days", hint="smaller = sooner; it moves when, more than how many."),
     ], base, "Relapse and continuing care")
 
 
@@ -266,11 +268,17 @@ class RunPanel:
     """A form, a Run button with a progress bar, one Output for the charts and a summary line.
 
     ``compute(scenario, progress)`` does the work (``progress(done, total)`` moves the bar) and
-    returns a result; ``draw(result)`` returns a chart ``(figure, summary)`` or a list of them.
-    The charts appear in the Output; their summaries, one a line, in ``summary`` at the end.
+    returns a result, or yields better and better ones (a first estimate, then the refined
+    answer: each is drawn as it comes); ``draw(result)`` returns a chart ``(figure, summary)`` or
+    a list of them.  The charts appear in the Output; their summaries, one a line, in ``summary``
+    at the end of each redraw, marked "refining" until the last.
     With ``run_now`` the panel runs once when built, so running the notebook top to bottom
-    shows a chart before anyone touches a widget.
+    shows a chart before anyone touches a widget; without it (a panel that compares the trainee's
+    settings with the built-in ones has nothing to show before a change) the summary line says
+    what to do.
     """
+
+    IDLE = "Change a setting above, then press <b>{button}</b>."
 
     def __init__(self, form: Form, compute: Callable[[Scenario, Callable[[int, int], None]], Any],
                  draw: Callable[[Any], Any], *, button: str = "Run", run_now: bool = True) -> None:
@@ -279,7 +287,7 @@ class RunPanel:
                                tooltip="simulate with the values above")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="20em"))
         self.out = w.Output()
-        self.summary = w.HTML("")
+        self.summary = w.HTML("" if run_now else self.IDLE.format(button=escape(button)))
         self.result = None
         self.charts: list = []
         self.button.on_click(self._clicked)
@@ -300,13 +308,17 @@ class RunPanel:
             self.progress.value, self.progress.bar_style = 0, ""
             try:
                 scenario = self.form.scenario()
-                self.result = self.compute(scenario, self._step)
-                drawn = self.draw(self.result)
-                self.charts = list(drawn) if isinstance(drawn, list) else [drawn]
-                show_charts(self.charts)
+                answer = self.compute(scenario, self._step)
+                answers = answer if isinstance(answer, Iterator) else iter([answer])
+                for self.result in answers:
+                    drawn = self.draw(self.result)
+                    self.charts = list(drawn) if isinstance(drawn, list) else [drawn]
+                    self.out.clear_output(wait=True)
+                    show_charts(self.charts)
+                    self.summary.value = REFINING + summary_html(self.charts)
                 self.progress.value, self.progress.bar_style = self.progress.max, "success"
                 self.summary.value = summary_html(self.charts)
-            except ScenarioError as err:
+            except ProblemsError as err:  # a setting the model refuses: its own sentence, never a traceback
                 self.summary.value = f"<b>Cannot run:</b> {escape(str(err))}"
                 self.progress.bar_style = "danger"
             finally:
@@ -320,10 +332,16 @@ class RunPanel:
 
 
 def chart_html(chart) -> str:
-    """A chart's image with its summary as alt text (the summary itself goes under it, as a line)."""
+    """A chart's image with its summary as alt text (the summary itself goes under it, as a line).
+
+    Drawn once, without ``bbox_inches="tight"`` (which draws the figure twice): the course's figures
+    lay themselves out (constrained layout), and a trainee waits for each one.
+    """
     chart = Chart(*chart)
-    return (f'<img src="{chart.data_uri()}" alt="{escape(chart.summary)}" '
-            f'style="max-width: 100%; height: auto;">')
+    buffer = io.BytesIO()
+    chart.figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img src="{uri}" alt="{escape(chart.summary)}" style="max-width: 100%; height: auto;">'
 
 
 def summary_html(charts: Sequence) -> str:
@@ -366,23 +384,27 @@ def runs(scenario: Scenario, reps: int, seed: Any = 0, progress: Callable[[int, 
     return out
 
 
-def compare_means(scenarios: dict[str, Scenario], kpis: Sequence[str], *, reps: int, seed: Any = 0,
-                  progress: Callable[[int, int], None] | None = None):
-    """Mean KPIs over ``reps`` replications of each scenario (same seeds for all): one row per scenario."""
-    experiments = run_scenarios(list(scenarios.values()), reps=reps, seed=seed, workers=1, scheduler=None,
-                                progress=progress or False)
-    return pd.DataFrame([e.per_rep[list(kpis)].mean() for e in experiments], index=list(scenarios))
-
-
 # ---------------------------------------------------------------------------- small teaching widgets
+ASAM_EDITION = "The ASAM Criteria, 4th edition (2023)"
+LEVELS = {  # ASAM level -> its name in the 4th edition's words
+    "1": "outpatient treatment (ASAM level 1)",
+    "2.1": "intensive outpatient (ASAM level 2.1)",
+    "2.5": "high-intensity outpatient (ASAM level 2.5; called partial hospitalisation in the 3rd edition)",
+}
+
+
 def level_of_care(hours_per_week: float, adult: bool = True) -> str:
-    """The ASAM level a weekly number of treatment hours falls in (adults: IOP 9-19 h, PHP 20 h or more)."""
+    """The ASAM level whose usual intensity a weekly number of treatment hours matches (adults: IOP 9-19 h,
+    high-intensity outpatient 20 h or more; adolescents: IOP from 6 h).
+
+    Intensity only: a client's level comes from a multidimensional assessment, not from hours.
+    """
     iop_minimum = 9 if adult else 6
     if hours_per_week >= 20:
-        return "partial hospitalisation (ASAM level 2.5)"
+        return LEVELS["2.5"]
     if hours_per_week >= iop_minimum:
-        return "intensive outpatient (ASAM level 2.1)"
-    return "standard outpatient (ASAM level 1)"
+        return LEVELS["2.1"]
+    return LEVELS["1"]
 
 
 def hours_calculator() -> w.VBox:
@@ -395,7 +417,7 @@ def hours_calculator() -> w.VBox:
     def update(_change=None) -> None:
         total = days.value * hours.value
         answer.value = (f"<p style='font-size: 14pt'>{days.value} days x {hours.value:g} hours = <b>{total:g} hours a "
-                        f"week</b>: for an adult, {level_of_care(total)}.</p>")
+                        f"week</b>: for an adult, the usual intensity of {level_of_care(total)}.</p>")
 
     days.observe(update, names="value")
     hours.observe(update, names="value")
