@@ -18,6 +18,11 @@ from iopsim.analysis.run import SimulationRun, simulate
 from iopsim.core.files import write_atomic
 from iopsim.core.scenario import Scenario
 from iopsim.records import codes
+from iopsim.records.episodes import Records
+from iopsim.records.problems import Findings
+from iopsim.records.program import program_records
+from iopsim.records.table import normal_name
+from iopsim.records.teds import teds_records
 
 EXAMPLES = Path(__file__).parent / "examples"
 PROGRAM_FILE = EXAMPLES / "example_program_records.csv"
@@ -103,6 +108,19 @@ def teds_extract_frame(records: pd.DataFrame) -> pd.DataFrame:
         "NOPRIOR": (done["prior_episodes"].astype(int) > 0).astype(int).to_numpy(),
         "PSOURCE": done["referral_source"].str.replace(" ", "_").map(PSOURCE).to_numpy(),
     })
+
+
+def simulated_records(scenario: Scenario, kind: str, seed: int = 0, years: float | None = None) -> Records:
+    """Records of ``kind`` ("program" or "teds") from one replication of ``scenario``: the same reading
+    and checks a program's own file goes through."""
+    if years is not None:
+        scenario = scenario.replace(**{"run.horizon_days": 365.0 * years})
+    frame = program_records_frame(simulate(scenario, seed=seed))
+    if kind == "teds":
+        frame = teds_extract_frame(frame).astype(str)
+        frame.columns = [normal_name(c) for c in frame.columns]
+        return teds_records(frame, Findings("simulated TEDS-D extract"))
+    return program_records(frame.astype(str), Findings("simulated records"), today=pd.Timestamp.max)
 
 
 def make_examples(folder: Path = EXAMPLES, seed: int = EXAMPLE_SEED) -> tuple[Path, Path]:
