@@ -56,7 +56,7 @@ def _rate(new: pd.DataFrame, end: pd.Timestamp, base: Scenario, note: str, out: 
     span = int((end - first).days) + 1
     day = (new["referral_date"] - first).dt.days.to_numpy()
     counts = np.bincount(day, minlength=span)
-    weekday = (first.dayofweek + np.arange(span)) % 7
+    weekday = (first.day_of_week + np.arange(span)) % 7
     by_day = np.bincount(weekday, weights=counts, minlength=7)
     days_of = np.bincount(weekday, minlength=7)
     profile = by_day / np.maximum(days_of, 1)  # referrals per calendar day of each weekday

@@ -178,7 +178,7 @@ def _order(findings: Findings, rows: np.ndarray, table: pd.DataFrame, outcome: n
          "a date when the assessment column says assessed or no-show"),
         (admission.notna() & ~np.isin(e["placement"], ["iop", ""]), "placement", table["placement"],
          "iop (or blank) for a client with an admission_date"),
-        (discharge.notna() & (reason == ""), "discharge_reason", table["discharge_reason"],
+        (discharge.notna() & (table["discharge_reason"] == ""), "discharge_reason", table["discharge_reason"],
          "a reason when there is a discharge_date"),
         (discharge.isna() & (reason != ""), "discharge_reason", table["discharge_reason"],
          "blank when there is no discharge_date"),

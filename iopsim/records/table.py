@@ -84,13 +84,23 @@ def _read_csv(path: Path, findings: Findings) -> pd.DataFrame | None:
         sep = dialect.delimiter
     except csv.Error:
         sep = ","
+    rows = csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True)
+    header = next(rows, [])
+    ragged = [n for n, row in enumerate(rows, start=2) if row and len(row) != len(header)]
+    for n in ragged[:20]:
+        findings.error(n, None, "a malformed table", f"the same number of cells as the header ({len(header)})")
+    if ragged:
+        return None
     try:
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                           skipinitialspace=True, nrows=MAX_ROWS + 1)
+        table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+                            skipinitialspace=True, nrows=MAX_ROWS + 1, index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         findings.error(None, None, "a malformed table", f"one header row and the same number of cells in every "
                        f"row ({str(exc).strip()[:200]})")
         return None
+    if len(header) == len(table.columns):
+        table.columns = header  # as written: pandas renames a repeated name ('track.1'), hiding the repeat
+    return table
 
 
 def _read_excel(path: Path, findings: Findings) -> pd.DataFrame | None:
