@@ -28,6 +28,11 @@ EXAMPLES = Path(__file__).parent / "examples"
 PROGRAM_FILE = EXAMPLES / "example_program_records.csv"
 TEDS_FILE = EXAMPLES / "example_teds_d_extract.csv"
 DAY0 = pd.Timestamp("2021-01-04")  # a Monday, as the model's day 0 is
+
+
+def model_date(day: float) -> pd.Timestamp:
+    """The date the synthetic records give to the model's day ``day``."""
+    return DAY0 + pd.Timedelta(days=int(day))
 EXAMPLE_SEED = 2026
 
 # the known program behind the examples: away from the built-in defaults, so a fit that only
@@ -47,10 +52,11 @@ REASON_CODE = {"completed": 1, "dropped_out": 2, "terminated": 3, "transferred":
 PSOURCE = {"community": 1, "step_down": 2, "step_up": 2, "justice": 7, "readmission": 1}
 
 
-def program_records_frame(run: SimulationRun) -> pd.DataFrame:
-    """One row per episode referred after the warm-up, in the program-records columns (dates from DAY0)."""
+def program_records_frame(run: SimulationRun, since: float | None = None) -> pd.DataFrame:
+    """One row per episode referred from day ``since`` (the end of the warm-up if None), in the
+    program-records columns (dates from DAY0)."""
     ev = run.events
-    start, end = run.scenario.run.warm_up_days, run.end
+    start, end = run.scenario.run.warm_up_days if since is None else since, run.end
     key = ev["client"].to_numpy() * 65536 + ev["episode"].to_numpy()
     ev = ev.assign(key=key, event=ev["event"].astype(str), detail=ev["detail"].astype(str),
                    resource=ev["resource"].astype(str), stage=ev["stage"].astype(str))
@@ -110,12 +116,14 @@ def teds_extract_frame(records: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def simulated_records(scenario: Scenario, kind: str, seed: int = 0, years: float | None = None) -> Records:
-    """Records of ``kind`` ("program" or "teds") from one replication of ``scenario``: the same reading
-    and checks a program's own file goes through."""
+def simulated_records(scenario: Scenario, kind: str, seed: int = 0, years: float | None = None,
+                      since: float | None = None) -> Records:
+    """Records of ``kind`` ("program" or "teds") from one replication of ``scenario``, of ``years`` after
+    the warm-up (the scenario's horizon if None): the same reading and checks a program's own file
+    goes through.  ``since``: see program_records_frame."""
     if years is not None:
         scenario = scenario.replace(**{"run.horizon_days": 365.0 * years})
-    frame = program_records_frame(simulate(scenario, seed=seed))
+    frame = program_records_frame(simulate(scenario, seed=seed), since)
     if kind == "teds":
         frame = teds_extract_frame(frame).astype(str)
         frame.columns = [normal_name(c) for c in frame.columns]
