@@ -59,7 +59,11 @@ class Fit:
 
     def summary(self) -> str:
         """The estimates as lines of text (no record is shown, only counts)."""
-        lines = [f"Fitted from {len(self.records):,} episodes ({self.records.kind} records)."]
+        n = len(self.records)
+        lines = [f"Fitted from {n:,} episode{'s' if n != 1 else ''} ({self.records.kind} records)."]
+        if not self.estimates:
+            lines.append("  Too few records to estimate anything: each estimate needs at least 20 episodes that "
+                         "speak to it.")
         for e in self.estimates:
             lines.append(f"  {e.parameter}: {e.value:.4g} ({e.low:.4g} to {e.high:.4g}) {e.unit}; "
                          f"{e.method}; {e.used:,} records")
