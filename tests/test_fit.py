@@ -9,8 +9,8 @@ import re
 import pytest
 
 from iopsim.core.scenario import Scenario
-from iopsim.fit.fitting import ESTIMATORS, Fit, fit
-from iopsim.fit.treatment import discharge_mix, stay_by_outcome
+from iopsim.fitting.fit import ESTIMATORS, Fit, fit
+from iopsim.fitting.treatment import discharge_mix, stay_by_outcome
 from iopsim.records.reading import read_records
 from iopsim.records.synthetic import EXAMPLE, PROGRAM_FILE, TEDS_FILE, simulated_records
 

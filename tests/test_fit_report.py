@@ -9,7 +9,7 @@ import pandas as pd
 
 from iopsim.cli import main
 from iopsim.core.scenario import Scenario
-from iopsim.fit.checks import Check, verdict
+from iopsim.fitting.checks import Check, verdict
 from iopsim.records.synthetic import PROGRAM_FILE
 
 

@@ -18,9 +18,9 @@ from matplotlib.figure import Figure
 from iopsim.core.formatting import format_interval, format_value, unit_label
 from iopsim.core.scenario_file import scenario_to_yaml
 from iopsim.core.scenario import Scenario
-from iopsim.fit.backtest import Backtest, backtest
-from iopsim.fit.checks import Check, check_fit, verdict
-from iopsim.fit.fitting import Fit, fit
+from iopsim.fitting.backtest import Backtest, backtest
+from iopsim.fitting.checks import Check, check_fit, verdict
+from iopsim.fitting.fit import Fit, fit
 from iopsim.records.reading import read_records
 from iopsim.records.template import write_template
 from iopsim.present import html

@@ -2,6 +2,6 @@
 
 Two formats are read (``program``: one row per episode with dates; ``teds``: a TEDS-D style
 extract with grouped lengths of stay and no dates).  Both become one table of episodes
-(``episodes.COLUMNS``) that ``iopsim.fit`` estimates from.  No record is ever copied into an
+(``episodes.COLUMNS``) that ``iopsim.fitting`` estimates from.  No record is ever copied into an
 output: the fit, its report and its messages carry counts and estimates only.
 """

@@ -2,7 +2,7 @@
 
 Durations are kept as the whole-day ranges the records give (a date difference, or a TEDS
 group), never as midpoints: ``*_lo`` and ``*_hi`` are the smallest and largest date difference
-in days the record allows (``hi`` infinite for an open range).  ``iopsim.fit`` turns them into
+in days the record allows (``hi`` infinite for an open range).  ``iopsim.fitting`` turns them into
 intervals of continuous time.
 """
 

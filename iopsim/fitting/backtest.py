@@ -1,5 +1,7 @@
 """Projection against what happened: fit on the records up to a date, simulate the months after it,
-and compare month by month with the records of those months.
+and compare month by month with the records of those months.  Each replication projects a
+program drawn from the estimates' uncertainty, so the ranges carry what the records could not
+pin down as well as chance.
 
 The projection starts from the fitted program at its steady state, not from the program's own
 waitlist and caseload on the cut date: a program far from its usual state on that date will
@@ -14,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from iopsim.core.scenario import Scenario
-from iopsim.fit.checks import MONTH, prediction_interval
-from iopsim.fit.fitting import fit
+from iopsim.fitting.checks import MONTH, prediction_interval
+from iopsim.fitting.fit import fit
 from iopsim.records.episodes import Records
 from iopsim.records.synthetic import model_date, simulated_records
 
@@ -64,7 +66,8 @@ def backtest(records: Records, cut: pd.Timestamp, base: Scenario | None = None, 
     fitted = fit(records.until(cut), base, correction_years=correction_years, seed=seed)
     observed = monthly_counts(records, cut, months)
     window = fitted.scenario.run.warm_up_days
-    projected = [monthly_counts(simulated_records(fitted.scenario, "program", seed=seed + 1000 + r,
+    rng = np.random.default_rng(seed)  # each replication projects a program drawn from the estimates' uncertainty
+    projected = [monthly_counts(simulated_records(fitted.drawn(rng), "program", seed=seed + 1000 + r,
                                                   years=months * MONTH / 365.25, since=0.0), model_date(window),
                                 months) for r in range(reps)]
     rows = []

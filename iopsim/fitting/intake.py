@@ -12,7 +12,7 @@ import pandas as pd
 
 from iopsim.core.relapse import RelapseCurves
 from iopsim.core.scenario import SEVERITIES, Scenario
-from iopsim.fit.estimate import Estimate, exp, expit, mle, share, wald
+from iopsim.fitting.estimate import Estimate, exp, expit, mle, share, wald
 from iopsim.records.episodes import Records, days
 
 MIN_RECORDS = 20

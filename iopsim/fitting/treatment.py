@@ -16,7 +16,7 @@ from scipy import stats
 
 from iopsim.core.scenario import SEVERITIES, Scenario
 from iopsim.core.vocabulary import DISCHARGE_CODES
-from iopsim.fit.estimate import Estimate, exp, mle, rate, share, wald
+from iopsim.fitting.estimate import Estimate, exp, mle, rate, share, wald
 from iopsim.records.episodes import Records, days
 
 MIN_RECORDS = 20

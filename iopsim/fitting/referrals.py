@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from iopsim.core.scenario import SEVERITIES, Scenario
-from iopsim.fit.estimate import Estimate, exp, mle, share, wald
+from iopsim.fitting.estimate import Estimate, exp, mle, share, wald
 from iopsim.records.episodes import Records
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

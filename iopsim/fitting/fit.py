@@ -14,17 +14,20 @@ parametric-bootstrap bias correction).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from iopsim.core import paths
 from iopsim.core.errors import Problem
 from iopsim.core.scenario import Scenario
-from iopsim.fit.estimate import Estimate
-from iopsim.fit.intake import estimate_intake
-from iopsim.fit.referrals import estimate_referrals
-from iopsim.fit.treatment import discharge_mix, estimate_treatment, stay_by_outcome
+from iopsim.fitting.estimate import Z95, Estimate
+from iopsim.fitting.intake import estimate_intake
+from iopsim.fitting.referrals import estimate_referrals
+from iopsim.fitting.treatment import discharge_mix, estimate_treatment, stay_by_outcome
 from iopsim.records.episodes import Records
 from iopsim.records.reading import read_records
 from iopsim.records.synthetic import simulated_records
@@ -49,6 +52,19 @@ class Fit:
     observed: list[Estimate]  # what the records show that is not a parameter (discharge mix, stays)
     kept: list[str]  # parameter paths kept from the base
     records: Records = field(repr=False)
+    base: Scenario = field(default_factory=Scenario, repr=False)
+
+    def drawn(self, rng: np.random.Generator) -> Scenario:
+        """The fitted scenario with every estimate drawn from its uncertainty (normal on the log scale
+        for positive quantities): projections from several draws carry the estimates' uncertainty."""
+        draws = []
+        for e in self.estimates:
+            if e.value > 0 and e.low > 0:
+                value = math.exp(rng.normal(math.log(e.value), (math.log(e.high) - math.log(e.low)) / (2 * Z95)))
+            else:
+                value = rng.normal(e.value, e.se) if math.isfinite(e.se) else e.value
+            draws.append(replace(e, value=value))
+        return written(self.base, draws, self.scenario.name)
 
     @property
     def warnings(self) -> list[Problem]:
@@ -91,7 +107,7 @@ def fit(records: Any, base: Scenario | None = None, *, name: str | None = None, 
     changed = {_field(e.parameter) for e in estimates}
     every = [p for p in paths.flatten(base.to_dict()) if p != "name"]
     kept = [p for p in every if not any(p == c or p.startswith((c + ".", c + "[")) for c in changed)]
-    return Fit(scenario, estimates, discharge_mix(records) + stay_by_outcome(records), kept, records)
+    return Fit(scenario, estimates, discharge_mix(records) + stay_by_outcome(records), kept, records, base)
 
 
 def estimate_all(records: Records, base: Scenario) -> list[Estimate]:

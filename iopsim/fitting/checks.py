@@ -17,7 +17,7 @@ from scipy import stats
 
 from iopsim.core.formatting import format_interval, format_value
 from iopsim.core.vocabulary import DISCHARGE_CODES
-from iopsim.fit.fitting import Fit
+from iopsim.fitting.fit import Fit
 from iopsim.records.episodes import Records
 from iopsim.records.synthetic import simulated_records
 
