@@ -1,6 +1,7 @@
 """The fit shown, not asserted: what the records show beside what the fitted program does.
 
-The fitted scenario is simulated for as long as the records span, several times; each
+The fitted scenario is simulated for as long as the records span, several times (each time with
+its estimates drawn from their uncertainty); each
 replication's records go through the same reading and the same summaries as the program's own,
 and each observed figure is set against the simulated 95% prediction interval (where one more
 replication would fall).  A figure outside its interval is a place where the model does not fit.
@@ -70,7 +71,8 @@ def check_fit(fitted: Fit, reps: int = 10, seed: int = 0) -> list[Check]:
     records = fitted.records
     years = (records.end - records.episodes["referral_date"].min()).days / 365.25 if records.dated else 2.0
     observed = summaries(records)
-    simulated = [summaries(simulated_records(fitted.scenario, records.kind, seed=seed + r, years=max(years, 0.1)))
+    rng = np.random.default_rng(seed)  # each span simulates a program drawn from the estimates' uncertainty
+    simulated = [summaries(simulated_records(fitted.drawn(rng), records.kind, seed=seed + r, years=max(years, 0.1)))
                  for r in range(reps)]
     checks = []
     for key, value in observed.items():
