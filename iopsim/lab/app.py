@@ -31,6 +31,7 @@ from iopsim.lab.compare_tab import CompareTab
 from iopsim.lab.files_bar import FilesBar
 from iopsim.lab.form import ScenarioForm
 from iopsim.lab.page import Page
+from iopsim.lab.records_tab import RecordsTab
 from iopsim.lab.results_tab import ResultsTab
 from iopsim.lab.sweep_tab import SweepTab
 from iopsim.present import html
@@ -67,6 +68,7 @@ class ScenarioLab:
                          layout=w.Layout(flex_flow="row wrap", align_items="center", margin="8px 0"))
         page.outputs.children = [self.results.widget, self.compare.widget, self.sweep.widget]
         page.outputs.titles = ["Results", "Compare scenarios", "Capacity sweep"]
+        self.records = RecordsTab(page)  # adds the "Start from your records" tab
         page.outputs.observe(page.guard(lambda _: self.sweep.refresh_levers()), "selected_index")
         self.widget = w.VBox([w.HTML(html.render("lab_style.html")), self.files.widget, self.form.widget, self.message, run_bar, page.outputs])
         self.widget.add_class("iop-lab")
