@@ -30,6 +30,8 @@ def big_file(episodes: int, folder: Path) -> Path:
     copies = []
     for k in range(-(-episodes // len(example))):
         copy = example.copy()
+        if k % 16:  # an earlier copy has no stay still open (it would run on to the end of the file)
+            copy = copy[(copy["admission_date"] == "") | (copy["discharge_date"] != "")]
         for column in DATES:
             moved = pd.to_datetime(copy[column], errors="coerce") - pd.DateOffset(years=2 * (k % 16))
             copy[column] = moved.dt.strftime("%Y-%m-%d").fillna("")

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtr  # the normal distribution function, quicker than stats.norm.cdf
 
 from iopsim.core.scenario import SEVERITIES, Scenario
 from iopsim.core.vocabulary import DISCHARGE_CODES
@@ -63,8 +63,8 @@ def _plan(e: pd.DataFrame, base: Scenario, out: list) -> None:
         log_lo = np.log(np.maximum(lower, 1e-9))
         z_lo = (log_lo - mu) / sigma
         z_hi = (np.log(np.where(np.isfinite(upper), upper, 1.0)) - mu) / sigma
-        p = np.where(np.isfinite(upper), stats.norm.cdf(z_hi) - stats.norm.cdf(z_lo), stats.norm.sf(z_lo))
-        p = np.where(lower <= 0, np.where(np.isfinite(upper), stats.norm.cdf(z_hi), 1.0), p)
+        p = np.where(np.isfinite(upper), ndtr(z_hi) - ndtr(z_lo), ndtr(-z_lo))
+        p = np.where(lower <= 0, np.where(np.isfinite(upper), ndtr(z_hi), 1.0), p)
         return float(-np.sum(np.log(np.maximum(p, 1e-300))))
 
     start = [math.log(base_weeks[s]) for s in SEVERITIES] if by_severity else \
@@ -98,24 +98,28 @@ def _dropout(e: pd.DataFrame, base: Scenario, out: list) -> None:
         return
     weeks = int(np.ceil(stay.max() / WEEK)) + 1
     w = np.arange(weeks)
-    in_week = np.clip(stay[:, None] / WEEK - w[None, :], 0.0, 1.0)  # exposure in each week, in weeks
     decline = (w + 1.0) ** -t.dropout_decline
     early = (w < t.engagement_weeks).astype(float)
     sessions = len(base.tracks.tracks[0].days)
     missed = (t.attendance_mean + (1 - t.attendance_mean) * t.dropout_missed_multiplier) ** sessions
-    hours = np.cumsum(np.r_[0.0, np.full(weeks - 1, sessions * base.tracks.tracks[0].hours * t.attendance_mean)])
+    hours = w * sessions * base.tracks.tracks[0].hours * t.attendance_mean
     relapse_out = t.relapse_weekly_hazard * 0.5 ** (hours / t.relapse_halving_hours) \
         * t.relapse_outcome_shares["drop_out"]
-    week_of_exit = np.minimum((stay / WEEK).astype(int), weeks - 1)
+    # each stay's exposure to each weekly term, summed over its weeks (whole weeks, then the part week)
+    whole = np.minimum((stay / WEEK).astype(int), weeks - 1)
+    part = stay / WEEK - whole
 
-    def hazards(theta: np.ndarray) -> np.ndarray:
-        h, k = exp(theta[0]), exp(theta[1])
-        return h * missed * decline[None, :] * (1 + k * waited[:, None] * early[None, :]) + relapse_out[None, :]
+    def exposure(weekly: np.ndarray) -> np.ndarray:
+        return np.r_[0.0, np.cumsum(weekly)][whole] + part * weekly[whole]
+
+    plain, waiting, relapse = exposure(decline), exposure(decline * early), exposure(relapse_out)
+    at_exit = (decline[whole], early[whole] * decline[whole], relapse_out[whole])
 
     def nll(theta: np.ndarray) -> float:
-        lam = hazards(theta)
-        at_exit = lam[np.arange(len(stay)), week_of_exit]
-        return float(np.sum(lam * in_week) - np.sum(np.log(at_exit[dropped])))
+        h, k = exp(theta[0]), exp(theta[1])
+        cumulative = h * missed * (plain + k * waited * waiting) + relapse
+        hazard = h * missed * (at_exit[0] + k * waited * at_exit[1]) + at_exit[2]
+        return float(np.sum(cumulative) - np.sum(np.log(hazard[dropped])))
 
     theta, cov = mle(nll, np.array([math.log(max(t.dropout_weekly_hazard, 1e-3)),
                                     math.log(max(t.wait_dropout_per_week, 0.05))]))
@@ -166,7 +170,7 @@ def stay_by_outcome(records: Records) -> list[Estimate]:
 
         def nll(theta: np.ndarray, lo=lo, hi=hi) -> float:
             sigma = exp(theta[1])
-            p = stats.norm.cdf((np.log(hi) - theta[0]) / sigma) - stats.norm.cdf((np.log(lo) - theta[0]) / sigma)
+            p = ndtr((np.log(hi) - theta[0]) / sigma) - ndtr((np.log(lo) - theta[0]) / sigma)
             return float(-np.sum(np.log(np.maximum(p, 1e-300))))
 
         theta, cov = mle(nll, np.array([np.log(np.median(lo + 1)), 0.0]))
