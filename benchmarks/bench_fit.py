@@ -27,8 +27,8 @@ DATES = ("referral_date", "assessment_date", "admission_date", "discharge_date",
 
 def big_file(episodes: int, folder: Path) -> Path:
     example = pd.read_csv(PROGRAM_FILE, dtype=str, keep_default_na=False)
-    copies = []
-    for k in range(-(-episodes // len(example))):
+    copies, k = [], 0
+    while sum(map(len, copies)) < episodes:
         copy = example.copy()
         if k % 16:  # an earlier copy has no stay still open (it would run on to the end of the file)
             copy = copy[(copy["admission_date"] == "") | (copy["discharge_date"] != "")]
@@ -36,6 +36,7 @@ def big_file(episodes: int, folder: Path) -> Path:
             moved = pd.to_datetime(copy[column], errors="coerce") - pd.DateOffset(years=2 * (k % 16))
             copy[column] = moved.dt.strftime("%Y-%m-%d").fillna("")
         copies.append(copy)
+        k += 1
     path = folder / "records.csv"
     pd.concat(copies).head(episodes).to_csv(path, index=False)
     return path
@@ -44,6 +45,7 @@ def big_file(episodes: int, folder: Path) -> Path:
 def main(episodes: int = 100_000) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = big_file(episodes, Path(folder))
+        size = path.stat().st_size
         started = time.perf_counter()
         records = read_records(path)
         read = time.perf_counter() - started
@@ -52,7 +54,7 @@ def main(episodes: int = 100_000) -> None:
         start = time.perf_counter()
         fit(records)
         corrected = time.perf_counter() - start
-    print(f"{len(records):,} episodes ({path.stat().st_size if path.exists() else 0:,} bytes), {os.cpu_count()} CPUs")
+    print(f"{len(records):,} episodes ({size:,} bytes), {os.cpu_count()} CPUs")
     print(f"  read and checked: {read:.1f} s")
     print(f"  fit without the bias correction: {plain:.1f} s ({len(fitted.estimates)} estimates)")
     print(f"  fit with the bias correction (4 simulated years of the fitted program): {corrected:.1f} s")

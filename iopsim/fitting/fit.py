@@ -59,7 +59,9 @@ class Fit:
         for positive quantities): projections from several draws carry the estimates' uncertainty."""
         draws = []
         for e in self.estimates:
-            if e.value > 0 and e.low > 0:
+            if e.value == 0:  # nothing of it in the records (referrals on a Sunday): none in any draw
+                value = 0.0
+            elif e.low > 0:
                 value = math.exp(rng.normal(math.log(e.value), (math.log(e.high) - math.log(e.low)) / (2 * Z95)))
             else:
                 value = rng.normal(e.value, e.se) if math.isfinite(e.se) else e.value
