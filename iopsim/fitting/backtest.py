@@ -75,6 +75,7 @@ def backtest(records: Records, cut: pd.Timestamp, base: Scenario | None = None, 
         for m in range(months):
             mean, low, high = prediction_interval(np.array([p[measure][m] for p in projected], float))
             count = int(observed[measure][m])
+            low = max(low, 0.0)  # a count
             rows.append({"measure": measure, "month": m + 1, "observed": count, "simulated": mean,
                          "low": low, "high": high, "covered": low <= count <= high})
     return Backtest(cut, months, pd.DataFrame(rows))

@@ -78,7 +78,8 @@ def check_fit(fitted: Fit, reps: int = 10, seed: int = 0) -> list[Check]:
     for key, value in observed.items():
         values = np.array([s.get(key, math.nan) for s in simulated], float)
         mean, low, high = prediction_interval(values)
-        checks.append(Check(*key, value, mean, low, high))
+        top = 1.0 if key[2] == "share" else math.inf  # every figure is a count, a length or a share
+        checks.append(Check(*key, value, mean, max(low, 0.0), min(high, top)))
     return checks
 
 

@@ -27,7 +27,7 @@ from iopsim.records.reading import read_records
 from iopsim.records.synthetic import PROGRAM_FILE
 
 TITLE = "Start from your records"
-MAX_REPS = 10  # simulated spans to set beside the records: enough for a first look, quick on a laptop
+MIN_REPS, MAX_REPS = 5, 10  # simulated spans set beside the records: ranges not too wide, quick on a laptop
 
 
 class RecordsTab:
@@ -96,7 +96,7 @@ class RecordsTab:
         base = self.page.scenario()
         if base is None or self.records is None:
             return
-        reps = min(self.page.reps.value, MAX_REPS)
+        reps = min(max(self.page.reps.value, MIN_REPS), MAX_REPS)
         self.page.start(reps, "Fitting and comparing with the records...")
         self.fitted = fitted = fit(self.records, base, seed=self.page.seed.value)
         checks = check_fit(fitted, reps=reps, seed=self.page.seed.value)
