@@ -61,9 +61,12 @@ def share(k: float, n: float) -> tuple[float, float, float]:
 
 def mle(nll: Callable[[np.ndarray], float], start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Minimise ``nll`` over unconstrained parameters; the minimum and its covariance (inverse Hessian)."""
-    found = optimize.minimize(nll, np.asarray(start, float), method="Nelder-Mead",
-                              options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 20000, "maxfev": 40000})
-    found = optimize.minimize(nll, found.x, method="BFGS")
+    # BFGS from the start given; where it stops short, Nelder-Mead finds the basin and BFGS polishes
+    found = optimize.minimize(nll, np.asarray(start, float), method="BFGS")
+    if not (found.success and np.isfinite(found.fun)):
+        found = optimize.minimize(nll, np.asarray(start, float), method="Nelder-Mead",
+                                  options={"xatol": 1e-4, "fatol": 1e-3, "maxiter": 20000, "maxfev": 40000})
+        found = optimize.minimize(nll, found.x, method="BFGS")
     x = found.x
     hess = _hessian(nll, x)
     try:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import re
 
+import pandas as pd
+
 MISSING = {"", "-9", "na", "n/a", "missing", "unknown", "not collected"}
 
 # TEDS REASON -> the model's discharge code (vocabulary.DISCHARGE_CODES); incarcerated and death
@@ -63,6 +65,11 @@ NO = {"no", "n", "false", "0"}
 def cell(value: str) -> str:
     """A cell as the maps read it: lower case, inner spaces single, underscores and hyphens as spaces."""
     return re.sub(r"[\s_-]+", " ", value.strip().lower())
+
+
+def cells(column: pd.Series) -> pd.Series:
+    """``cell`` for a whole column at once (what the readers use: a file may hold a million cells)."""
+    return column.astype(str).str.strip().str.lower().str.replace(r"[\s_-]+", " ", regex=True)
 
 
 def whole(value: str) -> int | None:

@@ -137,7 +137,7 @@ def _required_cells(column: pd.Series, name: str, rows: np.ndarray, findings: Fi
 
 def _map(column: pd.Series, name: str, rows: np.ndarray, findings: Findings, words: dict[str, Any],
          allowed: str, blank: Any) -> np.ndarray:
-    normal = column.map(codes.cell)
+    normal = codes.cells(column)
     known = {codes.cell(k): v for k, v in words.items()}
     value = normal.map(known)
     bad = (normal != "") & value.isna()

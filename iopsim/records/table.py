@@ -148,7 +148,7 @@ def _checked(table: pd.DataFrame, findings: Findings, allowed_identifiers: tuple
         _identifier_values(table[name], name, findings)
     if findings.errors:
         return None
-    return table.map(lambda v: str(v).strip())
+    return table.apply(lambda column: column.astype(str).str.strip())
 
 
 def _identifier_values(column: pd.Series, name: str, findings: Findings) -> None:

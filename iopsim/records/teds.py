@@ -41,7 +41,7 @@ def teds_records(table: pd.DataFrame, findings: Findings) -> Records:
         if name not in table.columns:
             findings.error(1, name, "(missing)", f"a TEDS-D column {name.upper()}")
     findings.raise_if_any()
-    service = table["services_d"].map(codes.cell).map(lambda v: codes.SERVICE_WORDS.get(v, v))
+    service = codes.cells(table["services_d"]).map(lambda v: codes.SERVICE_WORDS.get(v, v))
     service = service.map(lambda v: str(codes.whole(v)) if codes.whole(v) is not None else v)
     iop = (service == codes.IOP_SERVICE).to_numpy()
     if not iop.any():
@@ -56,7 +56,7 @@ def teds_records(table: pd.DataFrame, findings: Findings) -> Records:
     e = empty(len(t))
     los = _ranges(t["los"], "los", rows, findings, codes.los_code, codes.LOS_ALLOWED, required=True)
     e["los_lo"], e["los_hi"] = los[:, 0] - 1, los[:, 1] - 1  # TEDS counts outpatient days + 1
-    reason = t["reason"].map(codes.cell)
+    reason = codes.cells(t["reason"])
     e["reason"] = reason.map({**codes.REASON_CODES, **codes.REASON_WORDS}).fillna("").to_numpy()
     for i in np.flatnonzero(((e["reason"] == "") | (reason == "")).to_numpy()):
         findings.error(int(rows[i]), "reason", t["reason"].iat[i], codes.REASON_ALLOWED)
@@ -89,7 +89,7 @@ def _ranges(column: pd.Series, name: str, rows: np.ndarray, findings: Findings,
 
 def _words(column: pd.Series, name: str, rows: np.ndarray, findings: Findings, words: dict[str, Any],
            allowed: str) -> np.ndarray:
-    normal = column.map(codes.cell)
+    normal = codes.cells(column)
     known = {codes.cell(k): v for k, v in words.items()}
     value = normal.map(lambda v: known.get(v, known.get(str(codes.whole(v)))))
     bad = ~normal.isin(codes.MISSING) & value.isna()
