@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -142,6 +143,12 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _date(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d\d-\d\d", text.strip()):
+        raise argparse.ArgumentTypeError(f"must be a date as YYYY-MM-DD, got {shorten(repr(text), 60)}")
+    return text.strip()
+
+
 def _kpi_list(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
@@ -243,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reps", type=_whole(0, " (0 skips the comparison)", MAX_REPS), default=10, metavar="N",
                    help="simulated spans to compare the records with (default: 10)")
     p.add_argument("--seed", type=_whole(0, "", MAX_PART), default=0, metavar="N", help="random seed (default: 0)")
-    p.add_argument("--backtest", metavar="DATE", help="also fit on the records before DATE (YYYY-MM-DD) and "
+    p.add_argument("--backtest", type=_date, metavar="DATE", help="also fit on the records before DATE (YYYY-MM-DD) and "
                                                       "compare the projection with the months after it")
     p.set_defaults(handler=_fit)
     return parser

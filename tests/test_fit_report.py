@@ -10,7 +10,7 @@ import pandas as pd
 from iopsim.cli import main
 from iopsim.core.scenario import Scenario
 from iopsim.fitting.checks import Check, verdict
-from iopsim.records.synthetic import PROGRAM_FILE
+from iopsim.records.synthetic import PROGRAM_FILE, TEDS_FILE
 
 
 def test_records_template_writes_the_columns_and_refuses_to_overwrite(tmp_path, capsys):
@@ -52,3 +52,10 @@ def test_the_verdict_names_what_does_not_fit():
     sentences = verdict(checks)
     assert sentences[0].startswith("1 of 2 figures")
     assert "median wait (30 days) is higher than the model gives (8 to 12 days)" in sentences[1]
+
+
+def test_a_backtest_needs_a_date_and_dated_records(capsys):
+    assert main(["fit", str(PROGRAM_FILE), "--backtest", "soon"]) == 2
+    assert "must be a date as YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["fit", str(TEDS_FILE), "--reps", "0", "--backtest", "2024-01-01"]) == 1
+    assert "no dates, so it cannot be cut" in capsys.readouterr().err

@@ -59,6 +59,8 @@ def monthly_counts(records: Records, start: pd.Timestamp, months: int) -> dict[s
 def backtest(records: Records, cut: pd.Timestamp, base: Scenario | None = None, *, months: int | None = None,
              reps: int = 20, seed: int = 0, correction_years: float = 4.0) -> Backtest:
     """Fit on the records before ``cut``, project ``months`` (all the records have after it if None)."""
+    if not records.dated:
+        raise ValueError("a TEDS-D extract has no dates, so it cannot be cut at a date: back-test program records")
     cut = pd.Timestamp(cut)
     months = months or int((records.end - cut).days // MONTH)
     if months < 1:
