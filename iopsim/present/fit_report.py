@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 from iopsim.core.formatting import format_interval, format_value, unit_label
 from iopsim.core.scenario_file import scenario_to_yaml
 from iopsim.core.scenario import Scenario
-from iopsim.fitting.backtest import Backtest, backtest
+from iopsim.fitting.backtest import Backtest
+from iopsim.fitting.backtest import backtest as project_and_compare
 from iopsim.fitting.checks import Check, check_fit, verdict
 from iopsim.fitting.fit import Fit, fit
 from iopsim.records.reading import read_records
@@ -38,7 +39,7 @@ def fit_and_report(records_path: Any, report: Any = None, *, base: Scenario | No
     records = read_records(records_path)
     fitted = fit(records, base, seed=seed)
     checks = check_fit(fitted, reps=reps, seed=seed) if reps > 1 else []
-    tested = backtest(records, cut, base, reps=max(reps, 2), seed=seed) if cut is not None else None
+    tested = project_and_compare(records, cut, base, reps=max(reps, 2), seed=seed) if cut is not None else None
     page = fit_report(fitted, checks, report, backtest=tested, reps=reps, seed=seed) if report is not None else None
     return fitted, checks, tested, page
 
