@@ -12,7 +12,7 @@ from iopsim.core.scenario import Scenario
 
 __all__ = ["Scenario", "ScenarioError", "SimulationRun", "simulate",
            "replicate", "compare", "grid", "sensitivity", "warmup_curve", "suggested_warm_up", "what_limits",
-           "Experiment", "Comparison"]
+           "Experiment", "Comparison", "fit"]
 __version__ = "0.1.0"
 
 # runs and experiments load pandas and scipy, so they are imported on first use: `import iopsim`
@@ -20,7 +20,8 @@ __version__ = "0.1.0"
 _LAZY = {"simulate": "analysis.run", "SimulationRun": "analysis.run",
          "replicate": "analysis.experiment", "Experiment": "analysis.experiment", "compare": "analysis.comparison",
          "grid": "analysis.comparison", "sensitivity": "analysis.comparison", "Comparison": "analysis.comparison",
-         "warmup_curve": "analysis.warmup", "suggested_warm_up": "analysis.warmup", "what_limits": "analysis.binding"}
+         "warmup_curve": "analysis.warmup", "suggested_warm_up": "analysis.warmup", "what_limits": "analysis.binding",
+         "fit": "fitting.fit"}
 
 
 def __getattr__(name: str):

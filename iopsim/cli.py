@@ -14,6 +14,9 @@ unexpected error.
 Nothing heavy is imported until a command needs it, so ``iopsim --help`` answers at once: the
 experiments load through the ``iopsim`` facade on first use, and the report (pandas, matplotlib)
 is imported by the commands that write it (``tests/test_cli.py`` holds this).
+
+Over 500 lines because every command's parser, help text and handler sit together here, so one
+file shows the whole command line.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -30,7 +34,7 @@ import iopsim
 from iopsim.analysis.catalogue import KEY, NAMES
 from iopsim.analysis.work_limits import MAX_REPS, WorkerCrashed
 from iopsim.core import presets
-from iopsim.core.errors import ScenarioError
+from iopsim.core.errors import ProblemsError, ScenarioError
 from iopsim.core.files import write_atomic
 from iopsim.core.formatting import did_you_mean, shorten
 from iopsim.core.scenario import Scenario
@@ -97,6 +101,17 @@ differences come from the changes, not from chance. Prints a verdict per alterna
 key differences; with --out also writes report.html, results.xlsx and CSV files."""
 
 
+FIT_EPILOG = """\
+examples:
+  iopsim records-template -o records.csv          the columns, with one example row
+  iopsim fit records.csv -o my_program.yaml --report fit/
+  iopsim fit records.csv --backtest 2024-07-01 --report fit/
+
+Every problem in the records is listed with its row and column. The fitted scenario keeps the base
+scenario's values for what the records cannot show; the report says which, and how each estimate was
+made. No record is copied into any output."""
+
+
 class CommandError(Exception):
     """A problem to report in one line, with the exit status to return."""
 
@@ -128,6 +143,12 @@ def _fraction(text: str) -> float:
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"must lie between 0 and 1 (0.05 means within 5% of the mean), got {text}")
     return value
+
+
+def _date(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-\d\d-\d\d", text.strip()):
+        raise argparse.ArgumentTypeError(f"must be a date as YYYY-MM-DD, got {shorten(repr(text), 60)}")
+    return text.strip()
 
 
 def _kpi_list(text: str) -> list[str]:
@@ -212,6 +233,30 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: each scenario's name, or its file name when names repeat)")
     _add_run_options(p)
     p.set_defaults(handler=_compare)
+
+    p = commands.add_parser("records-template", help="write an empty program-records file with one example row",
+                            description="Write the columns of a program's records (one row per episode) with one "
+                                        "made-up example row; README.md explains each column.", formatter_class=fmt)
+    p.add_argument("-o", "--output", type=Path, default=Path("records.csv"), metavar="FILE",
+                   help="the file to write (.csv, or .xlsx with the excel extra; default: records.csv)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it already exists")
+    p.set_defaults(handler=_records_template)
+
+    p = commands.add_parser("fit", help="fit a scenario to a program's records and check it against them",
+                            description="Estimate the parameters a program's records can speak to (program "
+                                        "records or a TEDS-D extract), keep the others from the base scenario, "
+                                        "and compare the records with the fitted model.", epilog=FIT_EPILOG,
+                            formatter_class=fmt)
+    p.add_argument("records", metavar="RECORDS", help="records file (.csv or .xlsx)")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the fitted scenario here (.yaml)")
+    p.add_argument("--base", metavar="FILE", help="the scenario whose other parameters are kept (default: built-in)")
+    p.add_argument("--report", type=Path, metavar="FOLDER", help="write fit_report.html into this folder")
+    p.add_argument("--reps", type=_whole(0, " (0 skips the comparison)", MAX_REPS), default=10, metavar="N",
+                   help="simulated spans to compare the records with (default: 10)")
+    p.add_argument("--seed", type=_whole(0, "", MAX_PART), default=0, metavar="N", help="random seed (default: 0)")
+    p.add_argument("--backtest", type=_date, metavar="DATE", help="also fit on the records before DATE (YYYY-MM-DD) and "
+                                                      "compare the projection with the months after it")
+    p.set_defaults(handler=_fit)
     return parser
 
 
@@ -308,6 +353,40 @@ def _compare(args: argparse.Namespace) -> int:
         _out(_written(out, saved))
     else:
         _out("\nAdd --out FOLDER to save every KPI's difference, a report and an Excel workbook.")
+    return 0
+
+
+def _records_template(args: argparse.Namespace) -> int:
+    # lazy: the records reader loads pandas, which `iopsim --help` must not wait for
+    from iopsim.present.fit_report import write_template
+
+    path: Path = args.output
+    if path.exists() and not args.force:
+        raise CommandError(f"{path} already exists; choose another name, or add --force to replace it")
+    write_template(path)
+    _err(f"Wrote {path}: delete the example row, add one row per episode (README: 'Your program's records').")
+    return 0
+
+
+def _fit(args: argparse.Namespace) -> int:
+    # lazy: fitting loads pandas and scipy, which `iopsim --help` must not wait for
+    from iopsim.present.fit_report import fit_and_report
+
+    if args.output is not None and args.output.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise CommandError(f"{args.output}: the file name must end in .yaml (or .yml, .json)", USAGE_ERROR)
+    base = _load(args.base) if args.base else None
+    _err(f"Fitting to {args.records}" + (f", comparing with {args.reps} simulated spans" if args.reps > 1 else "")
+         + "...")
+    fitted, checks, _, page = fit_and_report(args.records, args.report, base=base, reps=args.reps, seed=args.seed,
+                                             cut=args.backtest)
+    for note in fitted.warnings:
+        _err(f"Note: {note.path}: {note.allowed}")
+    _out(fitted.summary())
+    if args.output is not None:
+        fitted.scenario.to_file(args.output)
+        _out(f"\nWrote the fitted scenario to {args.output}.")
+    if page is not None:
+        _out(f"Wrote the report to {page}.")
     return 0
 
 
@@ -475,7 +554,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place every error becomes a message
         if os.environ.get("IOPSIM_DEBUG"):
             raise
-        if isinstance(exc, ScenarioError):
+        if isinstance(exc, ProblemsError):  # a scenario or a records file: every problem, listed in full
             _err(str(exc))
             return INVALID_INPUT
         if isinstance(exc, OSError):

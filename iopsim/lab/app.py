@@ -34,6 +34,7 @@ from iopsim.lab.form import ScenarioForm
 from iopsim.lab.limits_tab import LimitsTab
 from iopsim.lab.page import Page
 from iopsim.lab.preset_picker import preset_picker
+from iopsim.lab.records_tab import TITLE as RECORDS_TITLE, RecordsTab
 from iopsim.lab.results_tab import ResultsTab
 from iopsim.lab.sweep_tab import SweepTab
 from iopsim.present import html
@@ -42,7 +43,8 @@ from iopsim.present.text_tables import summary_text
 
 
 class ScenarioLab:
-    """The lab as one widget: the file bar, the form, the run bar, and the results, compare and sweep tabs.
+    """The lab as one widget: the file bar, the preset picker, the form, the run bar, and the tabs (results, what
+    limits you, compare, sweep, start from your records).
 
     scenario / scenario_file: what the form starts with (a bad file is reported on the page).
     reps, seed: the replications per scenario and the seed shown in the run bar.
@@ -67,9 +69,11 @@ class ScenarioLab:
         self.limits = LimitsTab(page)
         self.compare = CompareTab(page)
         self.sweep = SweepTab(page)
+        self.records = RecordsTab(page)
         self.tabs: list[tuple[str, Any]] = []
         for title, tab in (("Results", self.results), ("What limits you", self.limits),
-                           ("Compare scenarios", self.compare), ("Capacity sweep", self.sweep)):
+                           ("Compare scenarios", self.compare), ("Capacity sweep", self.sweep),
+                           (RECORDS_TITLE, self.records)):
             self.add_tab(title, tab)
         page.show_costs.observe(page.guard(lambda _: self.redraw()), "value")
         run_bar = w.HBox([page.reps, page.max_reps, page.seed, page.show_costs, self.results.run_button, page.progress, page.status],
