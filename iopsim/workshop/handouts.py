@@ -14,7 +14,9 @@ JupyterLab) are loaded only by ``notebook_handout``.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -32,6 +34,7 @@ from iopsim.present import html
 from iopsim.present.html import Cell, Row
 from iopsim.workshop.cards import START, Card, card_html
 from iopsim.workshop.charts import leaderboard_chart
+from iopsim.workshop.room import Room
 from iopsim.workshop.submissions import submission_file
 from iopsim.workshop.tournament import WorkshopResult
 from iopsim.workshop.values import choice, same
@@ -117,6 +120,22 @@ def team_handouts(result: WorkshopResult, folder: Any) -> dict[str, Path]:
     folder = Path(folder)
     return {team: team_handout(result, team, submission_file(folder, team).with_suffix(".html"))
             for team in result.leaderboard.index}
+
+
+def room_handouts(result: WorkshopResult, room: Room) -> dict[str, Path]:
+    """One handout per team of the room that ran, where its team page finds it; returns team name -> path."""
+    return {team.name: team_handout(result, team.name, room.handout_file(team)) for team in room.teams()
+            if team.name in result.leaderboard.index}
+
+
+def handouts_zip(paths: Any) -> bytes:
+    """Handouts (team name -> file) in one zip for the facilitator to download, numbered in the given order
+    (two names may make the same file name: "Team α" and "Team β" are both ``team``)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, (team, path) in enumerate(paths.items(), start=1):
+            archive.write(path, f"{number:02d}-{submission_file('', team).stem}.html")
+    return buffer.getvalue()
 
 
 def leaderboard_table(result: WorkshopResult) -> Markup:
