@@ -150,7 +150,7 @@ def test_a_page_before_the_card_is_set_says_so(tmp_path):
 
 
 def test_the_facilitator_page_is_shut_without_its_code(room, monkeypatch):
-    monkeypatch.setenv(facilitator_page.CODE_VARIABLE, "the-facilitators-code")
+    monkeypatch.setenv(facilitator_page.CODE_VARIABLE, facilitator_page.code_digest("the-facilitators-code"))
     panel = facilitator_page.facilitator_panel(room)
     assert panel.room_box not in panel.widget.children
     assert not panel.open("a-teams-guess") and panel.room_box not in panel.widget.children

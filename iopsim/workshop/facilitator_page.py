@@ -4,18 +4,21 @@
     panel.widget                                 # display it (``kit.py workshop`` serves it with Voila)
 
 Everyone in the room holds the access code, so this page asks for the facilitator's own code
-(``$IOPSIM_WORKSHOP_FACILITATOR_CODE``, printed only in the facilitator's terminal) before it
-shows anything; a page run without that variable (the notebook on one laptop) opens at once.
+(printed only in the facilitator's terminal; the kernels know only its hash,
+``$IOPSIM_WORKSHOP_FACILITATOR_HASH``) before it shows anything; a page run without that
+variable (the notebook on one laptop) opens at once.
 The list of teams refreshes itself every few seconds.  ipywidgets and IPython are optional (the
 ``[notebooks]`` extra), loaded when the panel is built.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import threading
 from html import escape
+from types import SimpleNamespace
 from typing import Any
 
 from iopsim.present.html import Cell, Row, table
@@ -25,7 +28,7 @@ from iopsim.workshop.handouts import handouts_zip, leaderboard_table, room_hando
 from iopsim.workshop.room import NOT_YET, REFUSED, SUBMITTED, Room, RoomError
 from iopsim.workshop.tournament import run_room
 
-CODE_VARIABLE = "IOPSIM_WORKSHOP_FACILITATOR_CODE"
+CODE_VARIABLE = "IOPSIM_WORKSHOP_FACILITATOR_HASH"
 REFRESH_SECONDS = 5.0
 
 
@@ -33,10 +36,10 @@ class FacilitatorPanel:
     """The facilitator's page (see the module's docstring); ``widget`` is what to display."""
 
     def __init__(self, room: Room, *, reps: int = 10, seed: int = 2024, workers: int | None = None,
-                 code: str | None = None) -> None:
+                 code_hash: str | None = None) -> None:
         import ipywidgets as w  # optional (the [notebooks] extra): loaded when a panel is built
 
-        self.room, self.seed, self.workers, self.code = room, seed, workers, code
+        self.room, self.seed, self.workers, self.code_hash = room, seed, workers, code_hash
         self.result = None
         self.code_box = w.Password(description="Facilitator code", style={"description_width": "140px"})
         self.open_button = w.Button(description="Open", button_style="primary")
@@ -53,19 +56,19 @@ class FacilitatorPanel:
         self.open_button.on_click(self._on_open)
         self.lock_button.on_click(lambda _b: self.toggle_lock())
         self.run_button.on_click(self._on_run)
-        gate = [] if code is None else [w.HBox([self.code_box, self.open_button])]
+        gate = [] if code_hash is None else [w.HBox([self.code_box, self.open_button])]
         self.widget = w.VBox(gate + ([] if gate else [self.room_box]))
         for widget, name in ((self.code_box, "code"), (self.open_button, "open"), (self.teams, "teams"),
-                             (self.lock_button, "lock"), (self.run_button, "run"), (self.status, "status"),
+                             (self.lock_button, "lock"), (self.reps, "reps"), (self.run_button, "run"), (self.status, "status"),
                              (self.downloads, "downloads"), (self.widget, "facilitator")):
             widget.add_class(f"ws-{name}")  # stable names for a browser test
         self._stop = threading.Event()
-        if code is None:
+        if code_hash is None:
             self.open()
 
     def open(self, code: str | None = None) -> bool:
         """Show the room once the facilitator's code is given (any code when the page has none)."""
-        if self.code is not None and not hmac.compare_digest((code or "").encode(), self.code.encode()):
+        if self.code_hash is not None and not hmac.compare_digest(code_digest(code or ""), self.code_hash):
             self.status.value = "That is not the facilitator's code."
             self.widget.children = (*self.widget.children[:1], self.status)
             return False
@@ -100,7 +103,8 @@ class FacilitatorPanel:
         self.refresh()
         with self.results:
             self.results.clear_output(wait=True)
-            display(HTML(str(leaderboard_table(result))))
+            # the class keeps MathJax from reading "$" amounts as maths
+            display(HTML(f'<div class="tex2jax_ignore mathjax_ignore">{leaderboard_table(result, compact=True)}</div>'))
             if result.teams:
                 display(leaderboard_chart(result))
                 guards = result.card.goal.guards
@@ -129,7 +133,20 @@ class FacilitatorPanel:
                 pass  # the room folder is being written: the next round shows it
 
 
+def code_digest(code: str) -> str:
+    """What the kernels are given instead of the facilitator's code: its SHA-256, in hex."""
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
 def facilitator_panel(room: Any = None, *, reps: int = 10, seed: int = 2024, workers: int | None = None) -> Any:
-    """The facilitator's page for a room (a ``Room`` or its folder; default ``forms.room_folder()``)."""
+    """The facilitator's page for a room (a ``Room`` or its folder; default ``forms.room_folder()``).
+
+    Until a card is set (``Room.create``), the widget says so."""
+    import ipywidgets as w  # optional (the [notebooks] extra): loaded when a panel is built
+
     room = room if isinstance(room, Room) else Room(room if room is not None else room_folder())
-    return FacilitatorPanel(room, reps=reps, seed=seed, workers=workers, code=os.environ.get(CODE_VARIABLE) or None)
+    try:
+        return FacilitatorPanel(room, reps=reps, seed=seed, workers=workers,
+                                code_hash=os.environ.get(CODE_VARIABLE) or None)
+    except RoomError as err:
+        return SimpleNamespace(widget=w.HTML(escape(str(err))))

@@ -26,6 +26,7 @@ from iopsim.workshop.cards import Card, card_html
 from iopsim.workshop.room import Room, RoomError
 from iopsim.workshop.rules import Lever, PlanCheck
 from iopsim.workshop.submissions import NAME_MAX, submission_file, submissions_folder
+from iopsim.workshop.warmup import read_stories
 from iopsim.workshop.values import choice, freeze, plain
 
 ROOM_VARIABLE = "IOPSIM_WORKSHOP_ROOM"
@@ -172,6 +173,31 @@ def team_form(room: Any = None, *, seed: int = 1) -> Any:
         return TeamForm(room, seed=seed)
     except RoomError as err:
         return SimpleNamespace(widget=w.HTML(escape(str(err))))
+
+
+def warm_up(room: Any = None) -> Any:
+    """The warm-up on the team page: one client's journey in words, and a button for another one.
+
+    The stories come from the room (``warmup.write_stories``, when it opened), so no page runs a
+    simulation of its own."""
+    import ipywidgets as w  # optional (the [notebooks] extra): loaded when a form is built
+
+    room = room if isinstance(room, Room) else Room(room if room is not None else room_folder())
+    stories = read_stories(room)
+    if not stories:
+        return w.HTML("<p>No warm-up story in this room: your facilitator will tell one.</p>")
+    text = w.HTML()
+    another = w.Button(description="Another client", icon="user")
+    shown = {"index": 0}
+
+    def show(_button: Any = None) -> None:
+        text.value = f"<pre class='ws-story'>{escape(stories[shown['index'] % len(stories)])}</pre>"
+        shown["index"] += 1
+    another.on_click(show)
+    show()
+    box = w.VBox([text, another])
+    box.add_class("ws-warm-up")
+    return box
 
 
 def room_folder() -> Path:
