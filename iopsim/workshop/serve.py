@@ -94,6 +94,8 @@ def voila_command(pages: Path, *, ip: str, port: int, idle_minutes: float, max_s
             "--VoilaConfiguration.multi_kernel_manager_class=iopsim.workshop.sessions.CappedKernelManager",
             f"--CappedKernelManager.max_kernels={max_sessions}",
             "--VoilaConfiguration.show_tracebacks=False",
+            # a busy laptop may send a page's widgets later than nbclient's 4 s: wait, or the page has no form
+            "--VoilaExecutor.iopub_timeout=60",
             # Voila bundles an older JupyterLab front end, in which the jupytext extension fails
             "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext"]
 
