@@ -155,7 +155,7 @@ async def team(browser, server: RoomServer, number: int, report: RoomReport, ran
 
 
 async def facilitator(browser, server: RoomServer, teams: int, reps: int, report: RoomReport,
-                      ran: asyncio.Event, wait_ms: int) -> None:
+                      ran: asyncio.Event, left: list, wait_ms: int) -> None:
     context = await browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 720})
     page = await context.new_page()
     try:
@@ -182,7 +182,7 @@ async def facilitator(browser, server: RoomServer, teams: int, reps: int, report
         report.errors.append(f"facilitator: {type(exc).__name__}: {exc}"[:500])
         ran.set()
     finally:
-        await context.close()
+        left.append(context)  # closed with the teams' pages, so every session's idle time starts together
 
 
 async def play_room(server: RoomServer, server_pid: int, *, teams: int, reps: int = 2, arrive_s: float = 0.0,
@@ -199,7 +199,7 @@ async def play_room(server: RoomServer, server_pid: int, *, teams: int, reps: in
         sampler = asyncio.create_task(sample_memory(server_pid, report, stop))
         people = [_later(n * arrive_s, team(browser, server, n, report, ran, left, wait_ms))
                   for n in range(1, teams + 1)]
-        await asyncio.gather(facilitator(browser, server, teams, reps, report, ran, wait_ms), *people)
+        await asyncio.gather(facilitator(browser, server, teams, reps, report, ran, left, wait_ms), *people)
         stop.set()
         await sampler
         for context in left:
