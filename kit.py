@@ -4,6 +4,7 @@
     python3 kit.py lab  [jupyter lab options]   open notebooks/ in JupyterLab
     python3 kit.py app  [voila options]         serve the scenario lab as a web page, no code shown
     python3 kit.py test [pytest options/paths]  run tests/ and execute every notebook
+    python3 kit.py workshop CARD [--lan]        serve a workshop room: teams need only a browser
 
 Only Python 3.11+ and pip are needed (no make, no conda): the trainees and administrators
 who meet this first may have nothing else. Each command first makes sure `.venv` holds the
@@ -128,6 +129,16 @@ def app(args):
     return call(cmd, env=env)
 
 
+def workshop(args):
+    """Serve a workshop room for CARD from this laptop (iopsim/workshop/serve.py; `workshop --help`).
+
+    It prints the access code, the links and a QR code, and keeps to 127.0.0.1 unless given --lan."""
+    cmd = [str(PY), "-m", "iopsim.workshop.serve", *args]
+    if os.name == "posix":
+        os.execv(cmd[0], cmd)  # become the server, so a signal sent to this process reaches it
+    return call(cmd)
+
+
 def option(args, *names):
     """The value of the first of `names` given in args as --name=value or --name value, else None."""
     for i, arg in enumerate(args):
@@ -179,7 +190,8 @@ def test(args):
 def main():
     if sys.version_info < (3, 11):
         sys.exit("iopsim needs Python 3.11 or newer; this is " + sys.version.split()[0])
-    commands = {"lab": (lab, "notebooks"), "app": (app, "app"), "test": (test, "test")}
+    commands = {"lab": (lab, "notebooks"), "app": (app, "app"), "test": (test, "test"),
+                "workshop": (workshop, "workshop")}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2

@@ -261,7 +261,7 @@ SUBMISSION_CASES: dict[str, tuple[str, str]] = {
     "no-team.yaml": ("card: CARD\nscenario: {}\n", "it lacks team"),
     "empty-team.yaml": ("team: '  '\ncard: CARD\nscenario: {}\n", "the team name is missing"),
     "number-team.yaml": ("team: 7\ncard: CARD\nscenario: {}\n", "the team name is missing"),
-    "start.yaml": ("team: Start\ncard: CARD\nscenario: {}\n", "is the starting program's name"),
+    "start.yaml": ("team: Start\ncard: CARD\nscenario: {}\n", "is the name of the starting program"),
     "other-card.yaml": ("team: Team Other\ncard: drug-wave\nscenario: {}\n", "this plan is for card 'drug-wave'"),
     "extra.yaml": ("team: Team Extra\ncard: CARD\nscenario: {}\nnotes: hi\n", "unknown entries notes"),
     "list.yaml": ("- team\n- card\n", "a mapping of parameter groups"),

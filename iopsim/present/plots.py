@@ -55,6 +55,7 @@ STYLE = {
     "axes.prop_cycle": mpl.cycler(color=[OKABE_ITO[c] for c in ("blue", "orange", "bluish_green",
                                                                    "vermillion", "reddish_purple", "sky_blue")]),
     "svg.fonttype": "none",
+    "text.parse_math": False,  # "$" is money in these charts ("+$2 (-$5 to +$8)"), never mathtext
 }
 VERDICT_STYLE = {  # by stats.reading's kind; colour and marker, and the words are written beside
     "better": (OKABE_ITO["bluish_green"], "o"),
@@ -87,7 +88,8 @@ class Chart(NamedTuple):
     def html(self) -> str:
         """A <figure> with the image (alt text = the summary) and the summary as its caption."""
         text = escape(self.summary)
-        return (f'<figure><img src="{self.data_uri()}" alt="{text}">'
+        # the classes keep MathJax (JupyterLab, Voila) from reading "$...$" in the caption as maths
+        return (f'<figure class="tex2jax_ignore mathjax_ignore"><img src="{self.data_uri()}" alt="{text}">'
                 f"<figcaption>{text}</figcaption></figure>")
 
     def _repr_html_(self) -> str:  # Jupyter: the image with its summary under it

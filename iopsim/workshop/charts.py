@@ -12,7 +12,7 @@ from typing import Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from iopsim.analysis import catalogue
 from iopsim.analysis.catalogue import label
@@ -58,6 +58,7 @@ def leaderboard_chart(result: WorkshopResult) -> Any:
         ax.tick_params(axis="y", length=0)
         plots.x_format(ax, unit)
         plots.x_limits(ax, [float(x) for x in xs])
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # tick labels with room between them
         ax.set_xlabel(f"{label(kpi)} ({unit_label(unit)}); {result.card.better} is better; dashed line and "
                       f"band: the start", fontsize=plots.SMALL)
         head = f"Leaderboard: {label(kpi)}, mean and 95% interval over {result.reps} replications"
@@ -85,7 +86,7 @@ def tradeoff_chart(result: WorkshopResult, x: str | None = None, y: str = "share
     markers = "sDo^vP*Xhp<>"
     parts = []
     with mpl.rc_context(plots.STYLE):
-        fig = Figure(figsize=(plots.WIDTH, 6.5), dpi=plots.DPI, layout="constrained")
+        fig = Figure(figsize=(plots.WIDTH, 6.5 + 0.25 * len(names)), dpi=plots.DPI, layout="constrained")
         ax = fig.subplots()
         for i, name in enumerate(names):
             sx, sy = experiments[name].summary.loc[x], experiments[name].summary.loc[y]
@@ -95,13 +96,13 @@ def tradeoff_chart(result: WorkshopResult, x: str | None = None, y: str = "share
             err = [e if all(math.isfinite(v[0]) for v in e) else None for e in err]
             ax.errorbar([sx["mean"]], [sy["mean"]], xerr=err[0], yerr=err[1], fmt=marker, color=colour,
                         markersize=11, elinewidth=2, capsize=5, label=name)
-            ax.annotate(f"  {name}", (sx["mean"], sy["mean"]), fontsize=plots.SMALL, va="bottom")
             parts.append(f"{name}: {format_value(sx['mean'], ux)}, {format_value(sy['mean'], uy)}")
         plots.x_format(ax, ux)
         _y_format(ax, uy)
         ax.set_xlabel(f"{label(x)} ({unit_label(ux)})", fontsize=plots.FONT)
         ax.set_ylabel(f"{label(y)} ({unit_label(uy)})", fontsize=plots.FONT)
-        ax.legend(loc="best", frameon=False, fontsize=plots.SMALL)
+        # names in a legend under the chart, not beside the points: close plans would write over each other
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, frameon=False, fontsize=plots.SMALL)
         head = f"Trade-off: {label(x)} against {label(y)}"
         ax.set_title(head, loc="left", fontsize=plots.FONT + 1)
     return plots.Chart(fig, f"{head} (means, 95% intervals as bars): " + "; ".join(parts) + ".")

@@ -1,6 +1,6 @@
-"""The team notebook's form: a team names itself, picks a card, sets the levers, checks and submits.
+"""The team page: a team signs in, reads the room's card, sets the levers, checks, submits, downloads.
 
-    form = team_form("hospital-closes", folder="workshop/submissions")
+    form = team_form("workshop/room")         # a room folder (``room.Room``); its card is the facilitator's
     form.widget                               # display it (Voila serves the notebook as a page)
 
 ipywidgets and IPython are optional (the ``[notebooks]`` extra): they are imported when a form
@@ -9,9 +9,12 @@ is built, so the rest of the workshop runs without them.
 
 from __future__ import annotations
 
+import base64
+import os
 from collections.abc import Mapping
 from html import escape
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from iopsim.analysis.catalogue import label, unit
@@ -19,81 +22,85 @@ from iopsim.analysis.run import simulate
 from iopsim.core.formatting import format_value
 from iopsim.core.scenario import Scenario
 from iopsim.present.html import Cell, Row, render, table
-from iopsim.workshop.cards import Card, card_html, cards_folder, load_card, load_cards
+from iopsim.workshop.cards import Card, card_html
+from iopsim.workshop.room import Room, RoomError
 from iopsim.workshop.rules import Lever, PlanCheck
-from iopsim.workshop.submissions import submissions_folder, write_submission
+from iopsim.workshop.submissions import NAME_MAX, submission_file, submissions_folder
+from iopsim.workshop.warmup import read_stories
 from iopsim.workshop.values import choice, freeze, plain
+
+ROOM_VARIABLE = "IOPSIM_WORKSHOP_ROOM"
+"""The environment variable that names the room's folder for the pages ``kit.py workshop`` serves."""
 
 
 class TeamForm:
-    """The team notebook's form: team name, card, one widget per lever, "Check my plan" and "Submit".
+    """The team page: sign in, read the room's card, set the levers, check, submit, download the handout.
 
-    ``widget`` is what to display.  Every lever widget is limited to the card's range (or its
-    options), and every plan is built by ``Card.scenario_for``.  "Check my plan" shows the
-    card's limits and a one-replication preview against the start (same seed, so the same
-    clients); "Submit" writes ``<folder>/<team>.yaml`` when the plan keeps every limit.
+    ``widget`` is what to display.  The card is the room's, set by the facilitator for everyone, so
+    a team that never touches a control plays the facilitator's card.  Signing in gives the team a
+    unique id (``Room.sign_in``; a name taken by another team, however written, is refused with a
+    message).  Every lever widget is limited to the card's range (or its options); "Check my plan"
+    shows the card's limits and a one-replication preview against the start (same seed, so the
+    same clients); "Submit" hands the plan to the room, which checks it on arrival.
     """
 
-    def __init__(self, card: Any = None, *, folder: Any = None, cards: Mapping[str, Card] | None = None,
-                 seed: int = 1) -> None:
+    def __init__(self, room: Room, *, seed: int = 1) -> None:
         import ipywidgets as w  # optional (the [notebooks] extra): loaded when a form is built
 
-        self.cards = dict(cards) if cards is not None else load_cards()
-        if not self.cards:
-            raise ValueError(f"no challenge cards found in {cards_folder()}")
-        chosen = load_card(card).id if card is not None else next(iter(self.cards))
-        if chosen not in self.cards:
-            self.cards[chosen] = load_card(card)
-        self.folder = Path(folder) if folder is not None else submissions_folder()
-        self.seed = seed
-        self.team = w.Text(description="Team name", placeholder="e.g. Team Blue",
-                           style={"description_width": "120px"}, layout=w.Layout(width="420px"))
-        self.card_picker = w.Dropdown(options=[(c.title, c.id) for c in self.cards.values()], value=chosen,
-                                      description="Challenge card", style={"description_width": "120px"},
-                                      layout=w.Layout(width="620px"))
-        self.about = w.HTML()
-        self.lever_box = w.VBox()
+        self.room, self.seed, self.team_id = room, seed, None
+        self.card = room.card
+        self.team = w.Text(description="Team name", placeholder="e.g. Team Blue", style={"description_width": "120px"},
+                           layout=w.Layout(width="420px"))
+        self.sign_in_button = w.Button(description="Sign in", button_style="primary", icon="sign-in")
+        self.about = w.HTML(card_html(self.card, levers=False))
+        self.levers = {path: lever_widget(self.card, lever) for path, lever in self.card.lever_map.items()}
+        rows = []
+        for path, lever in self.card.lever_map.items():
+            hint = w.HTML(render("workshop_lever_hint.html", start=choice(self.card.start_value(path)),
+                                 help=lever.help), layout=w.Layout(flex="1 1 auto"))
+            rows.append(w.HBox([self.levers[path], hint], layout=w.Layout(align_items="center")))
+        self.lever_box = w.VBox(rows)
         self.check_button = w.Button(description="Check my plan", button_style="info", icon="check")
-        self.submit_button = w.Button(description="Submit", button_style="success", icon="paper-plane")
+        self.submit_button = w.Button(description="Submit", button_style="success", icon="paper-plane",
+                                      disabled=True)
+        self.handout_button = w.Button(description="Get our results", icon="download", disabled=True)
+        self.download = w.HTML()
         self.status = w.HTML()          # one line: the text a reader (or a test) waits on
         self.output = w.Output()
-        self.levers: dict[str, Any] = {}
+        self.sign_in_button.on_click(self._on_sign_in)
         self.check_button.on_click(self._on_check)
         self.submit_button.on_click(self._on_submit)
-        self.card_picker.observe(lambda change: self._show_card(), names="value")
-        self._show_card()
-        self.widget = w.VBox([self.team, self.card_picker, self.about, self.lever_box,
-                              w.HBox([self.check_button, self.submit_button]), self.status, self.output])
-        for widget, name in ((self.team, "team"), (self.card_picker, "card"), (self.check_button, "check"),
-                             (self.submit_button, "submit"), (self.status, "status"), (self.output, "output"),
+        self.handout_button.on_click(self._on_handout)
+        self.widget = w.VBox([w.HBox([self.team, self.sign_in_button]), self.about, self.lever_box,
+                              w.HBox([self.check_button, self.submit_button, self.handout_button]), self.status,
+                              self.download, self.output])
+        for widget, name in ((self.team, "team"), (self.sign_in_button, "sign-in"), (self.check_button, "check"),
+                             (self.submit_button, "submit"), (self.handout_button, "handout"),
+                             (self.download, "download"), (self.status, "status"), (self.output, "output"),
                              (self.widget, "form")):
             widget.add_class(f"ws-{name}")  # stable names for a browser test and for styling
 
-    @property
-    def card(self) -> Card:
-        return self.cards[self.card_picker.value]
-
-    def _show_card(self) -> None:
-        import ipywidgets as w  # optional (the [notebooks] extra): loaded when a form is built
-
-        card = self.card
-        self.about.value = card_html(card, levers=False)
-        self.levers = {path: lever_widget(card, lever) for path, lever in card.lever_map.items()}
-        rows = []
-        for path, lever in card.lever_map.items():
-            hint = w.HTML(render("workshop_lever_hint.html", start=choice(card.start_value(path)), help=lever.help),
-                          layout=w.Layout(flex="1 1 auto"))
-            rows.append(w.HBox([self.levers[path], hint], layout=w.Layout(align_items="center")))
-        self.lever_box.children = rows
-        self.status.value = ""
-        self.output.clear_output()
+    def sign_in(self) -> bool:
+        """Sign the team in with the name typed; the name is then fixed for this page."""
+        if self.team_id is not None:
+            return True
+        try:
+            team = self.room.sign_in(self.team.value)
+        except RoomError as err:
+            self.status.value = escape(str(err))
+            return False
+        self.team_id, self.team.value, self.team.disabled = team.id, team.name, True
+        self.sign_in_button.disabled, self.submit_button.disabled = True, False
+        self.handout_button.disabled = False
+        self.status.value = escape(f"Signed in as {team.name}. Set the levers, check your plan, then submit.")
+        return True
 
     def plan(self) -> dict[str, Any]:
         """The lever values now on the form."""
         return {path: plain(widget.value) for path, widget in self.levers.items()}
 
     def scenario(self) -> Scenario:
-        return self.card.scenario_for(self.plan(), self.team.value.strip() or "Team plan")
+        return self.card.scenario_for(self.plan(), self.team.value.strip()[:NAME_MAX] or "Team plan")
 
     def check(self) -> PlanCheck:
         """Check the plan and show the limits and a one-replication preview."""
@@ -114,23 +121,33 @@ class TeamForm:
         return result
 
     def submit(self) -> Path | None:
-        """Save the plan for the facilitator if it keeps every limit; returns the file, or None."""
-        team = self.team.value.strip()
-        if not team:
-            self.status.value = "Type your team's name first."
-            return None
-        result = self.card.check(self.scenario())
-        if not result.ok:
-            self.status.value = escape("Not submitted: " + "; ".join(result.problems))
+        """Hand the plan to the room (checked there on arrival); returns the plan's file, or None."""
+        if self.team_id is None:
+            self.status.value = "Type your team's name and sign in first."
             return None
         try:
-            path = write_submission(self.folder, team, self.card, self.scenario())
-        except (OSError, ValueError) as exc:
-            self.status.value = escape(f"Not submitted: {exc}")
+            path = self.room.submit(self.team_id, self.plan())
+        except RoomError as err:
+            self.status.value = escape(str(err))
             return None
-        self.status.value = escape(f"Submitted for {team} as {path.name}. You may submit again until the "
-                                   "facilitator runs the workshop; the last plan counts.")
+        self.status.value = escape(f"Submitted for {self.team.value}. You may submit again until the facilitator "
+                                   "closes submissions; the last plan counts.")
         return path
+
+    def fetch_handout(self) -> Path | None:
+        """Offer the team's results page as a download, once the facilitator has run the workshop."""
+        path = self.room.handout(self.team_id) if self.team_id else None
+        if path is None:
+            self.status.value = "Your results are not ready yet: the facilitator runs every plan at the end."
+            return None
+        self.download.value = download_link(path.read_bytes(), f"results-{submission_file('', self.team.value).stem}"
+                                            ".html", "text/html", "Download our results (one page, to print)")
+        self.status.value = "Your results are ready: use the link below."
+        return path
+
+    def _on_sign_in(self, _widget: Any) -> None:
+        with self.output:
+            self.sign_in()
 
     def _on_check(self, _button: Any) -> None:
         with self.output:
@@ -140,10 +157,59 @@ class TeamForm:
         with self.output:
             self.submit()
 
+    def _on_handout(self, _button: Any) -> None:
+        with self.output:
+            self.fetch_handout()
 
-def team_form(card: Any = None, *, folder: Any = None, seed: int = 1) -> TeamForm:
-    """The team notebook's form (see ``TeamForm``); display ``team_form().widget``."""
-    return TeamForm(card, folder=folder, seed=seed)
+
+def team_form(room: Any = None, *, seed: int = 1) -> Any:
+    """The team page (see ``TeamForm``) for a room (a ``Room`` or its folder; default ``room_folder()``).
+
+    Display ``team_form().widget``; until the facilitator has set the card, the widget says so."""
+    import ipywidgets as w  # optional (the [notebooks] extra): loaded when a form is built
+
+    room = room if isinstance(room, Room) else Room(room if room is not None else room_folder())
+    try:
+        return TeamForm(room, seed=seed)
+    except RoomError as err:
+        return SimpleNamespace(widget=w.HTML(escape(str(err))))
+
+
+def warm_up(room: Any = None) -> Any:
+    """The warm-up on the team page: one client's journey in words, and a button for another one.
+
+    The stories come from the room (``warmup.write_stories``, when it opened), so no page runs a
+    simulation of its own."""
+    import ipywidgets as w  # optional (the [notebooks] extra): loaded when a form is built
+
+    room = room if isinstance(room, Room) else Room(room if room is not None else room_folder())
+    stories = read_stories(room)
+    if not stories:
+        return w.HTML("<p>No warm-up story in this room: your facilitator will tell one.</p>")
+    text = w.HTML()
+    another = w.Button(description="Another client", icon="user")
+    shown = {"index": 0}
+
+    def show(_button: Any = None) -> None:
+        text.value = f"<pre class='ws-story'>{escape(stories[shown['index'] % len(stories)])}</pre>"
+        shown["index"] += 1
+    another.on_click(show)
+    show()
+    box = w.VBox([text, another])
+    box.add_class("ws-warm-up")
+    return box
+
+
+def room_folder() -> Path:
+    """The room this page belongs to: ``$IOPSIM_WORKSHOP_ROOM`` (set by ``kit.py workshop``), else
+    ``workshop/submissions`` beside the cards."""
+    return Path(os.environ.get(ROOM_VARIABLE) or submissions_folder())
+
+
+def download_link(data: bytes, file_name: str, mime: str, words: str) -> str:
+    """An HTML link that downloads ``data`` as a file from the page itself (no file is served)."""
+    href = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return f'<a download="{escape(file_name)}" href="{href}" class="ws-download-link">{escape(words)}</a>'
 
 
 def lever_widget(card: Card, lever: Lever) -> Any:

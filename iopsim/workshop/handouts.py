@@ -14,7 +14,9 @@ JupyterLab) are loaded only by ``notebook_handout``.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -31,7 +33,8 @@ from iopsim.core.vocabulary import DISCHARGE_CODES
 from iopsim.present import html
 from iopsim.present.html import Cell, Row
 from iopsim.workshop.cards import START, Card, card_html
-from iopsim.workshop.charts import leaderboard_chart
+from iopsim.workshop.room import Room
+from iopsim.workshop.rules import PlanCheck
 from iopsim.workshop.submissions import submission_file
 from iopsim.workshop.tournament import WorkshopResult
 from iopsim.workshop.values import choice, same
@@ -107,9 +110,9 @@ def team_handout(result: WorkshopResult, team: str, path: Any) -> Path:
         path, "handout_team.html", title=f"Workshop results: {team}",
         facts=[("Challenge", card.title), ("Place", place), ("Replications", str(result.reps)),
                ("Seed", str(result.seed))],
-        card=card_html(card, levers=False), plan=_plan_table(card, scenario), check=card.check(scenario).html(),
+        card=card_html(card, levers=False), plan=_plan_table(card, scenario), limits=_limits_line(card.check(scenario)),
         team=team, verdict=row["verdict"], guards=row["guards"], results=_results_table(result, team),
-        leaderboard=leaderboard_table(result), chart=leaderboard_chart(result), questions=card.questions)
+        leaderboard=leaderboard_table(result, compact=True), questions=card.questions)
 
 
 def team_handouts(result: WorkshopResult, folder: Any) -> dict[str, Path]:
@@ -119,9 +122,34 @@ def team_handouts(result: WorkshopResult, folder: Any) -> dict[str, Path]:
             for team in result.leaderboard.index}
 
 
-def leaderboard_table(result: WorkshopResult) -> Markup:
-    """The leaderboard in words (``WorkshopResult.leaderboard_view``) as a table for a page."""
+def room_handouts(result: WorkshopResult, room: Room) -> dict[str, Path]:
+    """One handout per team of the room that ran, where its team page finds it; returns team name -> path."""
+    return {team.name: team_handout(result, team.name, room.handout_file(team)) for team in room.teams()
+            if team.name in result.leaderboard.index}
+
+
+def handouts_zip(paths: Any) -> bytes:
+    """Handouts (team name -> file) in one zip for the facilitator to download, numbered in the given order
+    (two names may make the same file name: "Team α" and "Team β" are both ``team``)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, (team, path) in enumerate(paths.items(), start=1):
+            archive.write(path, f"{number:02d}-{submission_file('', team).stem}.html")
+    return buffer.getvalue()
+
+
+def leaderboard_table(result: WorkshopResult, *, compact: bool = False) -> Markup:
+    """The leaderboard in words (``WorkshopResult.leaderboard_view``) as a table for a page.
+
+    ``compact``: place, team, the goal and the change from the start, and whether the guards held,
+    short enough for thirteen rows on a 1280 x 720 projector or a third of a printed page."""
     view = result.leaderboard_view()
+    if compact:
+        kpi = result.card.goal.kpi
+        board = result.leaderboard
+        view = view[["Team", label(kpi)]].assign(**{
+            "Against the start": [*board["vs_start_reading"], "—"],
+            "Guards": [*("held" if held else "broken" for held in board["guards_hold"]), "—"]})
     rows = [Row(str(place), [Cell(str(v), "") for v in values]) for place, values in view.iterrows()]
     return html.table(["Place", *view.columns], [(None, rows)], "leaderboard")
 
@@ -136,6 +164,14 @@ def _plan_table(card: Card, scenario: Scenario) -> Markup:
         rows.append(Row(lever.label, [Cell(choice(start), ""),
                                       Cell(choice(mine) + mark, "changed" if changed else "")]))
     return html.table(["lever", "start", "your plan"], [(None, rows)], "plan")
+
+
+def _limits_line(check: PlanCheck) -> str:
+    """The card's limits as the plan meets them, in one sentence (the form shows them as a table)."""
+    limits = "; ".join(f"{'' if lim.holds else 'broken: '}{lim.what.lower()} {lim.value} (limit {lim.limit})"
+                       for lim in check.limits)
+    return (f"Limits: {limits}." if limits else "No limits on this card.") + "".join(
+        f" Not allowed: {rule}." for rule in check.rules)
 
 
 def _results_table(result: WorkshopResult, team: str) -> Markup:

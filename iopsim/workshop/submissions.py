@@ -11,6 +11,7 @@ the team's name (or the file's) and the other teams still run.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,20 +51,48 @@ class SubmissionError(ValueError):
         super().__init__(message)
 
 
+NAME_MAX = 40
+"""The longest team name, in characters: it must fit a chart's label and a handout's title."""
+
+
+def team_key(name: str) -> str:
+    """What makes two team names the same: letters and digits only, compatibility-normalised, case folded.
+
+    "Team Red", "team red!" and "TEAM-RED" share a key; "Team α" and "Team β" do not.
+    """
+    text = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+
+
+def team_name(name: Any) -> str:
+    """A team's name as it will be shown (spaces tidied), or a ValueError that says what to change."""
+    if not isinstance(name, str):
+        raise ValueError("a team name is text")
+    if len(name) > 4 * NAME_MAX:  # refused before any work on it, whatever its length
+        raise ValueError(f"a team name has at most {NAME_MAX} characters; this one has {len(name)}")
+    shown = " ".join(unicodedata.normalize("NFC", name).split())
+    if any(unicodedata.category(ch)[0] == "C" for ch in shown):
+        raise ValueError("a team name holds letters, digits, spaces and punctuation only")
+    if len(shown) > NAME_MAX:
+        raise ValueError(f"a team name has at most {NAME_MAX} characters; this one has {len(shown)}")
+    if not team_key(shown):
+        raise ValueError("give the team a name with at least one letter or digit")
+    if team_key(shown) == team_key(START):
+        raise ValueError(f"{START!r} is the name of the starting program; choose another team name")
+    return shown
+
+
 def submission_file(folder: Any, team: str) -> Path:
     """Where a team's plan is saved: ``<folder>/<team, as a file name>.yaml``."""
     slug = re.sub(r"[^A-Za-z0-9]+", "-", team).strip("-").lower() or "team"
     return Path(folder) / f"{slug}.yaml"
 
 
-def write_submission(folder: Any, team: str, card: Card, scenario: Scenario) -> Path:
-    """Save a team's plan (team, card id and the whole scenario) as ``<team>.yaml``; returns the path."""
-    team = team.strip()
-    if not team:
-        raise ValueError("give the team a name before submitting")
-    if team == START:
-        raise ValueError(f"{START!r} is the name of the starting program; choose another team name")
-    path = submission_file(folder, team)
+def write_submission(folder: Any, team: str, card: Card, scenario: Scenario, *, stem: str | None = None) -> Path:
+    """Save a team's plan (team, card id and the whole scenario) as ``<team>.yaml``, or ``<stem>.yaml``
+    (a room names plans by team id); returns the path."""
+    team = team_name(team)
+    path = Path(folder) / f"{stem}.yaml" if stem else submission_file(folder, team)
     path.parent.mkdir(parents=True, exist_ok=True)
     plan = card.plan_of(scenario)
     changed = {p: v for p, v in plan.items() if not same(v, card.start_value(p))}
@@ -86,7 +115,7 @@ def read_submission(path: Any) -> Submission:
     except ScenarioError as err:
         raise SubmissionError(team, f"the file {path.name} cannot be read: "
                                     + "; ".join(f"{p.path}: {p.allowed}" for p in err.problems)) from None
-    if isinstance(data.get("team"), str) and data["team"].strip():
+    if isinstance(data.get("team"), str) and data["team"].strip() and len(data["team"]) <= NAME_MAX:
         team = data["team"].strip()
     missing = [k for k in ("team", "card", "scenario") if k not in data]
     extra = [k for k in data if k not in ("team", "card", "scenario")]
@@ -96,9 +125,11 @@ def read_submission(path: Any) -> Submission:
         raise SubmissionError(team, f"{path.name} is not a team plan ({'; '.join(parts)}); a plan file holds "
                                     "team, card and scenario: save it with the team notebook")
     if not isinstance(data["team"], str) or not data["team"].strip():
-        raise SubmissionError(team, f"{path.name}: the team name is missing")
-    if team == START:
-        raise SubmissionError(team, f"{path.name}: {START!r} is the starting program's name; choose another")
+        raise SubmissionError(path.stem, f"{path.name}: the team name is missing")
+    try:
+        team = team_name(data["team"])
+    except ValueError as err:
+        raise SubmissionError(path.stem, f"{path.name}: {err}") from None
     try:
         scenario = Scenario.from_dict(data["scenario"])
     except ScenarioError as err:
@@ -117,6 +148,7 @@ def load_submissions(card: Card, folder: Any) -> tuple[dict[str, Submission], di
     folder = Path(folder)
     valid: dict[str, Submission] = {}
     problems: dict[str, str] = {}
+    keys: dict[str, str] = {}  # team_key -> the name first seen with it
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
         try:
             sub = read_submission(path)
@@ -124,10 +156,12 @@ def load_submissions(card: Card, folder: Any) -> tuple[dict[str, Submission], di
             problems[_unused(err.team, valid, problems)] = str(err)
             continue
         team = sub.team
-        if team in valid or team in problems:
-            problems[_unused(team, valid, problems)] = (f"{path.name}: team {team!r} already has a plan in another "
-                                                        "file; each team submits one plan")
+        if team_key(team) in keys:
+            problems[_unused(team, valid, problems)] = (f"{path.name}: team {keys[team_key(team)]!r} already has a "
+                                                        f"plan in another file; {team!r} is the same name written "
+                                                        "differently, and each team submits one plan")
             continue
+        keys[team_key(team)] = team
         if sub.card != card.id:
             problems[team] = f"{path.name}: this plan is for card {sub.card!r}; the workshop is playing {card.id!r}"
             continue

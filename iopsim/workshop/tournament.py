@@ -23,6 +23,7 @@ from iopsim.analysis.comparison import compare
 from iopsim.analysis.stats import NO_CLEAR_CHANGE, paired_differences
 from iopsim.core.formatting import format_interval, format_value
 from iopsim.workshop.cards import START, Card, load_card
+from iopsim.workshop.room import Room
 from iopsim.workshop.submissions import Submission, load_submissions, submissions_folder
 
 
@@ -77,6 +78,12 @@ def run_workshop(card: Any, submissions: Any = None, *, reps: int = 10, seed: An
     result = WorkshopResult(card, comparison, None, problems, valid, reps, seed)
     result.leaderboard = leaderboard(card, comparison)
     return result
+
+
+def run_room(room: Room, *, reps: int = 10, seed: Any = 1, workers: int | None = None) -> WorkshopResult:
+    """Close the room's submissions and run every valid plan on the room's card (``run_workshop``)."""
+    room.lock()
+    return run_workshop(room.card, room.plans, reps=reps, seed=seed, workers=workers)
 
 
 # ============================================================================ leaderboard

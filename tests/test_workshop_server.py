@@ -1,0 +1,132 @@
+"""`kit.py workshop CARD` serves a room: the access code keeps others out, each page has its own
+session, sessions are capped and idle ones culled, and a small room plays a whole workshop.
+
+The room is started as the command starts it (``serve.prepare``'s Voila command), with a short idle
+timeout so the culling can be seen, and played by two teams and the facilitator in headless
+Chromium on 127.0.0.1 (``room_driver``; benchmarks/bench_workshop_room.py plays thirty).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from browser_helpers import ROOT, free_port, need_browser, stop
+from iopsim.workshop import serve
+from iopsim.workshop.facilitator_page import CODE_VARIABLE, code_digest
+from iopsim.workshop.forms import ROOM_VARIABLE
+from iopsim.workshop.room import SUBMITTED, Room
+
+sys.path.insert(0, str(ROOT))
+import kit  # noqa: E402  (the command under test)
+
+linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts kernels in /proc (Linux)")
+TEAMS, IDLE_MINUTES = 2, 0.5
+
+
+def get(port: int, path: str) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+# ---------------------------------------------------------------------- the command
+def test_kit_workshop_starts_the_room_server_with_the_given_options(monkeypatch):
+    started = {}
+
+    def execv(path, cmd):
+        started.update(cmd=cmd)
+        raise SystemExit(0)
+    monkeypatch.setattr(kit.os, "execv", execv)
+    monkeypatch.setattr(kit.os, "name", "posix")
+    with pytest.raises(SystemExit):
+        kit.workshop(["drug-wave", "--lan"])
+    assert started["cmd"][1:] == ["-m", "iopsim.workshop.serve", "drug-wave", "--lan"]
+
+
+def test_the_room_listens_on_this_computer_unless_asked_and_keeps_its_codes_off_the_command_line(tmp_path):
+    local = serve.prepare("evening-room", folder=tmp_path / "a", stories=False, max_sessions=12, idle_minutes=5)
+    assert "--Voila.ip=127.0.0.1" in local.command and local.team_link.startswith("http://127.0.0.1:8866/")
+    assert {"--token", "--MappingKernelManager.cull_idle_timeout=300", "--CappedKernelManager.max_kernels=12",
+            "--VoilaConfiguration.multi_kernel_manager_class=iopsim.workshop.sessions.CappedKernelManager"} \
+        <= set(local.command)
+    assert not [arg for arg in local.command if local.access_code in arg or local.facilitator_code in arg]
+    assert local.env["JUPYTER_TOKEN"] == local.access_code
+    assert local.env[CODE_VARIABLE] == code_digest(local.facilitator_code)  # the kernels get the hash only
+    assert Room(local.env[ROOM_VARIABLE]).card.id == "evening-room"  # set once, for every page
+    assert sorted(p.name for p in (tmp_path / "a" / "pages").iterdir()) == ["facilitator.ipynb", "team.ipynb"]
+    lan = serve.prepare("evening-room", folder=tmp_path / "b", stories=False, lan=True)
+    assert "--Voila.ip=0.0.0.0" in lan.command and lan.access_code != local.access_code
+    assert len(local.access_code) == 9 and set(local.access_code) <= set(serve.CODE_LETTERS + "-")
+
+
+def test_the_projector_page_shows_the_code_large_with_a_qr_code(tmp_path):
+    server = serve.prepare("one-extra-fte", folder=tmp_path, stories=False, code="ABCD-EFGH")
+    page = (tmp_path / "projector.html").read_text(encoding="utf-8")
+    assert '<div class="code">ABCD-EFGH</div>' in page and "font: 700 15vh" in page
+    assert 'src="data:image/svg+xml' in page and server.team_link in page
+    assert server.facilitator_code not in page  # the facilitator's code stays in the terminal
+    text = serve.banner(server, lan=False, max_sessions=40, idle_minutes=10)
+    assert "A   B   C   D   -   E   F   G   H" in text and "127.0.0.1" in text and "▀" in text
+
+
+# ------------------------------------------------------------------------ the room
+@pytest.fixture(scope="module")
+def room(tmp_path_factory):
+    need_browser()
+    pytest.importorskip("voila")
+    from room_driver import start_room
+
+    tmp = tmp_path_factory.mktemp("room")
+    port = free_port()
+    server, proc = start_room(tmp, port=port, idle_minutes=IDLE_MINUTES, max_sessions=TEAMS + 1)
+    yield server, proc, port
+    stop(proc)
+
+
+@linux_only
+def test_without_the_access_code_nothing_opens_and_no_session_starts(room):
+    from room_driver import kernel_count
+
+    server, proc, port = room
+    for path in ("/", "/voila/render/team.ipynb", "/voila/render/facilitator.ipynb?token=WRONG-CODE",
+                 f"/voila/render/team.ipynb?token={server.access_code.lower()}", "/voila/files/room.json"):
+        status, body = get(port, path)
+        assert status in (302, 403, 404), (path, status)
+        assert "ws-form" not in body and server.room.card.title not in body
+    assert kernel_count(proc.pid) == 0
+
+
+@linux_only
+def test_two_teams_and_the_facilitator_play_a_whole_workshop(room, capsys):
+    from room_driver import kernel_count, play_room, wait_for_kernels
+
+    server, proc, port = room
+    report = asyncio.run(play_room(server, proc.pid, teams=TEAMS, reps=2, wait_s=240))
+    with capsys.disabled():
+        print(f"\n  room of {TEAMS} teams: {report.summary()}")
+    assert report.errors == []
+    assert report.leaderboard_rows == TEAMS + 1  # every plan, and the start
+    assert [s.state for s in server.room.status()] == [SUBMITTED] * TEAMS
+    for name, page in report.handouts.items():
+        assert f"Workshop results: {name}" in page.decode("utf-8")
+    assert set(report.handouts) == {f"Team {n:02d}" for n in range(1, TEAMS + 1)}
+    assert len(zipfile.ZipFile(io.BytesIO(report.zip_bytes)).namelist()) == TEAMS
+    # every page is closed, but the sessions live on until the idle timeout: the room is full
+    assert kernel_count(proc.pid) == TEAMS + 1
+    status, body = get(port, f"/voila/render/team.ipynb?token={server.access_code}")
+    assert status == 503 and "The workshop room is full" in body and kernel_count(proc.pid) == TEAMS + 1
+    culled = wait_for_kernels(proc.pid, 0, IDLE_MINUTES * 60 * 2 + 60)
+    assert culled is not None, "closed pages kept their sessions past the idle timeout"
+    with capsys.disabled():
+        print(f"  sessions of closed pages culled {culled:.0f} s after the run (idle timeout {IDLE_MINUTES * 60:.0f} s)")
