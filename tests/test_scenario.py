@@ -320,3 +320,12 @@ def test_yaml_nan_and_booleans_are_refused_in_files(tmp_path):
     assert [(p.path, p.allowed) for p in info.value.problems] == [
         ("referrals.weekday_weights[1]", "a number, not nan or infinity"),
         ("staff.iop_counsellors", "a whole number from 0 to 100")]
+
+
+def test_a_group_given_in_part_keeps_the_rest_of_its_built_in_default():
+    scenario = Scenario.from_dict({"relapse": {"after_completion": {"scale_days": 200}}})
+    curve = scenario.relapse.after_completion
+    assert curve.scale_days == 200
+    assert (curve.shape, curve.never_relapse) == (Scenario().relapse.after_completion.shape,
+                                                  Scenario().relapse.after_completion.never_relapse)
+    assert curve.never_relapse > 0  # the built-in curve's share, not the bare class's 0

@@ -62,6 +62,20 @@ class Group(BaseModel):
             raise PydanticCustomError("bool_for_number", "true or false where a number is meant")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_built_in_defaults(cls, data: Any) -> Any:
+        """A group given in part (a file naming only a relapse curve's scale) keeps the rest of its built-in
+        default, not the bare class's: a parameter left out never changes."""
+        if not isinstance(data, dict):
+            return data
+        filled = dict(data)
+        for name, value in data.items():
+            default = cls.model_fields[name].default if name in cls.model_fields else None
+            if isinstance(default, Group) and isinstance(value, dict):
+                filled[name] = {**default.model_dump(), **value}
+        return filled
+
 
 # --------------------------------------------------------------------------- referrals
 class Referrals(Group):
