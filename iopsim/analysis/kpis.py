@@ -122,7 +122,6 @@ def compute(events, scenario) -> dict[str, float]:
     k["treatment_hours_mean"] = _mean(np.nan_to_num(hours_by_episode.at(key[discharges]))) \
         if len(discharges) else math.nan
     k["relapse_in_treatment_share"] = _share(len(inside("relapse_in_treatment")), len(discharges))
-    k.update(_services(log, inside, discharges, weeks))
 
     duration, relapsed, followed_outcome = followed_after_discharge(log, discharges, end)
     for months, days in ((3, 91.25), (6, 182.5), (12, 365.0)):
@@ -133,6 +132,7 @@ def compute(events, scenario) -> dict[str, float]:
                                                                         182.5)
     dropped = followed_outcome == "dropped_out"
     k["relapse_6m_after_dropout"] = monitors.kaplan_meier_failure(duration[dropped], relapsed[dropped], 182.5)
+    k.update(_services(log, inside, discharges, weeks))
 
     k["in_system_end"] = sum(in_system_at_end(log, end).values())
 
