@@ -243,6 +243,8 @@ def test_a_good_card_validates():
     ({"start": {"changes": {"referrals.per_wek": 9}}}, "start.changes.referrals.per_wek", "referrals.per_week"),
     ({"start": {"changes": {"referrals.per_week": -1}}}, "start.changes.referrals.per_week", "from 0 to 500"),
     ({"start": {"file": "no-such-file.yaml"}}, "start.file", "a valid scenario file"),
+    ({"start": {"preset": "adolescent"}}, "start.preset", "did you mean 'adolescent-sud'"),
+    ({"start": {"preset": "virtual-iop", "file": "program.yaml"}}, "start", "not both"),
     ({"examples": [{"team": "A", "plan": {"staff.op_counsellors": 2}}]}, "examples[0].plan.staff.op_counsellors",
      "one of this card's levers"),
     ({"examples": [{"team": "A", "plan": {"staff.iop_counsellors": COUNSELLORS + 5}}]},
@@ -274,6 +276,12 @@ def test_a_card_may_start_from_a_scenario_file(tmp_path):
     card = cards.Card.from_dict(card_data(start={"file": "program.yaml", "changes": {"staff.prescribers": 2}}),
                                    tmp_path)
     assert card.start_scenario.referrals.per_week == 8.0 and card.start_scenario.staff.prescribers == 2
+
+
+def test_a_card_may_start_from_a_built_in_program():
+    card = cards.Card.from_dict(card_data(start={"preset": "adolescent-sud", "changes": {"staff.prescribers": 2}}))
+    expected = iopsim.Scenario.preset("adolescent-sud").replace(**{"staff.prescribers": 2})
+    assert card.start_scenario.replace(name=expected.name) == expected
 
 
 # ------------------------------------------------------------------------- plan checks

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from iopsim.analysis import catalogue
-from iopsim.core import paths
+from iopsim.core import paths, presets
 from iopsim.core.errors import ProblemsError, ScenarioError
 from iopsim.core.formatting import did_you_mean, format_value
 from iopsim.core.scenario import Scenario
@@ -70,8 +70,10 @@ class Goal(CardPart):
 
 
 class Start(CardPart):
-    """The starting program: a scenario file (relative to the card), or the default, plus changes."""
+    """The starting program: a built-in program (preset) or a scenario file (relative to the card), or the
+    default, plus changes. The facilitator's card chooses it for every team, so teams play one program."""
 
+    preset: str | None = None
     file: str | None = None
     changes: dict[str, Any] = Field(default_factory=dict)
 
@@ -119,6 +121,15 @@ class Card(CardPart):
 
     def _build_start(self, folder: Path, source: str | None) -> Scenario:
         base = Scenario()
+        if self.start.preset and self.start.file:
+            raise CardError([("start", {"preset": self.start.preset, "file": self.start.file},
+                              "a preset or a scenario file, not both")], source)
+        if self.start.preset:
+            if self.start.preset not in presets.NAMES:
+                raise CardError([("start.preset", self.start.preset, "one of the built-in programs: "
+                                  + ", ".join(presets.NAMES) + did_you_mean(self.start.preset, presets.NAMES))],
+                                source)
+            base = Scenario.preset(self.start.preset)
         if self.start.file:
             try:
                 base = Scenario.from_file(folder / self.start.file)
