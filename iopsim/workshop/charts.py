@@ -99,6 +99,7 @@ def tradeoff_chart(result: WorkshopResult, x: str | None = None, y: str = "share
             parts.append(f"{name}: {format_value(sx['mean'], ux)}, {format_value(sy['mean'], uy)}")
         plots.x_format(ax, ux)
         _y_format(ax, uy)
+        ax.tick_params(axis="x", pad=plots.FONT)  # below the half of a y tick label that hangs under the axis
         ax.set_xlabel(f"{label(x)} ({unit_label(ux)})", fontsize=plots.FONT)
         ax.set_ylabel(f"{label(y)} ({unit_label(uy)})", fontsize=plots.FONT)
         # names in a legend under the chart, not beside the points: close plans would write over each other
@@ -129,6 +130,7 @@ def sweep_chart(frame: Any, x: str, y: str, *, title: str | None = None) -> Any:
                         elinewidth=2, capsize=5)
         plots.x_format(ax, ux)
         _y_format(ax, uy)
+        ax.tick_params(axis="x", pad=plots.FONT)  # below the half of a y tick label that hangs under the axis
         ax.set_xlabel(f"{label(x)} ({unit_label(ux)})", fontsize=plots.FONT)
         ax.set_ylabel(f"{label(y)}\n({unit_label(uy)})", fontsize=plots.FONT)
         head = title or f"{label(y)} against {label(x)}"
