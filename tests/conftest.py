@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import iopsim
+from browser_helpers import ARTIFACTS, launch_chromium, need_browser
 from iopsim.core.scenario import Scenario
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -73,3 +74,16 @@ def test_seed() -> int:
     """The seed of the statistical tests: IOPSIM_TEST_SEED (default 0), so that
     benchmarks/seed_sweep.py can run every claim on several seeds."""
     return int(os.environ.get("IOPSIM_TEST_SEED", "0"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for the browser tests (skipped where there is none)."""
+    need_browser()
+    from playwright.sync_api import sync_playwright  # playwright: lazy-loaded, a test-only tool
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()

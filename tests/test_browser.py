@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_helpers import (ARTIFACTS, ROOT, free_port, isolated_env, launch_chromium, need_browser, start_server,
+from browser_helpers import (ARTIFACTS, ROOT, free_port, isolated_env, need_browser, start_server,
                              stop)
 
 sys.path.insert(0, str(ROOT))
@@ -27,18 +27,6 @@ import kit  # noqa: E402  (the app's Voila options come from the command the REA
 TIMEOUT_MS = 60_000
 APP_TOKEN = "browser-test-token"  # the app lets in only a browser holding its token (kit.py app makes one)
 BAD_FILE = b"staff:\n  iop_counsellors: -3\n  typo_field: 2\nreferrals:\n  per_week: lots\n"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import time
 
 from browser_helpers import ARTIFACTS
 from iopsim.core.scenario import Scenario
-from test_browser import TIMEOUT_MS, browser, enter, lab_url, wait_text  # noqa: F401  (fixtures)
+from test_browser import TIMEOUT_MS, enter, lab_url, wait_text  # noqa: F401  (fixtures)
 
 MAX_PAGES = 6
 WIDTH = 1280

@@ -17,25 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from browser_helpers import ARTIFACTS, ROOT, free_port, isolated_env, launch_chromium, need_browser, start_server, stop
+from browser_helpers import ARTIFACTS, ROOT, free_port, isolated_env, need_browser, start_server, stop
 
 sys.path.insert(0, str(ROOT))
 import kit  # noqa: E402  (JupyterLab's options come from the command the README documents)
 
 TIMEOUT_MS = 240_000  # the notebook runs its sweep when the page opens, on a shared 2-core machine
 COURSE = sorted((ROOT / "notebooks").glob("0[0-5]_*.ipynb"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need_browser()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def copy_course(folder: Path) -> Path:

@@ -4,7 +4,7 @@ the fitted scenario put on the form and run (served as `python3 kit.py app` serv
 from __future__ import annotations
 
 from browser_helpers import ARTIFACTS
-from test_browser import TIMEOUT_MS, browser, enter, lab_url, wait_text  # noqa: F401 - shared fixtures
+from test_browser import TIMEOUT_MS, enter, lab_url, wait_text  # noqa: F401 - shared fixtures
 
 
 def test_records_tab_fit_the_example_load_it_and_run(browser, lab_url):  # noqa: F811 - fixtures
