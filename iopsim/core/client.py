@@ -79,7 +79,7 @@ class Client:
     state: str  # USING or ABSTINENT when referred
     episode: int = 1
     draws: EpisodeDraws | None = None
-    substance: str = ""  # primary substance (opioid, alcohol, other), drawn at the first referral
+    substance: str = ""  # primary substance (opioid, alcohol, other), drawn when first placed in IOP
     history: list[str] = field(default_factory=list)  # how each episode here ended
 
     @property

@@ -42,8 +42,6 @@ class Journey:
     def begin(self, c: Client) -> None:
         """A new episode: the client's own random numbers for it, then the front desk."""
         c.draws = EpisodeDraws(self.streams.episode_seed(c.id, c.episode))
-        if not c.substance:
-            c.substance = primary_substance(self.streams.episode_seed(c.id, 0), self.s.services.medication)
         self.desk.refer(c)
 
     def placed(self, c: Client, placement: str) -> None:
@@ -76,6 +74,8 @@ class Journey:
         from a higher level of care they finished, on the curve of a client who finished with no
         IOP days.  The same clock runs on if they give up waiting.
         """
+        if not c.substance:  # drawn only for clients who may need it in IOP: one seeding less for the rest
+            c.substance = primary_substance(self.streams.episode_seed(c.id, 0), self.s.services.medication)
         self.in_system["waitlist"] += 1
         self.note(c, "waitlist_join", "waitlist", resource="evening" if c.evening_only else "day")
         patience = c.draws.exp1("patience") * self.s.tracks.patience_mean_days
