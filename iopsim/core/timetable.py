@@ -29,6 +29,9 @@ from iopsim.core.streams import cumulative, exp1, pick
 from iopsim.core.treatment import (CRISIS, DROPPED_OUT, EPS, RELAPSE, RISKS, TERMINATED, TRANSFERRED, WEEK,
                                    Stay, first_strike, review_interval_weeks)
 
+# the events of an individual or family session, by kind: cancelled, held, missed by the client
+SESSION_EVENTS = {kind: (f"{kind}_cancelled", f"{kind}_session", f"{kind}_missed") for kind in ("individual", "family")}
+
 
 class Timetable:
     """Holds every session of the program at its time, for the clients in IOP."""
@@ -38,6 +41,7 @@ class Timetable:
         self.env, self.t, self.seats, self.log = env, scenario.treatment, seats, log.rows.append
         self.services = scenario.services
         self.counsellors: Counsellors = seats.counsellors
+        self.counsellor_names = [f"counsellor {k + 1}" for k in range(len(self.counsellors.caseload))]
         self.co_facilitation_above = scenario.tracks.co_facilitation_above
         self.prescribers, self.counselling_slots = prescribers, counselling_slots
         self.after_relapse = cumulative(self.t.relapse_outcome_shares)
@@ -86,7 +90,7 @@ class Timetable:
             if not t.individual_sessions_per_week:
                 stay.next_individual = math.inf
             self.log((c.id, c.episode, now, "admitted", "iop", track.group_names[group],
-                      f"counsellor {counsellor + 1}", math.nan))
+                      self.counsellor_names[counsellor], math.nan))
             self.members[track.name].append(stay)
             self.in_iop.append(stay)
             waiter.decided(stay)
@@ -113,11 +117,11 @@ class Timetable:
                     c = stay.client
                     self.log((c.id, c.episode, now, "group_cancelled", "iop", track.group_names[group], "", hours))
                 continue
-            self.take_attendance(track, stays, came)
+            self.take_attendance(track.hours, track.group_names[group], stays, came)
 
-    def take_attendance(self, track: TrackState, members: list[Stay], came: list[bool]) -> None:
+    def take_attendance(self, hours: float, group_name: str, members: list[Stay], came: list[bool]) -> None:
         """The group meets: who came is logged; a run of absences ends in termination."""
-        now, hours, names, log = self.env.now, track.hours, track.group_names, self.log
+        now, log = self.env.now, self.log
         absences = self.t.terminate_after_absences
         for stay, present in zip(members, came):
             c = stay.client
@@ -125,10 +129,10 @@ class Timetable:
             if present:
                 stay.attended, stay.in_a_row, stay.last_attended = stay.attended + 1, 0, now
                 stay.hours += hours
-                log((c.id, c.episode, now, "group_attended", "iop", names[stay.group], "", hours))
+                log((c.id, c.episode, now, "group_attended", "iop", group_name, "", hours))
             else:
                 stay.in_a_row, stay.missed = stay.in_a_row + 1, stay.missed + 1
-                log((c.id, c.episode, now, "group_missed", "iop", names[stay.group], "", math.nan))
+                log((c.id, c.episode, now, "group_missed", "iop", group_name, "", math.nan))
                 if stay.in_a_row >= absences:
                     self.discharge(stay, TERMINATED)
 
@@ -202,7 +206,7 @@ class Timetable:
             self.log((c.id, c.episode, now, "crisis", "iop", "", "step_up", math.nan))
             self.discharge(stay, TRANSFERRED)
             return
-        self.log((c.id, c.episode, now, "crisis", "iop", f"counsellor {who + 1}", "session", crisis.session_hours))
+        self.log((c.id, c.episode, now, "crisis", "iop", self.counsellor_names[who], "session", crisis.session_hours))
         self.watch_risks(stay)
 
     def discharge(self, stay: Stay, outcome: str) -> None:
@@ -233,7 +237,8 @@ class Timetable:
                 continue
             yield env.timeout(slots[i] - env.now)
             now = env.now
-            due = [stay for stay in in_iop if min(stay.next_individual, stay.next_family, stay.next_test) <= now]
+            due = [stay for stay in in_iop
+                   if stay.next_individual <= now or stay.next_family <= now or stay.next_test <= now]
             reserved = self.group_hours_to_come(now) if due else 0.0
             for stay in due:
                 if stay.next_individual <= now:
@@ -265,11 +270,12 @@ class Timetable:
     def held_if_staffed(self, stay: Stay, now: float, hours: float, reserved: float, comes: bool, kind: str) -> str:
         """Log an individual or family session: held, missed by the client, or cancelled for want of hours."""
         c = stay.client
+        cancelled, held, missed = SESSION_EVENTS[kind]
         if not self.counsellors.individual(stay.counsellor, now, hours, reserved):
-            event = f"{kind}_cancelled"
+            event = cancelled
         else:
-            event = f"{kind}_session" if comes else f"{kind}_missed"
-        self.log((c.id, c.episode, now, event, "iop", f"counsellor {stay.counsellor + 1}", "", hours))
+            event = held if comes else missed
+        self.log((c.id, c.episode, now, event, "iop", self.counsellor_names[stay.counsellor], "", hours))
         return event
 
     def drug_test(self, stay: Stay, now: float, reserved: float) -> None:
@@ -287,7 +293,7 @@ class Timetable:
             result = "missed"
         else:
             result = "negative" if unseen is None else "positive"
-        self.log((c.id, c.episode, now, "drug_test", "iop", f"counsellor {stay.counsellor + 1}", result,
+        self.log((c.id, c.episode, now, "drug_test", "iop", self.counsellor_names[stay.counsellor], result,
                   testing.hours))
         if result == "positive":
             stay.unseen = None
