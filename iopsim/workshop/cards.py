@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 from iopsim.analysis import catalogue
 from iopsim.core import paths, presets
 from iopsim.core.errors import ProblemsError, ScenarioError
-from iopsim.core.formatting import did_you_mean, format_value
+from iopsim.core.formatting import did_you_mean, format_value, show_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import read_scenario_file
 from iopsim.present import html
@@ -232,7 +232,8 @@ class Card(CardPart):
         if program is None:
             return next(iter(self._starts))
         if program not in self.programs:
-            raise ValueError(f"the program {program!r} is not one this card offers; {self.offered_words()}")
+            raise ValueError(f"the program {show_value(program, exact=True)} is not one this card offers; "
+                             f"{self.offered_words()}")
         return program
 
     def program_title(self, program: str | None = None) -> str:

@@ -69,8 +69,8 @@ def leaderboard_chart(result: WorkshopResult) -> Any:
         plots.x_format(ax, unit)
         plots.x_limits(ax, [float(x) for x in xs])
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # tick labels with room between them
-        band = (f"the start of {result.card.program_title()}; grey bar: the start of the team's program" if several
-                else "the start")
+        band = (f"the start of {result.card.program_title()}\ngrey bar on a team's row: the start of the program "
+                "it chose" if several else "the start")
         ax.set_xlabel(f"{label(kpi)} ({unit_label(unit)}); {result.card.better} is better; dashed line and "
                       f"band: {band}", fontsize=plots.SMALL)
         head = f"Leaderboard: {label(kpi)}, mean and 95% interval over {result.reps} replications"

@@ -58,9 +58,10 @@ class TeamForm:
                            layout=w.Layout(width="420px"))
         self.sign_in_button = w.Button(description="Sign in", button_style="primary", icon="sign-in")
         self.programs = list(self.card.programs) or [None]  # None: the card's own program, from its file
-        self.program = w.Dropdown(options=[self.card.program_title(p) for p in self.programs], index=0,
-                                  description="Program", disabled=len(self.programs) == 1,
-                                  style={"description_width": "120px"}, layout=w.Layout(width="560px"))
+        # radio buttons: every program offered in sight at once, each title in full
+        self.program = w.RadioButtons(options=[self.card.program_title(p) for p in self.programs], index=0,
+                                      description="Program", disabled=len(self.programs) == 1,
+                                      style={"description_width": "120px"}, layout=w.Layout(width="560px"))
         self.about = w.HTML(card_html(self.card, levers=False))
         self.levers = {path: lever_widget(self.card, lever) for path, lever in self.card.lever_map.items()}
         self.hints = {path: w.HTML(layout=w.Layout(flex="1 1 auto")) for path in self.card.lever_map}

@@ -149,7 +149,8 @@ def read_submission(path: Any) -> Submission:
         raise SubmissionError(path.stem, f"{path.name}: {err}") from None
     program = data.get("program")
     if program is not None and not isinstance(program, str):
-        raise SubmissionError(team, f"{path.name}: the program is {program!r}; it is the name of a built-in program")
+        raise SubmissionError(team, f"{path.name}: the program is {show_value(program, exact=True)}; it is the "
+                                    "name of a built-in program the card offers")
     try:
         scenario = Scenario.from_dict(data["scenario"])
     except ScenarioError as err:
