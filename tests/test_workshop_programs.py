@@ -96,7 +96,7 @@ def test_a_lever_must_fit_every_program_offered():
     [(field, value, allowed)] = problems(data)
     assert field == "levers[1].min" and "starting value 2" in allowed and VIDEO_TITLE in allowed
     data["levers"][1] = {**data["levers"][1], "min": 1}  # no range at all: said once, for every program
-    [(field, value, allowed)] = problems(data)
+    [(field, _, allowed)] = problems(data)
     assert field == "levers[1].max" and "above min" in allowed and "(in " not in allowed
 
 
@@ -206,4 +206,5 @@ def test_the_leaderboard_and_handouts_name_each_teams_program(played, tmp_path):
     assert f"Program: {VIDEO_TITLE}" in page
     summary = charts.leaderboard_chart(played).summary
     assert VIDEO_TITLE in summary and presets.info(CLINIC).title in summary
-    assert len(charts.debrief_charts(played)) >= 1 and f"{START}: {VIDEO_TITLE}" in charts.tradeoff_chart(played).summary
+    assert len(charts.debrief_charts(played)) >= 1
+    assert f"{START}: {VIDEO_TITLE}" in charts.tradeoff_chart(played).summary

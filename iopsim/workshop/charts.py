@@ -75,8 +75,8 @@ def leaderboard_chart(result: WorkshopResult) -> Any:
                       f"band: {band}", fontsize=plots.SMALL)
         head = f"Leaderboard: {label(kpi)}, mean and 95% interval over {result.reps} replications"
         ax.set_title(head, loc="left", fontsize=plots.FONT + 1)
-    start_text = "; ".join(f"{name[0].lower()}{name[1:]} {format_value(experiments[name].summary.loc[kpi, 'mean'], unit)}"
-                           for name in result.starts)
+    start_text = "; ".join(f"{name[0].lower()}{name[1:]} "
+                           f"{format_value(experiments[name].summary.loc[kpi, 'mean'], unit)}" for name in result.starts)
     return plots.Chart(fig, f"{head} ({start_text}): " + ("; ".join(parts) or "no valid team") + ".")
 
 

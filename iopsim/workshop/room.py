@@ -12,6 +12,7 @@ in a folder they all share, and every write is one atomic file:
     room = Room.create("workshop/room", "hospital-closes")     # the facilitator
     team = room.sign_in("Team Blue")                           # a team page: a unique id
     room.submit(team.id, {"staff.iop_counsellors": 5})        # checked on arrival
+    room.submit(team.id, {}, "virtual-iop")                    # a program the card offers (start.presets)
     room.status()                                              # submitted / refused / not yet, and why
 
 A team's name is display text only: files are named by id (or by a hash of the name's key), so no

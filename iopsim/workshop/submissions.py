@@ -4,8 +4,9 @@
     valid, problems = load_submissions(card, "workshop/submissions")       # the facilitator
 
 A plan file holds the team's name, the card's id, the program planned for (a built-in program the
-card offers) and the whole scenario, with a comment header that says what the team changed.  Loading never stops at a bad file: each problem is kept under
-the team's name (or the file's) and the other teams still run.
+card offers) and the whole scenario, with a comment header that says what the team changed.
+Loading never stops at a bad file: each problem is kept under the team's name (or the file's)
+and the other teams still run.
 """
 
 from __future__ import annotations
@@ -211,8 +212,8 @@ def _unused(team: str, *taken: Mapping[str, Any]) -> str:
 def demo_submissions(card: Card, folder: Any) -> list[Path]:
     """Write the card's example plans as team files, plus one misspelt file, for a rehearsal or a demo."""
     folder = Path(folder)
-    paths = [write_submission(folder, ex.team, card, card.scenario_for(ex.plan, ex.team, ex.program), program=ex.program)
-             for ex in card.examples]
+    paths = [write_submission(folder, ex.team, card, card.scenario_for(ex.plan, ex.team, ex.program),
+                              program=ex.program) for ex in card.examples]
     broken = folder / "team-typo.yaml"
     broken.write_text(f"team: Team Typo\ncard: {card.id}\nscenario:\n  staff:\n    iop_counselors: 3\n",
                       encoding="utf-8")
