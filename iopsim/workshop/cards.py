@@ -227,8 +227,9 @@ class Card(CardPart):
         return tuple(p for p in self._starts if p is not None)
 
     def program(self, program: str | None = None) -> str | None:
-        """The program a plan is for: ``program`` if the card offers it, None for the card's default; a
-        ValueError that lists the programs the card offers otherwise."""
+        """The program a plan is for: ``program`` if the card offers it; without one, the card's default
+        (None for a card that plays its scenario file); a ValueError that lists what the card offers
+        otherwise."""
         if program is None:
             return next(iter(self._starts))
         if program not in self.programs:

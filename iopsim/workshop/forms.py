@@ -62,7 +62,7 @@ class TeamForm:
         self.program = w.RadioButtons(options=[self.card.program_title(p) for p in self.programs], index=0,
                                       description="Program", disabled=len(self.programs) == 1,
                                       style={"description_width": "120px"}, layout=w.Layout(width="560px"))
-        self.about = w.HTML(card_html(self.card, levers=False))
+        self.about = w.HTML()  # the card, read against the program picked (_show_program)
         self.levers = {path: lever_widget(self.card, lever) for path, lever in self.card.lever_map.items()}
         self.hints = {path: w.HTML(layout=w.Layout(flex="1 1 auto")) for path in self.card.lever_map}
         self.lever_box = w.VBox([w.HBox([self.levers[path], self.hints[path]], layout=w.Layout(align_items="center"))
