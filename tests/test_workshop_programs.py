@@ -149,7 +149,9 @@ def test_a_plan_for_a_program_not_offered_is_refused_for_its_team_only(tmp_path)
 
 
 def test_a_plan_file_naming_a_program_not_offered_is_listed_and_the_others_run(card, tmp_path):
-    submissions.write_submission(tmp_path, "Team Clinic", card, card.scenario_for({}, "Team Clinic"))
+    clinic = submissions.write_submission(tmp_path, "Team Clinic", card, card.scenario_for({}, "Team Clinic"))
+    (tmp_path / "older.yaml").write_text(clinic.read_text(encoding="utf-8").replace("Team Clinic", "Team Older")
+                                         .replace(f"program: {CLINIC}\n", ""), encoding="utf-8")  # before programs
     video = submissions.write_submission(tmp_path, "Team Video", card, card.scenario_for({}, "Team Video", VIDEO),
                                          program=VIDEO)
     (tmp_path / "teens.yaml").write_text(video.read_text(encoding="utf-8").replace("Team Video", "Team Teens")
@@ -158,7 +160,8 @@ def test_a_plan_file_naming_a_program_not_offered_is_listed_and_the_others_run(c
                                                .replace(f"program: {VIDEO}", f"program: {CLINIC}"),
                                                encoding="utf-8")
     valid, refused = submissions.load_submissions(card, tmp_path)
-    assert set(valid) == {"Team Clinic", "Team Video"} and valid["Team Video"].program == VIDEO
+    assert set(valid) == {"Team Clinic", "Team Older", "Team Video"} and valid["Team Video"].program == VIDEO
+    assert valid["Team Older"].program is None and card.program(valid["Team Older"].program) == CLINIC
     assert set(refused) == {"Team Teens", "Team Label"}
     assert "adolescent-sud" in refused["Team Teens"] and "not one this card offers" in refused["Team Teens"]
     assert "does not let teams change" in refused["Team Label"]  # a video plan is no clinic plan

@@ -15,6 +15,7 @@ so the choice of program counts.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -60,9 +61,10 @@ class WorkshopResult:
         """The starts that ran: the card's first, then those of the other programs teams chose."""
         return start_names(self.card, self.comparison)
 
-    @property
+    @functools.cached_property
     def differences(self) -> Any:
-        """Each team's paired differences with the start of its own program (``team_differences``)."""
+        """Each team's paired differences with the start of its own program (``team_differences``), worked
+        out once: every handout reads them."""
         return team_differences(self.card, self.comparison, self.programs)
 
     def start_of(self, team: str) -> str:
