@@ -8,6 +8,8 @@ they test the workshop's bookkeeping, not the model.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 
@@ -134,6 +136,19 @@ def test_a_card_with_one_program_shows_it_disabled(tmp_path, card_id):
     form = forms.team_form(Room.create(tmp_path, card_id))
     assert form.program.options == (presets.info(CLINIC).title,) and form.program.disabled
     assert form.chosen == CLINIC
+
+
+def test_a_card_on_a_scenario_file_shows_that_program_disabled(tmp_path):
+    Scenario().replace(name="Our clinic").to_file(tmp_path / "ours.yaml")
+    data = card_data()
+    data["start"] = {"file": "ours.yaml", "changes": dict(SHORT)}
+    card = cards.Card.from_dict(data, tmp_path)
+    assert card.programs == () and card.program_title() == "Our clinic" and card.start_name() == START
+    form = forms.TeamForm(SimpleNamespace(card=card))  # the form reads only the room's card until a team submits
+    assert form.program.options == ("Our clinic",) and form.program.disabled and form.chosen is None
+    assert form.scenario() == card.start_scenario.replace(name="Team plan")
+    with pytest.raises(ValueError, match="plays its own program"):
+        card.scenario_for({}, program=CLINIC)
 
 
 # ------------------------------------------------------------------------ plans arriving
