@@ -276,4 +276,8 @@ SUBMISSION_CASES: dict[str, tuple[str, str]] = {
     "laughs.yaml": (billion_laughs(), "at most 10,000 values"),
     "deep.yaml": (deep_nesting(5000), "at most 32 levels of nesting"),
     "binary.yaml": ("\x00\x01team", "cannot be read"),
+    "program-list.yaml": ("team: Team Programs\ncard: CARD\nprogram: [" + "virtual-iop, " * 5000 + "]\nscenario: {}\n",
+                          "it is the name of a built-in program"),
+    "program-unknown.yaml": ("team: Team Elsewhere\ncard: CARD\nprogram: " + "x" * 3_000 + "\nscenario: {}\n",
+                             "is not one this card offers"),
 }

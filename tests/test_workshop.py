@@ -179,13 +179,15 @@ def test_every_shipped_card_loads_and_is_playable():
     for card in shipped.values():
         assert load_card(card.id) is not card and load_card(card.id) == card
         assert card.better in ("lower", "higher")
-        playable = [ex for ex in card.examples if card.check(card.scenario_for(ex.plan, ex.team)).ok]
+        playable = [ex for ex in card.examples
+                    if card.check(card.scenario_for(ex.plan, ex.team, ex.program), ex.program).ok]
         assert len(playable) >= 2, card.id
-        for lever in card.levers:  # both ends of every lever give a valid program
-            if lever.options is None and lever.min is not None:
-                for end in (lever.min, lever.max):
-                    value = int(end) if isinstance(card.start_value(lever.path), int) else end
-                    card.scenario_for({lever.path: value})
+        for program in card.programs or [None]:
+            for lever in card.levers:  # both ends of every lever give a valid program, in every program offered
+                if lever.options is None and lever.min is not None:
+                    for end in (lever.min, lever.max):
+                        value = int(end) if isinstance(card.start_value(lever.path), int) else end
+                        card.scenario_for({lever.path: value}, program=program)
 
 
 def card_data(**changes):

@@ -1,13 +1,16 @@
 """Challenge cards: the format of a card, its checks, loading from YAML, and the card in words.
 
 A *challenge card* (a YAML file in ``workshop/cards/``) sets a situation for teams of staff: a
-starting program, the levers a team may pull (each with a range), the limits every plan must
-respect (staff budget, counsellors, rooms, the ASAM minimum hours) and a goal (one KPI to
-improve, with guard KPIs that must not get clearly worse).
+starting program (or, with ``start.presets``, built-in programs each team chooses from), the
+levers a team may pull (each with a range), the limits every plan must respect (staff budget,
+counsellors, rooms, the ASAM minimum hours) and a goal (one KPI to improve, with guard KPIs that
+must not get clearly worse).
 
     card = load_card("hospital-closes")
     scenario = card.scenario_for({"staff.iop_counsellors": 3}, name="Team Blue")
     card.check(scenario)                      # do the limits hold?  (PlanCheck)
+    card.programs                             # the built-in programs a team may plan for, default first
+    card.scenario_for(plan, "Team Red", "virtual-iop")   # a plan for one of them (start.presets)
 
 Every fault of a card is reported at once, with the field it is in and what is allowed there.
 """
@@ -25,7 +28,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 from iopsim.analysis import catalogue
 from iopsim.core import paths, presets
 from iopsim.core.errors import ProblemsError, ScenarioError
-from iopsim.core.formatting import did_you_mean, format_value
+from iopsim.core.formatting import did_you_mean, format_value, show_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import read_scenario_file
 from iopsim.present import html
@@ -71,18 +74,22 @@ class Goal(CardPart):
 
 class Start(CardPart):
     """The starting program: a built-in program (preset) or a scenario file (relative to the card), or the
-    default, plus changes. The facilitator's card chooses it for every team, so teams play one program."""
+    default, plus changes; the facilitator's card sets it for every team.  Or ``presets``: built-in
+    programs each team chooses from (the first is the default), each with the same changes."""
 
     preset: str | None = None
+    presets: tuple[str, ...] | None = Field(None, min_length=1)
     file: str | None = None
     changes: dict[str, Any] = Field(default_factory=dict)
 
 
 class Example(CardPart):
-    """A sample plan: the facilitator's demonstration teams, and a check that the card is playable."""
+    """A sample plan: the facilitator's demonstration teams, and a check that the card is playable.
+    ``program``: one of the card's ``start.presets`` (default: the first)."""
 
     team: str = Field(min_length=1, max_length=40)
     plan: dict[str, Any]
+    program: str | None = None
 
 
 class Card(CardPart):
@@ -98,8 +105,9 @@ class Card(CardPart):
     questions: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
 
-    _start: Scenario | None = PrivateAttr(None)
-    _start_data: dict | None = PrivateAttr(None)  # the start as plain data, read lever by lever
+    _starts: dict[str | None, Scenario] = PrivateAttr(default_factory=dict)  # program -> its start
+    _start_data: dict[str | None, dict] = PrivateAttr(default_factory=dict)  # the same as plain data
+    _titles: dict[str | None, str] = PrivateAttr(default_factory=dict)  # program -> its title
 
     # -- building
     @classmethod
@@ -112,44 +120,68 @@ class Card(CardPart):
             card = cls(**data)
         except ValidationError as exc:
             raise CardError([_card_problem(e) for e in exc.errors()], source) from None
-        card._start = card._build_start(Path(folder) if folder is not None else cards_folder(), source)
-        card._start_data = card._start.to_dict()
+        card._build_starts(Path(folder) if folder is not None else cards_folder(), source)
+        card._start_data = {program: start.to_dict() for program, start in card._starts.items()}
         problems = card._problems()
         if problems:
             raise CardError(problems, source)
         return card
 
-    def _build_start(self, folder: Path, source: str | None) -> Scenario:
-        base = Scenario()
-        if self.start.preset and self.start.file:
-            raise CardError([("start", {"preset": self.start.preset, "file": self.start.file},
-                              "a preset or a scenario file, not both")], source)
-        if self.start.preset:
-            if self.start.preset not in presets.NAMES:
-                raise CardError([("start.preset", self.start.preset, "one of the built-in programs: "
-                                  + ", ".join(presets.NAMES) + did_you_mean(self.start.preset, presets.NAMES))],
-                                source)
-            base = Scenario.preset(self.start.preset)
-        if self.start.file:
+    def _build_starts(self, folder: Path, source: str | None) -> None:
+        """Each program's start (``_starts``, the default first) and its title (``_titles``)."""
+        bases = self._bases(folder, source)
+        for program, base in bases.items():
+            self._titles[program] = presets.info(program).title if program else base.name
+        problems: list[tuple[str, Any, str]] = []
+        for program, base in bases.items():
+            on = f" (in {self._titles[program]})" if len(bases) > 1 else ""
+            data = base.to_dict()
+            unknown = [(f"start.changes.{path}", value, "an existing scenario parameter" + on
+                        + did_you_mean(path, paths.flatten(data)))
+                       for path, value in self.start.changes.items() if not has_path(data, path)]
+            if unknown:
+                problems += unknown
+                continue
             try:
-                base = Scenario.from_file(folder / self.start.file)
+                self._starts[program] = base.replace(**{**self.start.changes, "name": f"{START}: {self.title}"[:120]})
             except ScenarioError as err:
-                raise CardError([("start.file", self.start.file, f"a valid scenario file: {err}")], source) from None
-        data = base.to_dict()
-        unknown = [(f"start.changes.{path}", value, "an existing scenario parameter"
-                    + did_you_mean(path, paths.flatten(data)))
-                   for path, value in self.start.changes.items() if not has_path(data, path)]
-        if unknown:
-            raise CardError(unknown, source)
-        try:
-            return base.replace(**{**self.start.changes, "name": f"{START}: {self.title}"[:120]})
-        except ScenarioError as err:
-            raise CardError([(f"start.changes.{p.path}", p.value, p.allowed) for p in err.problems], source) from None
+                problems += [(f"start.changes.{p.path}", p.value, p.allowed + on) for p in err.problems]
+        if problems:
+            raise CardError(_once(problems), source)
+
+    def _bases(self, folder: Path, source: str | None) -> dict[str | None, Scenario]:
+        """The programs before the card's changes, by name: the presets offered, the one preset, the default
+        preset, or the scenario file (under None: it is no built-in program)."""
+        start = self.start
+        if start.presets is not None and (start.preset or start.file):
+            given = {k: v for k, v in (("presets", list(start.presets)), ("preset", start.preset),
+                                       ("file", start.file)) if v}
+            raise CardError([("start.presets", given, "either presets (the built-in programs teams choose from) "
+                                                      "or one program for every team (preset or file), not both")],
+                            source)
+        if start.preset and start.file:
+            raise CardError([("start", {"preset": start.preset, "file": start.file},
+                              "a preset or a scenario file, not both")], source)
+        if start.file:
+            try:
+                return {None: Scenario.from_file(folder / start.file)}
+            except ScenarioError as err:
+                raise CardError([("start.file", start.file, f"a valid scenario file: {err}")], source) from None
+        if start.presets is not None:
+            named = [(f"start.presets[{i}]", name) for i, name in enumerate(start.presets)]
+        else:
+            named = [("start.preset", start.preset or presets.DEFAULT)]
+        wrong = [(where, name, "one of the built-in programs: " + ", ".join(presets.NAMES)
+                  + did_you_mean(str(name), presets.NAMES)) for where, name in named if name not in presets.NAMES]
+        wrong += [(where, name, "a program not already offered") for i, (where, name) in enumerate(named)
+                  if name in [n for _, n in named[:i]]]
+        if wrong:
+            raise CardError(wrong, source)
+        return {name: Scenario.preset(name) for _, name in named}
 
     def _problems(self) -> list[tuple[str, Any, str]]:
         """Checks across fields: levers exist and fit the model, KPIs are known, examples stay in range."""
         out: list[tuple[str, Any, str]] = []
-        data = self._start_data
         seen: set[str] = set()
         for i, lever in enumerate(self.levers):
             where = f"levers[{i}]"
@@ -157,11 +189,14 @@ class Card(CardPart):
                 out.append((f"{where}.path", lever.path, "a parameter no other lever of this card uses"))
                 continue
             seen.add(lever.path)
-            if not has_path(data, lever.path):
-                out.append((f"{where}.path", lever.path,
-                            "an existing scenario parameter" + did_you_mean(lever.path, paths.flatten(data))))
-                continue
-            out += _lever_problems(where, lever, paths.read(data, lever.path), self.start_scenario)
+            found = {program: [(f"{where}.path", lever.path, "an existing scenario parameter"
+                                + did_you_mean(lever.path, paths.flatten(data)))] if not has_path(data, lever.path)
+                     else _lever_problems(where, lever, paths.read(data, lever.path), self._starts[program])
+                     for program, data in self._start_data.items()}  # a lever must fit every program offered
+            everywhere = [p for p in _once(sum(found.values(), [])) if all(p in f for f in found.values())]
+            out += everywhere + [(field, value, f"{allowed} (in {self._titles[program]})")
+                                 for program, f in found.items() for field, value, allowed in f
+                                 if (field, value, allowed) not in everywhere]
         for name, kpi in [("goal.kpi", self.goal.kpi)] + [(f"goal.guards[{i}].kpi", g.kpi)
                                                           for i, g in enumerate(self.goal.guards)]:
             if kpi not in catalogue.BY_NAME:
@@ -174,20 +209,58 @@ class Card(CardPart):
                                        "which way is worse)"))
         levers = self.lever_map
         for i, example in enumerate(self.examples):
+            if example.program is not None and example.program not in self.programs:
+                out.append((f"examples[{i}].program", example.program, self.offered_words()))
             for path, value in example.plan.items():
                 where = f"examples[{i}].plan.{path}"
                 if path not in levers:
                     out.append((where, value, "one of this card's levers: " + ", ".join(levers)))
                 elif not levers[path].allows(value):
                     out.append((where, value, levers[path].allowed_words()))
-        return out
+        return _once(out)
 
     # -- reading
     @property
+    def programs(self) -> tuple[str, ...]:
+        """The built-in programs a team may plan for, the card's default first: ``start.presets``, the one
+        ``start.preset`` or the default preset; none for a card that starts from a scenario file."""
+        return tuple(p for p in self._starts if p is not None)
+
+    def program(self, program: str | None = None) -> str | None:
+        """The program a plan is for: ``program`` if the card offers it; without one, the card's default
+        (None for a card that plays its scenario file); a ValueError that lists what the card offers
+        otherwise."""
+        if program is None:
+            return next(iter(self._starts))
+        if program not in self.programs:
+            raise ValueError(f"the program {show_value(program, exact=True)} is not one this card offers; "
+                             f"{self.offered_words()}")
+        return program
+
+    def program_title(self, program: str | None = None) -> str:
+        """A program's name in plain words: the preset's title (or the scenario file's name)."""
+        return self._titles[self.program(program)]
+
+    def offered_words(self) -> str:
+        """The programs a team may plan for, in words."""
+        if not self.programs:
+            return f"this card plays its own program ({self.program_title()}) only"
+        return "the programs offered: " + ", ".join(f"{self._titles[p]} ({p})" for p in self.programs)
+
+    def start_name(self, program: str | None = None) -> str:
+        """A program's start in a comparison: ``START`` for the card's default, "Start: <title>" for another."""
+        program = self.program(program)
+        return START if program == self.program() else other_start_name(self._titles[program])
+
+    @property
     def start_scenario(self) -> Scenario:
-        """The starting program, validated."""
-        assert self._start is not None, "build cards with load_card or Card.from_dict"
-        return self._start
+        """The starting program (the default one where teams choose), validated."""
+        return self.start_for()
+
+    def start_for(self, program: str | None = None) -> Scenario:
+        """A program's start: the program with the card's changes, validated."""
+        assert self._starts, "build cards with load_card or Card.from_dict"
+        return self._starts[self.program(program)]
 
     @property
     def lever_map(self) -> dict[str, Lever]:
@@ -203,26 +276,32 @@ class Card(CardPart):
         """'lower' or 'higher': which way the goal KPI is better."""
         return self.goal.better or catalogue.BY_NAME[self.goal.kpi].better
 
-    def start_value(self, path: str) -> Any:
-        """A parameter's value in the starting program, as plain data (lists, not tuples)."""
-        return paths.read(self._start_data, path)
+    def start_value(self, path: str, program: str | None = None) -> Any:
+        """A parameter's value in a program's start, as plain data (lists, not tuples)."""
+        return paths.read(self._start_data[self.program(program)], path)
 
-    def scenario_for(self, plan: Mapping[str, Any], name: str = "Team plan") -> Scenario:
-        """The starting program with the plan's lever values (``{path: value}``), validated."""
+    def scenario_for(self, plan: Mapping[str, Any], name: str = "Team plan", program: str | None = None) -> Scenario:
+        """A program's start (default: the card's) with the plan's lever values (``{path: value}``), validated."""
         levers = self.lever_map
         unknown = [p for p in plan if p not in levers]
         if unknown:
             raise ValueError(f"{', '.join(unknown)}: not a lever of card {self.id!r}; its levers: {', '.join(levers)}")
-        return self.start_scenario.replace(**{**{p: plain(v) for p, v in plan.items()}, "name": name})
+        return self.start_for(program).replace(**{**{p: plain(v) for p, v in plan.items()}, "name": name})
 
     def plan_of(self, scenario: Scenario) -> dict[str, Any]:
         """The value of every lever in a scenario."""
         data = scenario.to_dict()
         return {path: paths.read(data, path) for path in self.lever_map}
 
-    def check(self, scenario: Scenario) -> PlanCheck:
-        """Whether a plan changes only this card's levers, within their ranges, and keeps every limit."""
-        return check_plan(scenario, self._start_data, self.lever_map, self.constraints)
+    def check(self, scenario: Scenario, program: str | None = None) -> PlanCheck:
+        """Whether a plan for a program changes only this card's levers from that program's start, within
+        their ranges, and keeps every limit."""
+        return check_plan(scenario, self._start_data[self.program(program)], self.lever_map, self.constraints)
+
+
+def other_start_name(title: str) -> str:
+    """The name of the start of a program other than the card's default, in a comparison: "Start: <title>"."""
+    return f"{START}: {title}"
 
 
 def has_path(data: Any, path: str) -> bool:
@@ -232,6 +311,11 @@ def has_path(data: Any, path: str) -> bool:
     except paths.PathError:
         return False
     return True
+
+
+def _once(problems: list[tuple[str, Any, str]]) -> list[tuple[str, Any, str]]:
+    """Each problem once (a lever that fails in every program a card offers fails once); values may be lists."""
+    return [p for i, p in enumerate(problems) if p not in problems[:i]]
 
 
 def _card_problem(err: dict[str, Any]) -> tuple[str, Any, str]:
@@ -328,16 +412,25 @@ def goal_words(card: Card) -> str:
     return text + ("; " + "; ".join(guards) if guards else "") + "."
 
 
-def limits_words(card: Card) -> str:
-    """The card's limits in one sentence, the staff cost with the start's for comparison."""
-    return card.constraints.words(card.start_scenario)
+def limits_words(card: Card, program: str | None = None) -> str:
+    """The card's limits in one sentence, the staff cost with the program's start for comparison."""
+    return card.constraints.words(card.start_for(program))
 
 
-def card_html(card: Card, *, levers: bool = True) -> Markup:
-    """A card for the screen or a handout: title, story, goal, limits and (optionally) its levers."""
-    rows = [html.Row(lever.label, [html.Cell(choice(card.start_value(lever.path)), ""),
+def programs_words(card: Card) -> str:
+    """The program teams plan for, or the ones they choose from, in plain words."""
+    titles = [card.program_title(p) for p in card.programs] or [card.program_title()]
+    if len(titles) == 1:
+        return f"{titles[0]}, for every team."
+    return "each team chooses one of " + ", ".join(titles[:-1]) + f" or {titles[-1]} (the first is the default)."
+
+
+def card_html(card: Card, *, levers: bool = True, program: str | None = None) -> Markup:
+    """A card for the screen or a handout: title, story, program(s), goal, limits (read against a program's
+    start, default the card's) and (optionally) its levers."""
+    rows = [html.Row(lever.label, [html.Cell(choice(card.start_value(lever.path, program)), ""),
                                    html.Cell(lever.allowed_words(), ""), html.Cell(lever.help, "")])
             for lever in card.levers] if levers else []
     table = html.table(["lever", "start", "teams may choose", "what it does"], [(None, rows)]) if rows else ""
-    return Markup(html.render("workshop_card.html", card=card, goal=goal_words(card), limits=limits_words(card),
-                              levers=table))
+    return Markup(html.render("workshop_card.html", card=card, programs=programs_words(card), goal=goal_words(card),
+                              limits=limits_words(card, program), levers=table))

@@ -1,7 +1,8 @@
 """The facilitator's charts: the leaderboard, the debrief, a trade-off between two KPIs, a sweep.
 
 Each returns an ``iopsim.present.plots.Chart`` (a figure with its summary in words), in the look
-of the package's other charts: the start is the reference every team is read against.
+of the package's other charts: the start is the reference every team is read against (where teams
+chose their program, the start of each team's own program).
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from iopsim.workshop.tournament import WorkshopResult
 
 
 def leaderboard_chart(result: WorkshopResult) -> Any:
-    """The goal KPI per team (mean and 95% interval), best first, the start as a shaded band."""
+    """The goal KPI per team (mean and 95% interval), best first, the start as a shaded band; a team on
+    another program than the card's first has its own program's start as a grey bar on its row."""
     kpi = result.card.goal.kpi
     unit = catalogue.unit(kpi)
     board = result.leaderboard
-    start = result.comparison.experiments[START].summary.loc[kpi]
+    experiments = result.comparison.experiments
+    start = experiments[START].summary.loc[kpi]
     teams = list(board.index)
+    several = len(result.starts) > 1
     with mpl.rc_context(plots.STYLE):
         fig = Figure(figsize=(plots.WIDTH, 1.8 + 0.7 * max(1, len(teams))), dpi=plots.DPI, layout="constrained")
         ax = fig.subplots()
@@ -45,12 +49,18 @@ def leaderboard_chart(result: WorkshopResult) -> Any:
                 span = [[mean - low], [high - mean]] if math.isfinite(low) and math.isfinite(high) else None
                 ax.errorbar([mean], [y], xerr=span, fmt=marker, color=colour, ecolor=colour, elinewidth=3, capsize=8,
                             capthick=2, markersize=10)
+            own = result.start_of(team)
+            if own != START:
+                ax.plot([experiments[own].summary.loc[kpi, "mean"]], [y], "|", color=plots.GREY, markersize=22,
+                        markeredgewidth=3, zorder=1)
+                xs.append(experiments[own].summary.loc[kpi, "mean"])
             ax.annotate(f"{r['place']}" + ("" if r["guards_hold"] else " (guard broken)"), (1.02, y),
                         xycoords=("axes fraction", "data"), ha="left", va="center", fontsize=plots.SMALL)
             xs += [mean, low, high]
         for team in teams:
             r = board.loc[team]
-            parts.append(f"{r['place']} {team} {format_value(r['goal_mean'], unit)} "
+            program = f" ({result.program_title(team)})" if several else ""
+            parts.append(f"{r['place']} {team}{program} {format_value(r['goal_mean'], unit)} "
                          f"({format_interval(r['goal_ci_low'], r['goal_ci_high'], unit)})")
         ax.set_yticks(range(len(teams)), list(reversed(teams)), fontsize=plots.FONT)
         ax.set_ylim(-0.6, max(1, len(teams)) - 0.4)
@@ -59,26 +69,28 @@ def leaderboard_chart(result: WorkshopResult) -> Any:
         plots.x_format(ax, unit)
         plots.x_limits(ax, [float(x) for x in xs])
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # tick labels with room between them
+        band = (f"the start of {result.card.program_title()}\ngrey bar on a team's row: the start of the program "
+                "it chose" if several else "the start")
         ax.set_xlabel(f"{label(kpi)} ({unit_label(unit)}); {result.card.better} is better; dashed line and "
-                      f"band: the start", fontsize=plots.SMALL)
+                      f"band: {band}", fontsize=plots.SMALL)
         head = f"Leaderboard: {label(kpi)}, mean and 95% interval over {result.reps} replications"
         ax.set_title(head, loc="left", fontsize=plots.FONT + 1)
-    start_text = f"start {format_value(start['mean'], unit)}"
+    start_text = "; ".join(f"{name[0].lower()}{name[1:]} "
+                           f"{format_value(experiments[name].summary.loc[kpi, 'mean'], unit)}" for name in result.starts)
     return plots.Chart(fig, f"{head} ({start_text}): " + ("; ".join(parts) or "no valid team") + ".")
 
 
 def debrief_charts(result: WorkshopResult, kpis: Iterable[str] = catalogue.DEBRIEF) -> list[Any]:
-    """For each debrief KPI, every team's paired change from the start with its 95% interval."""
+    """For each debrief KPI, every team's paired change from the start (of its own program) with its 95% interval."""
     if not len(result.leaderboard):
         return []
-    return [plots.comparison_intervals(result.comparison.differences.loc[result.teams], k, baseline=START)
-            for k in kpis]
+    return [plots.comparison_intervals(result.differences.loc[result.teams], k, baseline=START) for k in kpis]
 
 
 def tradeoff_chart(result: WorkshopResult, x: str | None = None, y: str = "share_completed") -> Any:
-    """Two KPIs against each other, a point per team and the start, with 95% intervals both ways."""
+    """Two KPIs against each other, a point per team and per start, with 95% intervals both ways."""
     x = x or result.card.goal.kpi
-    names = [START, *result.teams]
+    names = [*result.starts, *result.teams]
     experiments = result.comparison.experiments
     ux, uy = catalogue.unit(x), catalogue.unit(y)
     colours = [plots.OKABE_ITO[c] for c in ("black", "blue", "orange", "bluish_green", "vermillion",

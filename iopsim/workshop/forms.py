@@ -1,4 +1,5 @@
-"""The team page: a team signs in, reads the room's card, sets the levers, checks, submits, downloads.
+"""The team page: a team signs in, reads the room's card, picks the program (where the card offers a
+choice), sets the levers, checks, submits, downloads.
 
     form = team_form("workshop/room")         # a room folder (``room.Room``); its card is the facilitator's
     form.widget                               # display it (Voila serves the notebook as a page)
@@ -39,9 +40,13 @@ class TeamForm:
     ``widget`` is what to display.  The card is the room's, set by the facilitator for everyone, so
     a team that never touches a control plays the facilitator's card.  Signing in gives the team a
     unique id (``Room.sign_in``; a name taken by another team, however written, is refused with a
-    message).  Every lever widget is limited to the card's range (or its options); "Check my plan"
-    shows the card's limits and a one-replication preview against the start (same seed, so the
-    same clients); "Submit" hands the plan to the room, which checks it on arrival.
+    message).  The "Program" picker offers the built-in programs the card offers (``Card.programs``),
+    the card's default first; where the card sets one program it shows that one, disabled, so a
+    team always sees what it plans for.  Picking a program puts every lever at that program's
+    start, and the hints and limits with it.  Every lever widget is limited to the card's range
+    (or its options); "Check my plan" shows the card's limits and a one-replication preview against
+    the start (same seed, so the same clients); "Submit" hands the plan to the room, which checks
+    it on arrival.
     """
 
     def __init__(self, room: Room, *, seed: int = 1) -> None:
@@ -52,14 +57,17 @@ class TeamForm:
         self.team = w.Text(description="Team name", placeholder="e.g. Team Blue", style={"description_width": "120px"},
                            layout=w.Layout(width="420px"))
         self.sign_in_button = w.Button(description="Sign in", button_style="primary", icon="sign-in")
-        self.about = w.HTML(card_html(self.card, levers=False))
+        self.programs = list(self.card.programs) or [None]  # None: the card's own program, from its file
+        # radio buttons: every program offered in sight at once, each title in full
+        self.program = w.RadioButtons(options=[self.card.program_title(p) for p in self.programs], index=0,
+                                      description="Program", disabled=len(self.programs) == 1,
+                                      style={"description_width": "120px"}, layout=w.Layout(width="560px"))
+        self.about = w.HTML()  # the card, read against the program picked (_show_program)
         self.levers = {path: lever_widget(self.card, lever) for path, lever in self.card.lever_map.items()}
-        rows = []
-        for path, lever in self.card.lever_map.items():
-            hint = w.HTML(render("workshop_lever_hint.html", start=choice(self.card.start_value(path)),
-                                 help=lever.help), layout=w.Layout(flex="1 1 auto"))
-            rows.append(w.HBox([self.levers[path], hint], layout=w.Layout(align_items="center")))
-        self.lever_box = w.VBox(rows)
+        self.hints = {path: w.HTML(layout=w.Layout(flex="1 1 auto")) for path in self.card.lever_map}
+        self.lever_box = w.VBox([w.HBox([self.levers[path], self.hints[path]], layout=w.Layout(align_items="center"))
+                                 for path in self.card.lever_map])
+        self._show_program()
         self.check_button = w.Button(description="Check my plan", button_style="info", icon="check")
         self.submit_button = w.Button(description="Submit", button_style="success", icon="paper-plane",
                                       disabled=True)
@@ -67,14 +75,16 @@ class TeamForm:
         self.download = w.HTML()
         self.status = w.HTML()          # one line: the text a reader (or a test) waits on
         self.output = w.Output()
+        self.program.observe(self._on_program, names="index")
         self.sign_in_button.on_click(self._on_sign_in)
         self.check_button.on_click(self._on_check)
         self.submit_button.on_click(self._on_submit)
         self.handout_button.on_click(self._on_handout)
-        self.widget = w.VBox([w.HBox([self.team, self.sign_in_button]), self.about, self.lever_box,
+        self.widget = w.VBox([w.HBox([self.team, self.sign_in_button]), self.program, self.about, self.lever_box,
                               w.HBox([self.check_button, self.submit_button, self.handout_button]), self.status,
                               self.download, self.output])
-        for widget, name in ((self.team, "team"), (self.sign_in_button, "sign-in"), (self.check_button, "check"),
+        for widget, name in ((self.team, "team"), (self.sign_in_button, "sign-in"), (self.program, "program"),
+                             (self.check_button, "check"),
                              (self.submit_button, "submit"), (self.handout_button, "handout"),
                              (self.download, "download"), (self.status, "status"), (self.output, "output"),
                              (self.widget, "form")):
@@ -95,19 +105,24 @@ class TeamForm:
         self.status.value = escape(f"Signed in as {team.name}. Set the levers, check your plan, then submit.")
         return True
 
+    @property
+    def chosen(self) -> str | None:
+        """The program picked: a built-in program's name, or None for a card's own program (from its file)."""
+        return self.programs[self.program.index]
+
     def plan(self) -> dict[str, Any]:
         """The lever values now on the form."""
         return {path: plain(widget.value) for path, widget in self.levers.items()}
 
     def scenario(self) -> Scenario:
-        return self.card.scenario_for(self.plan(), self.team.value.strip()[:NAME_MAX] or "Team plan")
+        return self.card.scenario_for(self.plan(), self.team.value.strip()[:NAME_MAX] or "Team plan", self.chosen)
 
     def check(self) -> PlanCheck:
         """Check the plan and show the limits and a one-replication preview."""
         card, scenario = self.card, self.scenario()
-        result = card.check(scenario)
+        result = card.check(scenario, self.chosen)
         seed = (self.seed, 0)
-        start, mine = simulate(card.start_scenario, seed=seed).kpis, simulate(scenario, seed=seed).kpis
+        start, mine = simulate(card.start_for(self.chosen), seed=seed).kpis, simulate(scenario, seed=seed).kpis
         preview = _preview_table(card.kpis, start, mine)
         with self.output:
             from IPython.display import HTML, display  # optional, like ipywidgets: comes with it
@@ -126,7 +141,7 @@ class TeamForm:
             self.status.value = "Type your team's name and sign in first."
             return None
         try:
-            path = self.room.submit(self.team_id, self.plan())
+            path = self.room.submit(self.team_id, self.plan(), self.chosen)
         except RoomError as err:
             self.status.value = escape(str(err))
             return None
@@ -144,6 +159,22 @@ class TeamForm:
                                             ".html", "text/html", "Download our results (one page, to print)")
         self.status.value = "Your results are ready: use the link below."
         return path
+
+    def _show_program(self) -> None:
+        """Put every lever at the picked program's start, with the hints and the card's limits read against it."""
+        card, program = self.card, self.chosen
+        self.about.value = card_html(card, levers=False, program=program)
+        for path, lever in card.lever_map.items():
+            self.levers[path].value = freeze(card.start_value(path, program))
+            self.hints[path].value = render("workshop_lever_hint.html", start=choice(card.start_value(path, program)),
+                                            help=lever.help)
+
+    def _on_program(self, _change: Any) -> None:
+        with self.output:
+            self._show_program()
+            self.output.clear_output()
+            self.status.value = escape(f"Planning for {self.card.program_title(self.chosen)}: every lever is back at "
+                                       "its start in this program.")
 
     def _on_sign_in(self, _widget: Any) -> None:
         with self.output:

@@ -32,7 +32,7 @@ from iopsim.core.scenario import Scenario
 from iopsim.core.vocabulary import DISCHARGE_CODES
 from iopsim.present import html
 from iopsim.present.html import Cell, Row
-from iopsim.workshop.cards import START, Card, card_html
+from iopsim.workshop.cards import Card, card_html
 from iopsim.workshop.room import Room
 from iopsim.workshop.rules import PlanCheck
 from iopsim.workshop.submissions import submission_file
@@ -97,20 +97,23 @@ def _self_contained(body: str) -> str:
 
 # =========================================================================== team results
 def team_handout(result: WorkshopResult, team: str, path: Any) -> Path:
-    """A team's results on a printable page: the card, the plan against the start, KPIs with 95%
-    intervals and paired changes, the verdict sentence, the leaderboard and the debrief questions."""
+    """A team's results on a printable page: the card, the team's program, the plan against the start of
+    that program, KPIs with 95% intervals and paired changes, the verdict sentence, the leaderboard and
+    the debrief questions."""
     card = result.card
     if team not in result.leaderboard.index:
         why = result.problems.get(team, "no plan was submitted under this name")
         raise ValueError(f"no results for {team!r}: {why}")
     row = result.leaderboard.loc[team]
     scenario = result.comparison.experiments[team].scenario
+    program = result.programs.get(team)
     place = f"{row['place']} of {len(result.leaderboard)}" + (" (tied within noise)" if row["tied_with"] else "")
     return html.write_page(
         path, "handout_team.html", title=f"Workshop results: {team}",
-        facts=[("Challenge", card.title), ("Place", place), ("Replications", str(result.reps)),
-               ("Seed", str(result.seed))],
-        card=card_html(card, levers=False), plan=_plan_table(card, scenario), limits=_limits_line(card.check(scenario)),
+        facts=[("Challenge", card.title), ("Program", result.program_title(team)), ("Place", place),
+               ("Replications", str(result.reps)), ("Seed", str(result.seed))],
+        card=card_html(card, levers=False, program=program), plan=_plan_table(card, scenario, program),
+        limits=_limits_line(card.check(scenario, program)),
         team=team, verdict=row["verdict"], guards=row["guards"], results=_results_table(result, team),
         leaderboard=leaderboard_table(result, compact=True), questions=card.questions)
 
@@ -141,24 +144,27 @@ def handouts_zip(paths: Any) -> bytes:
 def leaderboard_table(result: WorkshopResult, *, compact: bool = False) -> Markup:
     """The leaderboard in words (``WorkshopResult.leaderboard_view``) as a table for a page.
 
-    ``compact``: place, team, the goal and the change from the start, and whether the guards held,
-    short enough for thirteen rows on a 1280 x 720 projector or a third of a printed page."""
+    ``compact``: place, team (and its program, where teams chose one), the goal and the change from
+    the start, and whether the guards held, short enough for thirteen rows on a 1280 x 720 projector
+    or a third of a printed page."""
     view = result.leaderboard_view()
     if compact:
         kpi = result.card.goal.kpi
         board = result.leaderboard
-        view = view[["Team", label(kpi)]].assign(**{
-            "Against the start": [*board["vs_start_reading"], "—"],
-            "Guards": [*("held" if held else "broken" for held in board["guards_hold"]), "—"]})
+        starts = ["—"] * (len(view) - len(board))
+        shown = ["Team", "Program", label(kpi)] if len(result.card.programs) > 1 else ["Team", label(kpi)]
+        view = view[shown].assign(**{
+            "Against the start": [*board["vs_start_reading"], *starts],
+            "Guards": [*("held" if held else "broken" for held in board["guards_hold"]), *starts]})
     rows = [Row(str(place), [Cell(str(v), "") for v in values]) for place, values in view.iterrows()]
     return html.table(["Place", *view.columns], [(None, rows)], "leaderboard")
 
 
-def _plan_table(card: Card, scenario: Scenario) -> Markup:
+def _plan_table(card: Card, scenario: Scenario, program: str | None) -> Markup:
     plan = card.plan_of(scenario)
     rows = []
     for path, lever in card.lever_map.items():
-        start, mine = card.start_value(path), plan[path]
+        start, mine = card.start_value(path, program), plan[path]
         changed = not same(start, mine)
         mark = " (changed)" if changed else ""
         rows.append(Row(lever.label, [Cell(choice(start), ""),
@@ -176,9 +182,9 @@ def _limits_line(check: PlanCheck) -> str:
 
 def _results_table(result: WorkshopResult, team: str) -> Markup:
     card = result.card
-    start = result.comparison.experiments[START].summary
+    start = result.comparison.experiments[result.start_of(team)].summary
     mine = result.comparison.experiments[team].summary
-    diffs = result.comparison.differences.loc[team]
+    diffs = result.differences.loc[team]
     guards = {g.kpi for g in card.goal.guards}
     rows = []
     for name in card.kpis:

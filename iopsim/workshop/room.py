@@ -12,6 +12,7 @@ in a folder they all share, and every write is one atomic file:
     room = Room.create("workshop/room", "hospital-closes")     # the facilitator
     team = room.sign_in("Team Blue")                           # a team page: a unique id
     room.submit(team.id, {"staff.iop_counsellors": 5})        # checked on arrival
+    room.submit(team.id, {}, "virtual-iop")                    # a program the card offers (start.presets)
     room.status()                                              # submitted / refused / not yet, and why
 
 A team's name is display text only: files are named by id (or by a hash of the name's key), so no
@@ -122,8 +123,9 @@ class Room:
                 return team
         raise RoomError("This team is not signed in to the room: reload the page and sign in again.")
 
-    def submit(self, team_id: str, plan: Mapping[str, Any]) -> Path:
-        """Check a team's plan (lever values) on arrival and keep it, or record why it is refused.
+    def submit(self, team_id: str, plan: Mapping[str, Any], program: str | None = None) -> Path:
+        """Check a team's plan (lever values, for one of the card's programs: default the card's) on arrival
+        and keep it, or record why it is refused.
 
         Returns the plan's file; a RoomError says why it was refused (also kept for the facilitator).
         A refused plan leaves the team's earlier valid plan, if any, in the tournament.
@@ -135,16 +137,16 @@ class Room:
                 raise RoomError("Submissions are closed: the facilitator is running the workshop.")
             card = self.card
             try:
-                scenario = card.scenario_for(dict(plan), team.name)
+                scenario = card.scenario_for(dict(plan), team.name, program)
             except (ScenarioError, ValueError) as err:
                 raise RoomError(f"Not a valid plan: {err}") from None
-            check = card.check(scenario)
+            check = card.check(scenario, program)
             if not check.ok:
                 raise RoomError("Not submitted: " + "; ".join(check.problems))
         except RoomError as err:
             write_atomic(refused, json.dumps({"why": str(err)}))
             raise
-        path = write_submission(self.plans, team.name, card, scenario, stem=team.id)
+        path = write_submission(self.plans, team.name, card, scenario, stem=team.id, program=program)
         refused.unlink(missing_ok=True)
         return path
 

@@ -3,13 +3,15 @@
     write_submission("workshop/submissions", "Team Blue", card, scenario)   # the team notebook
     valid, problems = load_submissions(card, "workshop/submissions")       # the facilitator
 
-A plan file holds the team's name, the card's id and the whole scenario, with a comment header
-that says what the team changed.  Loading never stops at a bad file: each problem is kept under
-the team's name (or the file's) and the other teams still run.
+A plan file holds the team's name, the card's id, the program planned for (a built-in program the
+card offers) and the whole scenario, with a comment header that says what the team changed.
+Loading never stops at a bad file: each problem is kept under the team's name (or the file's)
+and the other teams still run.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -19,12 +21,13 @@ from typing import Any
 
 import yaml
 
+from iopsim.core import presets
 from iopsim.core.errors import ScenarioError
 from iopsim.core.files import write_atomic
 from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import read_scenario_file
-from iopsim.workshop.cards import START, Card, cards_folder
+from iopsim.workshop.cards import START, Card, cards_folder, other_start_name
 from iopsim.workshop.values import same
 
 
@@ -35,12 +38,13 @@ def submissions_folder() -> Path:
 
 @dataclass(frozen=True)
 class Submission:
-    """A team's plan as read from the shared folder."""
+    """A team's plan as read from the shared folder; ``program``: None for the card's default."""
 
     team: str
     card: str
     scenario: Scenario
     path: Path
+    program: str | None = None
 
 
 class SubmissionError(ValueError):
@@ -79,7 +83,16 @@ def team_name(name: Any) -> str:
         raise ValueError("give the team a name with at least one letter or digit")
     if team_key(shown) == team_key(START):
         raise ValueError(f"{START!r} is the name of the starting program; choose another team name")
+    if team_key(shown) in _start_keys():
+        raise ValueError(f"{shown!r} is the name of a built-in program's start; choose another team name")
     return shown
+
+
+@functools.cache
+def _start_keys() -> frozenset[str]:
+    """The keys of the names a tournament gives the starts of programs other than a card's default
+    ("Start: <a built-in program's title>", ``Card.start_name``)."""
+    return frozenset(team_key(other_start_name(presets.info(p).title)) for p in presets.NAMES)
 
 
 def submission_file(folder: Any, team: str) -> Path:
@@ -88,20 +101,25 @@ def submission_file(folder: Any, team: str) -> Path:
     return Path(folder) / f"{slug}.yaml"
 
 
-def write_submission(folder: Any, team: str, card: Card, scenario: Scenario, *, stem: str | None = None) -> Path:
-    """Save a team's plan (team, card id and the whole scenario) as ``<team>.yaml``, or ``<stem>.yaml``
-    (a room names plans by team id); returns the path."""
+def write_submission(folder: Any, team: str, card: Card, scenario: Scenario, *, stem: str | None = None,
+                     program: str | None = None) -> Path:
+    """Save a team's plan (team, card id, the program planned for and the whole scenario) as
+    ``<team>.yaml``, or ``<stem>.yaml`` (a room names plans by team id); returns the path."""
     team = team_name(team)
+    program = card.program(program)
     path = Path(folder) / f"{stem}.yaml" if stem else submission_file(folder, team)
     path.parent.mkdir(parents=True, exist_ok=True)
     plan = card.plan_of(scenario)
-    changed = {p: v for p, v in plan.items() if not same(v, card.start_value(p))}
+    start = {p: card.start_value(p, program) for p in plan}
+    changed = {p: v for p, v in plan.items() if not same(v, start[p])}
     header = [f"# iopsim workshop plan of team {team!r} for card {card.id!r} ({card.title})",
-              "# Changes from the start: " + ("; ".join(f"{card.lever_map[p].label} {show_value(card.start_value(p))}"
+              f"# Program: {card.program_title(program)}",
+              "# Changes from the start: " + ("; ".join(f"{card.lever_map[p].label} {show_value(start[p])}"
                                                         f" → {show_value(v)}" for p, v in changed.items()) or "none"),
               "# The facilitator notebook reads this file; edit it only with the team notebook.", ""]
-    body = yaml.safe_dump({"team": team, "card": card.id, "scenario": scenario.to_dict()}, sort_keys=False,
-                          allow_unicode=True, width=100)
+    record = {"team": team, "card": card.id, **({"program": program} if program else {}),
+              "scenario": scenario.to_dict()}
+    body = yaml.safe_dump(record, sort_keys=False, allow_unicode=True, width=100)
     write_atomic(path, "\n".join(header) + body)
     return path
 
@@ -118,7 +136,7 @@ def read_submission(path: Any) -> Submission:
     if isinstance(data.get("team"), str) and data["team"].strip() and len(data["team"]) <= NAME_MAX:
         team = data["team"].strip()
     missing = [k for k in ("team", "card", "scenario") if k not in data]
-    extra = [k for k in data if k not in ("team", "card", "scenario")]
+    extra = [k for k in data if k not in ("team", "card", "program", "scenario")]
     if missing or extra:
         parts = ([f"it lacks {', '.join(missing)}"] if missing else []) + (
             [f"it has unknown entries {', '.join(map(str, extra))}"] if extra else [])
@@ -130,20 +148,25 @@ def read_submission(path: Any) -> Submission:
         team = team_name(data["team"])
     except ValueError as err:
         raise SubmissionError(path.stem, f"{path.name}: {err}") from None
+    program = data.get("program")
+    if program is not None and not isinstance(program, str):
+        raise SubmissionError(team, f"{path.name}: the program is {show_value(program, exact=True)}; it is the "
+                                    "name of a built-in program the card offers")
     try:
         scenario = Scenario.from_dict(data["scenario"])
     except ScenarioError as err:
         err.source = None
         raise SubmissionError(team, f"{path.name}: the plan is not a valid program. {err}") from None
-    return Submission(team, str(data["card"]), scenario.replace(name=team), path)
+    return Submission(team, str(data["card"]), scenario.replace(name=team), path, program)
 
 
 def load_submissions(card: Card, folder: Any) -> tuple[dict[str, Submission], dict[str, str]]:
     """Read and check every ``*.yaml`` plan in a folder against a card.
 
     Returns (valid submissions by team, problems by team): a file that cannot be read, a plan
-    for another card, a change the card does not allow or a broken limit puts a message under
-    that team's name and leaves the others to run.
+    for another card or for a program the card does not offer, a change the card does not allow or
+    a broken limit puts a message under that team's name and leaves the others to run.  Each plan
+    is checked against the start of its own program.
     """
     folder = Path(folder)
     valid: dict[str, Submission] = {}
@@ -165,7 +188,12 @@ def load_submissions(card: Card, folder: Any) -> tuple[dict[str, Submission], di
         if sub.card != card.id:
             problems[team] = f"{path.name}: this plan is for card {sub.card!r}; the workshop is playing {card.id!r}"
             continue
-        check = card.check(sub.scenario)
+        try:
+            card.program(sub.program)
+        except ValueError as err:
+            problems[team] = f"{path.name}: {err}"
+            continue
+        check = card.check(sub.scenario, sub.program)
         if not check.ok:
             problems[team] = f"{path.name}: " + "; ".join(check.problems)
             continue
@@ -184,7 +212,8 @@ def _unused(team: str, *taken: Mapping[str, Any]) -> str:
 def demo_submissions(card: Card, folder: Any) -> list[Path]:
     """Write the card's example plans as team files, plus one misspelt file, for a rehearsal or a demo."""
     folder = Path(folder)
-    paths = [write_submission(folder, ex.team, card, card.scenario_for(ex.plan, ex.team)) for ex in card.examples]
+    paths = [write_submission(folder, ex.team, card, card.scenario_for(ex.plan, ex.team, ex.program),
+                              program=ex.program) for ex in card.examples]
     broken = folder / "team-typo.yaml"
     broken.write_text(f"team: Team Typo\ncard: {card.id}\nscenario:\n  staff:\n    iop_counselors: 3\n",
                       encoding="utf-8")
