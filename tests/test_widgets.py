@@ -8,7 +8,7 @@ import pytest
 
 import iopsim
 from iopsim.core import parameters
-from iopsim.course import program_charts, widgets
+from iopsim.course import program_charts, quiz, widgets
 from iopsim.core.errors import ScenarioError
 from iopsim.core.scenario import Scenario
 
@@ -186,6 +186,27 @@ def test_run_panel_shows_a_refused_scenario_instead_of_failing():
     panel = widgets.RunPanel(widgets.dose_form(), compute, fake_chart)
     assert "Cannot run" in panel.summary.value and "referrals.per_week" in panel.summary.value
     assert not panel.button.disabled
+
+
+def texts(widget) -> str:
+    """Every HTML value in a widget tree, joined: what the page shows in words."""
+    children = getattr(widget, "children", ())
+    return " ".join([widget.value] if isinstance(widget, ipw.HTML) else [texts(c) for c in children])
+
+
+STALE = "does nothing (the notebook was reopened or its kernel restarted), run this cell again with Shift + Enter"
+
+
+def test_panels_say_what_to_do_when_a_restarted_kernel_leaves_them_inert(short_run):
+    """After a kernel restart the widgets stay on the page, looking live; each says, by its button, to run the
+    cell again (as the quizzes do)."""
+    panel = widgets.RunPanel(widgets.dose_form(), lambda s, p: 1.0, fake_chart, button="Compare", run_now=False)
+    assert STALE in texts(panel.widget) and "<b>Compare</b> does nothing" in texts(panel.widget)
+    assert "<b>Client</b> does nothing" in texts(widgets.ClientViewer(short_run).widget)
+    assert "<b>Play</b> does nothing" in texts(widgets.time_lapse(short_run))
+    assert "<b>Check</b> does nothing" in texts(quiz.show("00"))
+    for panel_text in (texts(panel.widget), texts(quiz.show("00"))):
+        assert panel_text.count(STALE) == 1
 
 
 def test_show_and_progress_bar():

@@ -17,10 +17,14 @@ before the notebook's first one gets the plain line.
 A saved notebook's widgets cannot come back to life when it is reopened; ``strip_widget_views``
 is a JupyterLab save hook (``kit.py lab`` installs it) that saves, in place of each widget, the
 line "Run this cell to show its controls" instead of "Error displaying widget: model not found".
+A kernel restart, though, leaves the widgets on the page looking live while nothing answers
+them; every course widget that calls back into Python (quizzes, run panels, the client viewer,
+the time-lapse) therefore carries ``stale_note``: what to do when its button does nothing.
 """
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from iopsim.core.errors import ProblemsError
@@ -56,6 +60,13 @@ RUN_FIRST = ("This cell needs the cells above it. Choose Run > Run All Cells (or
              "cell from the top).")
 RUN_THIS_CELL = "Run this cell (Shift + Enter) to show its controls: they are not saved with the notebook."
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def stale_note(control: str) -> str:
+    """The line under a widget whose callbacks die with the kernel: a restarted kernel leaves it on the
+    page, looking live, so it says how to bring it back (HTML; `control` names the button or list)."""
+    return (f"<p style='font-size: 11pt; margin: 0.2em 0'><i>If <b>{escape(control)}</b> does nothing (the "
+            "notebook was reopened or its kernel restarted), run this cell again with Shift + Enter.</i></p>")
 
 
 def one_line(error: BaseException) -> str:

@@ -14,6 +14,9 @@ asked for, never a wider one.  Paths are those of ``Scenario.replace``; the trac
 reached by position (``tracks.tracks[1].groups`` is the evening track's groups) and applied by
 ``parameters.replace``, which rebuilds the tracks list and validates the whole scenario once.
 
+Every widget here that calls back into Python carries ``session.stale_note`` (what to do when it
+no longer answers, after a kernel restart).
+
 Following JUPYTER.md: a run is started by a button, never by a live slider
 (``continuous_update=False`` all the same); the charts are drawn into one ``Output`` cleared
 with ``wait=True``; the callback is wrapped with ``Output.capture`` so errors show; and the
@@ -41,7 +44,9 @@ from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.vocabulary import DISCHARGE_CODES
 from iopsim.course.journey_charts import journey
+from iopsim.course.session import stale_note
 from iopsim.present.plots import DPI, Chart
+from iopsim.present.timelapse import TimeLapse
 
 LABEL_WIDTH = "20em"  # the longest label of the course fits (tests/test_widgets.py)
 WIDGET_WIDTH = "40em"
@@ -291,7 +296,8 @@ class RunPanel:
         self.result = None
         self.charts: list = []
         self.button.on_click(self._clicked)
-        self.widget = w.VBox([form.widget, w.HBox([self.button, self.progress]), self.out, self.summary])
+        self.widget = w.VBox([form.widget, w.HBox([self.button, self.progress]), w.HTML(stale_note(button)), self.out,
+                              self.summary])
         if run_now:
             self.run()
 
@@ -425,6 +431,12 @@ def hours_calculator() -> w.VBox:
     return w.VBox([days, hours, answer])
 
 
+def time_lapse(run: Any) -> w.VBox:
+    """The run's time-lapse (Play and a day slider), with the note for a restarted kernel: its pictures are
+    drawn by Python, so after a restart Play would move the slider over a picture that never changes."""
+    return w.VBox([TimeLapse(run).widget, w.HTML(stale_note("Play"))])
+
+
 class ClientViewer:
     """Pick a client from a run: their story in words and their journey as a chart (with its summary)."""
 
@@ -442,7 +454,7 @@ class ClientViewer:
         self.summary = w.HTML()
         self.story = w.HTML()
         self.picker.observe(lambda change: self.show(change["new"]), names="value")
-        self.widget = w.VBox([self.picker, self.out, self.summary, self.story])
+        self.widget = w.VBox([self.picker, w.HTML(stale_note("Client")), self.out, self.summary, self.story])
         if options:
             self.show(options[0][1])
 
