@@ -133,3 +133,51 @@ def test_notebook_02_by_keyboard_only_with_named_controls(browser, course_02):
     (ARTIFACTS / "course-response-times.json").write_text(json.dumps(times, indent=1) + "\n")
     print(f"\ncourse panel response in the browser: first chart {first:.2f} s, refined {refined:.2f} s")
     page.close()
+
+
+@pytest.fixture(scope="module")
+def course_01(tmp_path_factory):
+    """Notebook 01 served by Voila from a temporary copy, with a short year (fewer days to lay out)."""
+    need_browser()
+    tmp = tmp_path_factory.mktemp("voila-course-01")
+    folder = copy_course(tmp / "notebooks")
+    shrink(folder / "01_follow_one_client.ipynb", {"HORIZON_DAYS": 60})
+    port = free_port()
+    cmd = [sys.executable, "-m", "voila", folder / "01_follow_one_client.ipynb", "--no-browser", f"--port={port}",
+           "--Voila.ip=127.0.0.1", "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext"]
+    server = start_server(cmd, port, isolated_env(tmp), tmp / "voila.log", cwd=folder)
+    yield f"http://127.0.0.1:{port}/"
+    stop(server)
+
+
+TIME_LAPSE_DAY = """() => {
+    const line = [...document.querySelectorAll('.widget-html')].map(e => e.innerText)
+        .find(t => /^Day \\d+ \\(/.test(t.trim()));
+    return line ? parseInt(line.trim().slice(4)) : null;
+}"""
+"""The day the time-lapse's summary line shows (written by the kernel with each new picture), or null."""
+
+
+def test_notebook_01_time_lapse_plays_day_after_day(browser, course_01):
+    start = time.monotonic()
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(course_01, timeout=TIMEOUT_MS, wait_until="commit")
+    page.wait_for_function(f"() => ({TIME_LAPSE_DAY})() !== null", timeout=TIMEOUT_MS)
+    ready = time.monotonic() - start
+    first_day = page.evaluate(TIME_LAPSE_DAY)
+    picture = page.locator("img.widget-image").first  # the time-lapse is the page's one Image widget
+    first_picture = picture.get_attribute("src")
+    play = page.get_by_role("button", name="Play", exact=True)  # the accessible name session.start gives it
+    play.click()
+    page.wait_for_function(f"() => ({TIME_LAPSE_DAY})() >= {first_day + 3}", timeout=30_000)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    played = time.monotonic() - start - ready
+    later_day = page.evaluate(TIME_LAPSE_DAY)
+    slider_day = int(page.locator(".widget-play").locator("xpath=..").locator(".widget-readout").first.inner_text())
+    page.screenshot(path=ARTIFACTS / "course-01-time-lapse-played.png", full_page=True)
+    assert later_day >= first_day + 3 and slider_day >= later_day  # the slider leads, the picture follows it
+    assert picture.get_attribute("src") != first_picture  # a new picture, not only a new number
+    text = page.inner_text("body")
+    assert "Traceback" not in text and "Error displaying widget" not in text
+    print(f"\ntime-lapse in the browser: page ready {ready:.1f} s, day {first_day} to {later_day} in {played:.1f} s")
+    page.close()

@@ -32,7 +32,8 @@ from iopsim.core.errors import ProblemsError
 ACCESSIBLE_NAMES = """
 (function () {
   // Give every slider handle its slider's label, and every Play button its action, as an ARIA name
-  // (ipywidgets draws them without one); again whenever widgets appear.
+  // (ipywidgets draws them without one); again whenever widgets appear, and whenever an icon changes:
+  // Play and Pause are one button whose icon swaps, so its name follows the icon.
   const icons = {play: "Play", pause: "Pause", stop: "Stop", retweet: "Repeat", repeat: "Repeat"};
   const name = () => {
     document.querySelectorAll(".widget-slider").forEach(slider => {
@@ -44,13 +45,14 @@ ACCESSIBLE_NAMES = """
     document.querySelectorAll(".widget-play button").forEach(button => {
       const icon = button.querySelector("i");
       const kind = icon && Object.keys(icons).find(k => icon.classList.contains("fa-" + k));
-      if (kind && !button.getAttribute("aria-label")) button.setAttribute("aria-label", icons[kind]);
+      if (kind && button.getAttribute("aria-label") !== icons[kind]) button.setAttribute("aria-label", icons[kind]);
     });
   };
   name();
   if (!window.iopsimAccessibleNames) {
     window.iopsimAccessibleNames = new MutationObserver(name);
-    window.iopsimAccessibleNames.observe(document.body, {childList: true, subtree: true});
+    window.iopsimAccessibleNames.observe(document.body, {childList: true, subtree: true, attributes: true,
+                                                         attributeFilter: ["class"]});
   }
 })();
 """
