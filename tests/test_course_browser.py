@@ -116,7 +116,7 @@ def test_notebook_02_by_keyboard_only_with_named_controls(browser, course_02):
     summary = page.get_by_text("Change a setting above, then press Run").first
     summary.wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("The hockey stick").first.wait_for(timeout=TIMEOUT_MS)
-    page.get_by_text("If Check does nothing").first.wait_for(timeout=TIMEOUT_MS)  # the last cell: the kernel is free
+    page.get_by_text("If nothing happens when you use Check").first.wait_for(timeout=TIMEOUT_MS)  # the last cell: the kernel is free
 
     # every slider handle and button of the course panel has an accessible name
     unnamed = page.evaluate("""() => [...document.querySelectorAll('.noUi-handle, button')]

@@ -194,17 +194,18 @@ def texts(widget) -> str:
     return " ".join([widget.value] if isinstance(widget, ipw.HTML) else [texts(c) for c in children])
 
 
-STALE = "does nothing (the notebook was reopened or its kernel restarted), run this cell again with Shift + Enter"
+STALE = "(the notebook was reopened or its kernel restarted), run this cell again with Shift + Enter"
 
 
 def test_panels_say_what_to_do_when_a_restarted_kernel_leaves_them_inert(short_run):
     """After a kernel restart the widgets stay on the page, looking live; each says, by its button, to run the
     cell again (as the quizzes do)."""
     panel = widgets.RunPanel(widgets.dose_form(), lambda s, p: 1.0, fake_chart, button="Compare", run_now=False)
-    assert STALE in texts(panel.widget) and "<b>Compare</b> does nothing" in texts(panel.widget)
-    assert "<b>Client</b> does nothing" in texts(widgets.ClientViewer(short_run).widget)
-    assert "<b>Play</b> does nothing" in texts(widgets.time_lapse(short_run))
-    assert "<b>Check</b> does nothing" in texts(quiz.show("00"))
+    assert STALE in texts(panel.widget) and "use <b>Compare</b>" in texts(panel.widget)
+    assert "use <b>Client</b>" in texts(widgets.ClientViewer(short_run).widget)
+    assert "use <b>Play</b>" in texts(widgets.time_lapse(short_run))
+    assert "use <b>the sliders</b>" in texts(widgets.hours_calculator())
+    assert "use <b>Check</b>" in texts(quiz.show("00"))
     for panel_text in (texts(panel.widget), texts(quiz.show("00"))):
         assert panel_text.count(STALE) == 1
 
@@ -240,7 +241,7 @@ def test_level_of_care_for_adolescents_starts_iop_at_six_hours():
 
 def test_hours_calculator_updates_its_answer():
     box = widgets.hours_calculator()
-    days, hours, answer = box.children
+    days, hours, answer, _restart_note = box.children
     assert "9 hours a week" in answer.value and "2.1" in answer.value
     days.value = 5
     hours.value = 4.0

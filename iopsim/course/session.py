@@ -19,7 +19,8 @@ is a JupyterLab save hook (``kit.py lab`` installs it) that saves, in place of e
 line "Run this cell to show its controls" instead of "Error displaying widget: model not found".
 A kernel restart, though, leaves the widgets on the page looking live while nothing answers
 them; every course widget that calls back into Python (quizzes, run panels, the client viewer,
-the time-lapse) therefore carries ``stale_note``: what to do when its button does nothing.
+the time-lapse, the parameter search, the hours calculator) therefore carries ``stale_note``:
+what to do when it no longer answers.
 """
 
 from __future__ import annotations
@@ -67,8 +68,8 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 def stale_note(control: str) -> str:
     """The line under a widget whose callbacks die with the kernel: a restarted kernel leaves it on the
     page, looking live, so it says how to bring it back (HTML; `control` names the button or list)."""
-    return (f"<p style='font-size: 11pt; margin: 0.2em 0'><i>If <b>{escape(control)}</b> does nothing (the "
-            "notebook was reopened or its kernel restarted), run this cell again with Shift + Enter.</i></p>")
+    return (f"<p style='font-size: 11pt; margin: 0.2em 0'><i>If nothing happens when you use <b>{escape(control)}</b> "
+            "(the notebook was reopened or its kernel restarted), run this cell again with Shift + Enter.</i></p>")
 
 
 def one_line(error: BaseException) -> str:

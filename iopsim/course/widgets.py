@@ -428,7 +428,7 @@ def hours_calculator() -> w.VBox:
     days.observe(update, names="value")
     hours.observe(update, names="value")
     update()
-    return w.VBox([days, hours, answer])
+    return w.VBox([days, hours, answer, w.HTML(stale_note("the sliders"))])
 
 
 def time_lapse(run: Any) -> w.VBox:
