@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import ipywidgets as ipw
 import numpy as np
 import pytest
+from matplotlib.image import imread
 
 import iopsim
 from iopsim.core import parameters
-from iopsim.course import program_charts, quiz, widgets
+from iopsim.course import change_charts, program_charts, quiz, widgets
 from iopsim.core.errors import ScenarioError
 from iopsim.core.scenario import Scenario
+from iopsim.present.plots import DPI
 
 FORMS = sorted(widgets.FORMS)
 
@@ -208,6 +213,19 @@ def test_panels_say_what_to_do_when_a_restarted_kernel_leaves_them_inert(short_r
     assert "use <b>Check</b>" in texts(quiz.show("00"))
     for panel_text in (texts(panel.widget), texts(quiz.show("00"))):
         assert panel_text.count(STALE) == 1
+
+
+def test_a_chart_is_drawn_once_with_the_pixels_savefig_gives():
+    """chart_html paints with the canvas's one draw instead of savefig's two: the picture must not change."""
+    result = change_charts.paired(Scenario(), {"more": Scenario().replace(**{"referrals.per_week": 6.0})}, reps=2,
+                                  seed=0)
+    kpis = ["admissions_per_year", "waitlist_mean", "lost_before_treatment_share", "seat_utilisation"]
+    fig, summary = change_charts.change_bars(result, kpis, title="t")
+    saved = io.BytesIO()
+    fig.savefig(saved, format="png", dpi=DPI, facecolor="white")
+    html = widgets.chart_html(change_charts.change_bars(result, kpis, title="t"))
+    drawn = base64.b64decode(html.split("base64,", 1)[1].split('"', 1)[0])
+    assert np.array_equal(imread(io.BytesIO(drawn)), imread(io.BytesIO(saved.getvalue())))
 
 
 def test_show_and_progress_bar():

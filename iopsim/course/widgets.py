@@ -35,7 +35,10 @@ from html import escape
 from typing import Any, Callable, Iterator, Sequence
 
 import ipywidgets as w
+import numpy as np
 from IPython.display import HTML, display
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.image import imsave
 
 from iopsim.analysis.run import simulate
 from iopsim.core import parameters
@@ -340,12 +343,18 @@ class RunPanel:
 def chart_html(chart) -> str:
     """A chart's image with its summary as alt text (the summary itself goes under it, as a line).
 
-    Drawn once, without ``bbox_inches="tight"`` (which draws the figure twice): the course's figures
-    lay themselves out (constrained layout), and a trainee waits for each one.
+    Drawn once, by the Agg canvas: ``savefig`` draws a figure with a layout engine twice (a dry
+    run for the layout, then the picture) and ``bbox_inches="tight"`` more; the course's figures
+    lay themselves out (constrained layout), the canvas's own draw does that and paints in one
+    pass, with the same pixels, and a trainee waits for each one.
     """
     chart = Chart(*chart)
+    chart.figure.set_dpi(DPI)
+    chart.figure.set_facecolor("white")
+    canvas = FigureCanvasAgg(chart.figure)
+    canvas.draw()
     buffer = io.BytesIO()
-    chart.figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    imsave(buffer, np.asarray(canvas.buffer_rgba()), format="png")
     uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img src="{uri}" alt="{escape(chart.summary)}" style="max-width: 100%; height: auto;">'
 
