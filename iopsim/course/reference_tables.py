@@ -60,7 +60,8 @@ def parameters_html(scenario: Scenario | None = None, query: str = "") -> HTML:
     for group, rows in frame.groupby("group", sort=False):
         assumptions = int(rows["assumption"].sum())
         groups.append({"title": GROUP_TITLES.get(group, group.replace("_", " ")),
-                       "flag": f"{len(rows)} settings, {assumptions} assumption{'s' if assumptions != 1 else ''}",
+                       "flag": f"{len(rows)} setting{'s' if len(rows) != 1 else ''}, "
+                               f"{assumptions} assumption{'s' if assumptions != 1 else ''}",
                        "open": bool(query.strip()),
                        "rows": [{"shade": bool(r.assumption),
                                  "cells": (r.path, r.value, r.unit, r.allowed, r.evidence, r.source)}
