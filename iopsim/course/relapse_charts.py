@@ -42,7 +42,8 @@ def relapse_followup(events: pd.DataFrame, scenario, *, by_outcome: bool = True)
     return {OUTCOME_NAMES[c]: (duration[code == c], relapsed[code == c]) for c in OUTCOME_NAMES if (code == c).any()}
 
 
-def by_group(followups: Sequence[Mapping[str, tuple[np.ndarray, np.ndarray]]]) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+def by_group(followups: Sequence[Mapping[str, tuple[np.ndarray, np.ndarray]]]
+             ) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
     """Follow-ups of several replications, group by group: {group: [(duration, relapsed) of each replication]}."""
     out: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     for f in followups:
@@ -56,12 +57,14 @@ def relapse_curve(duration: np.ndarray, relapsed: np.ndarray, days: np.ndarray) 
     return np.array([monitors.kaplan_meier_failure(duration, relapsed, float(t)) for t in days])
 
 
-def relapse_band(replications: Sequence[tuple[np.ndarray, np.ndarray]], days) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def relapse_band(replications: Sequence[tuple[np.ndarray, np.ndarray]], days
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mean, low, high) at each of `days`: the mean of the replications' Kaplan-Meier curves and its 95%
     interval, one replication one observation (as every KPI's interval, ``stats.t_interval``)."""
     days = np.atleast_1d(np.asarray(days, dtype=float))
     curves = np.array([relapse_curve(duration, relapsed, days) for duration, relapsed in replications])
-    mean, _sd, low, high, _n = (np.array(column) for column in zip(*(t_interval(curves[:, j]) for j in range(days.size))))
+    intervals = [t_interval(curves[:, j]) for j in range(days.size)]
+    mean, _sd, low, high, _n = (np.array(column) for column in zip(*intervals))
     return mean, low, high
 
 
