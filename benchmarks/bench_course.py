@@ -56,7 +56,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=3)
     args = parser.parse_args()
-    print(f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}")
+    print(f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}; "
+          "load average {:.1f} {:.1f} {:.1f} (the figures scale with it on a shared machine)".format(*os.getloadavg()))
     print(f"{'notebook':34} {'first chart (s)':>16} {'refined (s)':>12} {'replications':>13}")
     for name, (make_base, path, values) in PANELS.items():
         s = settings(name)
@@ -70,6 +71,7 @@ def main() -> int:
                 widgets.chart_html(change_charts.change_bars(result, KPIS, title="t"))  # drawn as the panel draws it
                 (first if i == 0 else full).append(time.perf_counter() - start)
         print(f"{name:34} {statistics.median(first):16.2f} {statistics.median(full):12.2f} {s['REPS']:13d}")
+    print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     return 0
 
 

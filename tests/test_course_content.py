@@ -124,6 +124,36 @@ def test_the_parameter_table_is_grouped_collapsible_with_every_source():
     assert "table-layout: fixed" in html and "overflow-wrap: anywhere" in html  # sources wrap, never off-screen
 
 
+def test_the_parameter_search_keeps_the_rows_whose_name_or_description_holds_every_word():
+    table = parameters.table()
+    assert reference_tables.matching(table, "  ").equals(table)
+    attendance = reference_tables.matching(table, "Attendance")
+    assert "treatment.attendance_mean" in set(attendance.path) and len(attendance) < len(table)
+    assert all("attendance" in f"{r.path} {r.source}".lower() for r in attendance.itertuples())
+    assert "referrals.per_week" in set(reference_tables.matching(table, "per week").path)  # spaces find underscores
+    by_source = reference_tables.matching(table, "operating point")  # words only in a description
+    assert "referrals.per_week" in set(by_source.path)
+    both = reference_tables.matching(table, "attendance evening")  # every word, not any
+    assert set(both.path) <= set(attendance.path) and len(both) < len(attendance)
+    assert reference_tables.matching(table, "no-such-setting-anywhere").empty
+
+
+def test_the_search_box_filters_the_table_opens_its_sections_and_says_how_many_match():
+    box, note, table = reference_tables.parameters_search().children
+    assert "Shift + Enter" in note.value  # the line for a restarted kernel
+    everything = parameters.table()
+    assert table.value.count("<tr") == len(everything) + everything.group.nunique() and "<details open" not in table.value
+    box.value = "attendance"
+    found = reference_tables.matching(everything, "attendance")
+    assert table.value.count("<tr") == len(found) + found.group.nunique()
+    assert table.value.count("<details open") == found.group.nunique()
+    assert f"{len(found)} of {len(everything)} settings match" in table.value
+    box.value = "<b>nothing like it</b>"
+    assert "No setting matches" in table.value and "<b>nothing" not in table.value  # typed text stays text
+    box.value = ""
+    assert table.value.count("<tr") == len(everything) + everything.group.nunique()
+
+
 # ------------------------------------------------------------------ errors and coming back
 def test_a_bad_setting_or_a_cell_run_too_early_gives_one_plain_line(capsys):
     shell = InteractiveShell.instance()

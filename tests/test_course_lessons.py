@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import iopsim
-from iopsim.course import change_charts, widgets
+from iopsim.course import change_charts, relapse_charts, schedule_charts, widgets
+from iopsim.course.chart_basics import MONTH
 
 pytestmark = pytest.mark.statistical
 
@@ -133,8 +134,64 @@ def test_03_try_this_in_order_five_days_then_short_plans_then_cohorts(test_seed)
     assert moved(result, "cohort", "admissions_per_year").direction == "lower"
 
 
+def test_03_without_an_evening_track_most_clients_who_work_give_up_waiting(test_seed):
+    """Section 3, as its cell runs it: the share who left the waitlist, with 95% intervals over REPS runs."""
+    s, base = settings(SCHEDULE), iopsim.Scenario()
+    day_only = base.replace(**{"tracks.tracks": [base.to_dict()["tracks"]["tracks"][0]]})
+    shares = {name: schedule_charts.loss_shares([schedule_charts.work_losses(r.events, r.scenario)
+                                                 for r in widgets.runs(program, s["REPS"], test_seed)])
+              for name, program in (("with", base), ("without", day_only))}
+    work, free = "works or studies by day", "free in the day"
+    without, with_ = shares["without"].loc[work], shares["with"].loc[work]
+    # "most clients who work by day wait until they give up": more than half, the whole interval
+    assert without.gave_up_share_low > 0.5, without
+    assert without.gave_up_share_low > with_.gave_up_share_high, (without, with_)
+    # "the share among clients free in the day hardly moves (about a quarter either way)"
+    for program in shares.values():
+        assert 0.15 < program.loc[free, "gave_up_share"] < 0.35, program
+        assert program.loc[free, "gave_up_share_high"] < without.gave_up_share_low
+    assert abs(shares["without"].loc[free, "gave_up_share"] - shares["with"].loc[free, "gave_up_share"]) < 0.08
+    assert "most clients who work by day wait until they give up" in " ".join(text(SCHEDULE).split())
+
+
 # ------------------------------------------------------------------------------------ 04
 RELAPSE = "04_relapse_and_aftercare.ipynb"
+YEAR = [3 * MONTH, 6 * MONTH, 12 * MONTH]
+
+
+def completers_and_dropouts(scenario, reps: int, seed: int) -> dict:
+    """Follow-up by discharge code, replication by replication, as notebook 04's cells gather it."""
+    return relapse_charts.by_group([relapse_charts.relapse_followup(r.events, r.scenario)
+                                    for r in widgets.runs(scenario, reps, seed)])
+
+
+def test_04_completers_relapse_less_and_later_and_the_first_months_carry_the_most_risk(test_seed):
+    s = settings(RELAPSE)
+    followed = iopsim.Scenario().replace(**{"run.horizon_days": s["HORIZON_DAYS"]})
+    groups = completers_and_dropouts(followed, s["REPS"], test_seed)
+    completed, dropped = (relapse_charts.relapse_band(groups[g], YEAR) for g in ("completed", "dropped out"))
+    # less: the completers' whole 12-month interval lies below the dropouts'
+    assert completed[2][2] < dropped[1][2], (completed, dropped)
+    # later: a smaller part of the year's relapses comes in the first 3 months
+    assert completed[0][0] / completed[0][2] < dropped[0][0] / dropped[0][2], (completed, dropped)
+    # steep, then flat: the first 3 months add more than the 9 after them
+    for mean, _, _ in (completed, dropped):
+        assert mean[0] > mean[2] - mean[0], mean
+
+
+def test_04_continuing_care_lowers_the_curve_a_little_and_the_bands_overlap(test_seed):
+    s = settings(RELAPSE)
+    followed = iopsim.Scenario().replace(**{"run.horizon_days": s["HORIZON_DAYS"]})
+    none = followed.replace(**{"step_down.uptake": 0.0, "aftercare.uptake": 0.0})
+    full = followed.replace(**{"step_down.uptake": 1.0, "aftercare.uptake": 1.0})
+    without, with_ = (relapse_charts.relapse_band(completers_and_dropouts(p, s["REPS"], test_seed)["completed"], YEAR)
+                      for p in (none, full))
+    # "a few points lower, by about the width of the bands"
+    lower = without[0] - with_[0]
+    assert (lower > 0).all() and (lower < 0.15).all(), lower
+    # "the two 95% bands overlap over much of the year": at 3 and 6 months at least
+    overlap = (with_[2] >= without[1]) & (without[2] >= with_[1])
+    assert overlap[:2].all(), (without, with_)
 
 
 def test_04_try_this_in_order_readmission_then_aftercare_then_the_loop_cut(test_seed):

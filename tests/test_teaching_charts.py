@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 import iopsim
+from iopsim.analysis import stats
 from iopsim.course import capacity_charts, journey_charts, program_charts, relapse_charts, schedule_charts
 from iopsim.present import timelapse
 from iopsim.present.plots import OKABE_ITO
@@ -103,10 +104,19 @@ def test_relapse_curves_are_the_relapse_kpis(run):
     completed = relapse_charts.relapse_curve(*groups["completed"], np.array([365.0]))[0]
     assert completed == pytest.approx(k["relapse_12m_after_completion"])
     assert sum(len(d) for d, _ in groups.values()) == len(everyone[0])
-    pooled = relapse_charts.pool([groups, groups])
-    assert len(pooled["completed"][0]) == 2 * len(groups["completed"][0])
-    check(relapse_charts.relapse_curves(groups), f"{100 * completed:.0f}% by 12",
-          f"completed (n={len(groups['completed'][0])})")
+    twice = relapse_charts.by_group([groups, groups])
+    assert [d is groups["completed"][0] for d, _ in twice["completed"]] == [True, True]
+    shown = f"{100 * completed:.0f}%"
+    check(relapse_charts.relapse_curves(twice), f"{shown} ({shown} to {shown}) by 12",  # equal runs: no spread
+          f"completed (n={2 * len(groups['completed'][0])})", "mean of 2 simulated runs")
+
+
+def test_relapse_band_is_the_t_interval_of_the_replications_curves():
+    relapsed, not_yet = (np.array([100.0, 400.0]), np.array([True, False])), (np.array([100.0, 400.0]), np.array([False, False]))
+    mean, low, high = relapse_charts.relapse_band([relapsed, not_yet], [50.0, 365.0])
+    assert (mean[0], low[0], high[0]) == (0.0, 0.0, 0.0)
+    expected = stats.t_interval([0.5, 0.0])
+    assert (mean[1], low[1], high[1]) == pytest.approx((expected[0], expected[2], expected[3]))
 
 
 def test_schedule_arithmetic():
@@ -129,11 +139,20 @@ def test_work_losses_and_the_evening_track(run):
     assert losses.joined.sum() == len(joins)
     assert losses.loc["works or studies by day", "joined"] == (joins.resource == "evening").sum()
     assert (losses.admitted + losses.gave_up + losses.still_waiting == losses.joined).all()
-    total = schedule_charts.sum_losses([losses, losses])
-    assert (total.joined == 2 * losses.joined).all()
+    total = schedule_charts.loss_shares([losses, losses])
+    assert (total.joined == 2 * losses.joined).all() and (total.gave_up == 2 * losses.gave_up).all()
     assert total.gave_up_share.to_numpy() == pytest.approx(losses.gave_up_share.to_numpy())
-    g = losses.loc["works or studies by day"]
-    check(schedule_charts.evening_track({"with": losses, "again": losses}), f"({int(g.gave_up)} of {int(g.joined)})")
+    assert total.gave_up_share_low.to_numpy() == pytest.approx(losses.gave_up_share.to_numpy())  # no spread
+    g = total.loc["works or studies by day"]
+    check(schedule_charts.evening_track({"with": total, "again": total}), f"; {int(g.gave_up)} of {int(g.joined)})")
+
+
+def test_loss_shares_interval_is_the_replications_t_interval(run):
+    one = schedule_charts.work_losses(run.events, run.scenario)
+    other = one.assign(gave_up_share=one.gave_up_share / 2)
+    shares = schedule_charts.loss_shares([one, other]).loc["works or studies by day"]
+    mean, _, low, high, _ = stats.t_interval([one.gave_up_share.iloc[0], other.gave_up_share.iloc[0]])
+    assert (shares.gave_up_share, shares.gave_up_share_low, shares.gave_up_share_high) == pytest.approx((mean, low, high))
 
 
 def test_kpi_bars_one_and_two_factors():

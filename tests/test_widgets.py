@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import ipywidgets as ipw
 import numpy as np
 import pytest
+from matplotlib.image import imread
 
 import iopsim
 from iopsim.core import parameters
-from iopsim.course import program_charts, widgets
+from iopsim.course import change_charts, program_charts, quiz, widgets
 from iopsim.core.errors import ScenarioError
 from iopsim.core.scenario import Scenario
+from iopsim.present.plots import DPI
 
 FORMS = sorted(widgets.FORMS)
 
@@ -188,6 +193,41 @@ def test_run_panel_shows_a_refused_scenario_instead_of_failing():
     assert not panel.button.disabled
 
 
+def texts(widget) -> str:
+    """Every HTML value in a widget tree, joined: what the page shows in words."""
+    children = getattr(widget, "children", ())
+    return " ".join([widget.value] if isinstance(widget, ipw.HTML) else [texts(c) for c in children])
+
+
+STALE = "(the notebook was reopened or its kernel restarted), run this cell again with Shift + Enter"
+
+
+def test_panels_say_what_to_do_when_a_restarted_kernel_leaves_them_inert(short_run):
+    """After a kernel restart the widgets stay on the page, looking live; each says, by its button, to run the
+    cell again (as the quizzes do)."""
+    panel = widgets.RunPanel(widgets.dose_form(), lambda s, p: 1.0, fake_chart, button="Compare", run_now=False)
+    assert STALE in texts(panel.widget) and "use <b>Compare</b>" in texts(panel.widget)
+    assert "use <b>Client</b>" in texts(widgets.ClientViewer(short_run).widget)
+    assert "use <b>Play</b>" in texts(widgets.time_lapse(short_run))
+    assert "use <b>the sliders</b>" in texts(widgets.hours_calculator())
+    assert "use <b>Check</b>" in texts(quiz.show("00"))
+    for panel_text in (texts(panel.widget), texts(quiz.show("00"))):
+        assert panel_text.count(STALE) == 1
+
+
+def test_a_chart_is_drawn_once_with_the_pixels_savefig_gives():
+    """chart_html paints with the canvas's one draw instead of savefig's two: the picture must not change."""
+    result = change_charts.paired(Scenario(), {"more": Scenario().replace(**{"referrals.per_week": 6.0})}, reps=2,
+                                  seed=0)
+    kpis = ["admissions_per_year", "waitlist_mean", "lost_before_treatment_share", "seat_utilisation"]
+    fig, summary = change_charts.change_bars(result, kpis, title="t")
+    saved = io.BytesIO()
+    fig.savefig(saved, format="png", dpi=DPI, facecolor="white")
+    html = widgets.chart_html(change_charts.change_bars(result, kpis, title="t"))
+    drawn = base64.b64decode(html.split("base64,", 1)[1].split('"', 1)[0])
+    assert np.array_equal(imread(io.BytesIO(drawn)), imread(io.BytesIO(saved.getvalue())))
+
+
 def test_show_and_progress_bar():
     box = widgets.show(fake_chart("one line"))
     assert "one line" in box.children[1].value and 'alt="one line"' in box.children[0].value
@@ -219,7 +259,7 @@ def test_level_of_care_for_adolescents_starts_iop_at_six_hours():
 
 def test_hours_calculator_updates_its_answer():
     box = widgets.hours_calculator()
-    days, hours, answer = box.children
+    days, hours, answer, _restart_note = box.children
     assert "9 hours a week" in answer.value and "2.1" in answer.value
     days.value = 5
     hours.value = 4.0

@@ -25,10 +25,11 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from iopsim.analysis.monitors import kaplan_meier_failure
 from iopsim.core import parameters
 from iopsim.course.chart_basics import MONTH
 from iopsim.course.journey_charts import outcome_counts
+from iopsim.course.relapse_charts import relapse_band
+from iopsim.course.session import stale_note
 
 
 class Feedback(NamedTuple):
@@ -130,11 +131,12 @@ def _completed_percent(context: Any) -> float:
 
 
 def _relapsed_by_12_months(group: str) -> Callable[[Any], float]:
-    """Kaplan-Meier percentage relapsed by 12 months in one group of the notebook's follow-up."""
+    """Percentage relapsed by 12 months in one group of the notebook's follow-up, as its curve shows it
+    (the mean of the replications' Kaplan-Meier curves)."""
 
     def answer(context: Any) -> float:
-        duration, relapsed = context["followup"][group]
-        return 100.0 * kaplan_meier_failure(duration, relapsed, 12 * MONTH)
+        mean, _low, _high = relapse_band(context["followup"][group], [12 * MONTH])
+        return 100.0 * float(mean[0])
 
     return answer
 
@@ -260,7 +262,7 @@ QUESTIONS: dict[str, list[Question]] = {
                  "curves or their summary; within 5 points counts.)", _relapsed_by_12_months("completed"),
                  "Completers relapse less than those who drop out, but many still relapse: relapse is common "
                  "in a chronic condition.", "Read the completers' curve at 12 months.", tolerance=5.0, unit="%",
-                 needs="followup: relapse_charts.relapse_followup (pooled)"),
+                 needs="followup: relapse_charts.by_group"),
         Question("Relapse rises. What happens to waits for a seat, other things equal?", 0,
                  "More relapse means more readmissions, more demand and longer waits: the feedback loop.",
                  "Relapsed clients come back as referrals; where do they go?",
@@ -313,10 +315,6 @@ def widget(question: Question, context: Any = None, number: int | None = None):
     return w.VBox([prompt, box, button, feedback, out], layout=w.Layout(margin="0 0 1em 0"))
 
 
-STALE = ("If <b>Check</b> does nothing (the notebook was reopened or its kernel restarted), run this cell again "
-         "with Shift + Enter.")
-
-
 def show(notebook: str, context: Any = None):
     """The notebook's self-check questions, one under another."""
     import ipywidgets as w  # optional dependency, lazy: the questions and their checks work without it
@@ -324,4 +322,4 @@ def show(notebook: str, context: Any = None):
     questions = QUESTIONS[notebook]
     return w.VBox([w.HTML("<h3>Check yourself</h3>")] +
                   [widget(q, context, i + 1) for i, q in enumerate(questions)] +
-                  [w.HTML(f"<p style='font-size: 11pt'><i>{STALE}</i></p>")])
+                  [w.HTML(stale_note("Check"))])

@@ -2,6 +2,7 @@
 published figures the model is checked against.
 
     reference_tables.parameters_html()          # one collapsible section per part of the model
+    reference_tables.parameters_search()        # the same under a search box (name or description)
     reference_tables.calibration_html(table)    # calibration.check(...) in words: no codes, inf or NaN
 
 Both are HTML (``present/templates/course_reference.html``): sections that open and close, sources
@@ -20,6 +21,7 @@ from iopsim.analysis.catalogue import BY_NAME
 from iopsim.core import parameters
 from iopsim.core.formatting import format_interval, format_value
 from iopsim.core.scenario import Scenario
+from iopsim.course.session import stale_note
 from iopsim.present.html import render
 
 GROUP_TITLES = {
@@ -34,20 +36,60 @@ PARAMETER_HEAD = ("setting", "value", "unit", "allowed", "evidence", "source")
 PARAMETER_WIDTHS = ("14%", "12%", "13%", "13%", "9%", "39%")
 
 
-def parameters_html(scenario: Scenario | None = None) -> HTML:
-    """Every setting, grouped by part of the model; assumptions shaded, and counted in each group's title."""
-    frame = parameters.table(scenario)
+def matching(frame: pd.DataFrame, query: str) -> pd.DataFrame:
+    """The rows of ``parameters.table`` whose name or description (its source) holds every word of `query`, in
+    any case; a name's underscores match spaces ("per week" finds per_week).  All rows for an empty query.
+    Section titles are left out: "attendance" in the treatment section's title would match all of it."""
+    words = query.lower().split()
+    if not words:
+        return frame
+    text = (frame["path"] + " " + frame["source"]).str.lower()
+    text = text + " " + text.str.replace("_", " ")
+    keep = pd.Series(True, index=frame.index)
+    for word in words:
+        keep &= text.str.contains(word, regex=False)
+    return frame[keep]
+
+
+def parameters_html(scenario: Scenario | None = None, query: str = "") -> HTML:
+    """Every setting (or those `matching` a search), grouped by part of the model; assumptions shaded, and
+    counted in each group's title.  Sections start closed, open when a search picked their rows."""
+    everything = parameters.table(scenario)
+    frame = matching(everything, query)
     groups = []
     for group, rows in frame.groupby("group", sort=False):
         assumptions = int(rows["assumption"].sum())
         groups.append({"title": GROUP_TITLES.get(group, group.replace("_", " ")),
-                       "flag": f"{len(rows)} settings, {assumptions} assumption{'s' if assumptions != 1 else ''}",
-                       "open": False,
+                       "flag": f"{len(rows)} setting{'s' if len(rows) != 1 else ''}, "
+                               f"{assumptions} assumption{'s' if assumptions != 1 else ''}",
+                       "open": bool(query.strip()),
                        "rows": [{"shade": bool(r.assumption),
                                  "cells": (r.path, r.value, r.unit, r.allowed, r.evidence, r.source)}
                                 for r in rows.itertuples(index=False)]})
+    if not query.strip():
+        note = "Click a part of the model to open it. Shaded rows are assumptions."
+    elif len(frame):
+        note = f"{len(frame)} of {len(everything)} settings match “{query.strip()}”. Shaded rows are assumptions."
+    else:
+        note = f"No setting matches “{query.strip()}”: try one word, or part of a name."
     return HTML(render("course_reference.html", groups=groups, head=PARAMETER_HEAD, widths=PARAMETER_WIDTHS,
-                       note="Click a part of the model to open it. Shaded rows are assumptions."))
+                       note=note))
+
+
+def parameters_search(scenario: Scenario | None = None):
+    """The parameter table under a search box: each key typed keeps the settings `matching` the box's words."""
+    import ipywidgets as w  # optional dependency, lazy: the tables themselves are plain HTML
+
+    box = w.Text(value="", placeholder="a word of a setting's name or description, e.g. attendance",
+                 description="Search settings", continuous_update=True, style={"description_width": "10em"},
+                 layout=w.Layout(width="40em"))
+    table = w.HTML(parameters_html(scenario).data)
+
+    def search(change) -> None:
+        table.value = parameters_html(scenario, change["new"]).data
+
+    box.observe(search, names="value")
+    return w.VBox([box, w.HTML(stale_note("Search settings")), table])
 
 
 CALIBRATION_HEAD = ("published figure", "published", "allowed", "the model", "holds?", "source")

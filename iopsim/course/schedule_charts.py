@@ -12,6 +12,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
+from iopsim.analysis.stats import t_interval
 from iopsim.core.eventlog import Columns
 from iopsim.course.chart_basics import new_figure, percent, reporting_window
 from iopsim.present.plots import OKABE_ITO as C, STYLE, Chart
@@ -83,15 +84,23 @@ def work_losses(events: pd.DataFrame, scenario) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def sum_losses(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """``work_losses`` of several replications added up (the shares recomputed from the sums)."""
-    total = sum(t[["joined", "admitted", "gave_up", "still_waiting"]] for t in tables)
-    total["gave_up_share"] = total["gave_up"] / total["joined"].where(total["joined"] > 0)
-    return total
+def loss_shares(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """``work_losses`` of several replications: per group, clients who joined and who gave up (totals),
+    and the share who gave up as the mean of the replications' shares with its 95% interval
+    (``stats.t_interval``: one replication, one observation)."""
+    groups = list(tables[0].index)
+    rows = {}
+    for g in groups:
+        share, _sd, low, high, _n = t_interval([t.loc[g, "gave_up_share"] for t in tables])
+        rows[g] = {"joined": int(sum(t.loc[g, "joined"] for t in tables)),
+                   "gave_up": int(sum(t.loc[g, "gave_up"] for t in tables)),
+                   "gave_up_share": share, "gave_up_share_low": low, "gave_up_share_high": high}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def evening_track(tables: Mapping[str, pd.DataFrame]) -> Chart:
-    """Share of waitlisted clients who gave up waiting, by work status, for each program (e.g. with/without evening track)."""
+    """Share of waitlisted clients who gave up waiting, by work status, with 95% intervals, for each program
+    (e.g. with/without evening track; each table as ``loss_shares`` gives it)."""
     programs = list(tables)
     groups = list(next(iter(tables.values())).index)
     colours = [C["blue"], C["orange"], C["bluish_green"], C["vermillion"]]
@@ -100,21 +109,27 @@ def evening_track(tables: Mapping[str, pd.DataFrame]) -> Chart:
         ax = fig.subplots()
         width = 0.8 / len(programs)
         for i, program in enumerate(programs):
-            shares = tables[program].loc[groups, "gave_up_share"].to_numpy(float)
+            t = tables[program].loc[groups]
+            shares, low, high = (t[c].to_numpy(float) for c in ("gave_up_share", "gave_up_share_low",
+                                                                   "gave_up_share_high"))
             x = np.arange(len(groups)) + (i - (len(programs) - 1) / 2) * width
             ax.bar(x, shares, width * 0.95, color=colours[i % len(colours)], label=program,
                    hatch=("", "//", "..", "xx")[i % 4], edgecolor="white")
-            for xi, s in zip(x, shares):
-                ax.text(xi, s, percent(s), ha="center", va="bottom", fontsize=13)
+            ax.errorbar(x, shares, yerr=[np.nan_to_num(shares - low), np.nan_to_num(high - shares)], fmt="none",
+                        ecolor="black", capsize=5, linewidth=1.5)
+            for xi, s, top in zip(x, shares, np.fmax(high, shares)):
+                ax.text(xi, top + 0.01, percent(s), ha="center", va="bottom", fontsize=13)
         ax.set_xticks(range(len(groups)), groups)
         ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
         ax.set_ylabel("left the waitlist")
-        ax.set_ylim(0, 1.1)
+        ax.set_ylim(0, 1.15)
         ax.legend(frameon=False, loc="upper right")
         ax.set_title("Share of waitlisted clients who left before a seat", loc="left")
     parts = []
     for program in programs:
         t = tables[program]
         parts.append(f"{program}: " + ", ".join(
-            f"{g} {percent(t.loc[g, 'gave_up_share'])} ({t.loc[g, 'gave_up']} of {t.loc[g, 'joined']})" for g in groups))
-    return Chart(fig, "Left the waitlist before a seat (gave up, or relapsed and left): " + "; ".join(parts) + ".")
+            f"{g} {percent(t.loc[g, 'gave_up_share'])} ({percent(t.loc[g, 'gave_up_share_low'])} to "
+            f"{percent(t.loc[g, 'gave_up_share_high'])}; {t.loc[g, 'gave_up']} of {t.loc[g, 'joined']})" for g in groups))
+    return Chart(fig, "Left the waitlist before a seat (gave up, or relapsed and left), mean of the simulated runs "
+                      "with 95% intervals: " + "; ".join(parts) + ".")

@@ -17,10 +17,15 @@ before the notebook's first one gets the plain line.
 A saved notebook's widgets cannot come back to life when it is reopened; ``strip_widget_views``
 is a JupyterLab save hook (``kit.py lab`` installs it) that saves, in place of each widget, the
 line "Run this cell to show its controls" instead of "Error displaying widget: model not found".
+A kernel restart, though, leaves the widgets on the page looking live while nothing answers
+them; every course widget that calls back into Python (quizzes, run panels, the client viewer,
+the time-lapse, the parameter search, the hours calculator) therefore carries ``stale_note``:
+what to do when it no longer answers.
 """
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from iopsim.core.errors import ProblemsError
@@ -28,7 +33,8 @@ from iopsim.core.errors import ProblemsError
 ACCESSIBLE_NAMES = """
 (function () {
   // Give every slider handle its slider's label, and every Play button its action, as an ARIA name
-  // (ipywidgets draws them without one); again whenever widgets appear.
+  // (ipywidgets draws them without one); again whenever widgets appear, and whenever an icon changes:
+  // Play and Pause are one button whose icon swaps, so its name follows the icon.
   const icons = {play: "Play", pause: "Pause", stop: "Stop", retweet: "Repeat", repeat: "Repeat"};
   const name = () => {
     document.querySelectorAll(".widget-slider").forEach(slider => {
@@ -40,13 +46,14 @@ ACCESSIBLE_NAMES = """
     document.querySelectorAll(".widget-play button").forEach(button => {
       const icon = button.querySelector("i");
       const kind = icon && Object.keys(icons).find(k => icon.classList.contains("fa-" + k));
-      if (kind && !button.getAttribute("aria-label")) button.setAttribute("aria-label", icons[kind]);
+      if (kind && button.getAttribute("aria-label") !== icons[kind]) button.setAttribute("aria-label", icons[kind]);
     });
   };
   name();
   if (!window.iopsimAccessibleNames) {
     window.iopsimAccessibleNames = new MutationObserver(name);
-    window.iopsimAccessibleNames.observe(document.body, {childList: true, subtree: true});
+    window.iopsimAccessibleNames.observe(document.body, {childList: true, subtree: true, attributes: true,
+                                                         attributeFilter: ["class"]});
   }
 })();
 """
@@ -56,6 +63,13 @@ RUN_FIRST = ("This cell needs the cells above it. Choose Run > Run All Cells (or
              "cell from the top).")
 RUN_THIS_CELL = "Run this cell (Shift + Enter) to show its controls: they are not saved with the notebook."
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def stale_note(control: str) -> str:
+    """The line under a widget whose callbacks die with the kernel: a restarted kernel leaves it on the
+    page, looking live, so it says how to bring it back (HTML; `control` names the button or list)."""
+    return (f"<p style='font-size: 11pt; margin: 0.2em 0'><i>If nothing happens when you use <b>{escape(control)}</b> "
+            "(the notebook was reopened or its kernel restarted), run this cell again with Shift + Enter.</i></p>")
 
 
 def one_line(error: BaseException) -> str:

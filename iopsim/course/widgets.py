@@ -14,6 +14,9 @@ asked for, never a wider one.  Paths are those of ``Scenario.replace``; the trac
 reached by position (``tracks.tracks[1].groups`` is the evening track's groups) and applied by
 ``parameters.replace``, which rebuilds the tracks list and validates the whole scenario once.
 
+Every widget here that calls back into Python carries ``session.stale_note`` (what to do when it
+no longer answers, after a kernel restart).
+
 Following JUPYTER.md: a run is started by a button, never by a live slider
 (``continuous_update=False`` all the same); the charts are drawn into one ``Output`` cleared
 with ``wait=True``; the callback is wrapped with ``Output.capture`` so errors show; and the
@@ -32,7 +35,10 @@ from html import escape
 from typing import Any, Callable, Iterator, Sequence
 
 import ipywidgets as w
+import numpy as np
 from IPython.display import HTML, display
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.image import imsave
 
 from iopsim.analysis.run import simulate
 from iopsim.core import parameters
@@ -41,7 +47,9 @@ from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.vocabulary import DISCHARGE_CODES
 from iopsim.course.journey_charts import journey
+from iopsim.course.session import stale_note
 from iopsim.present.plots import DPI, Chart
+from iopsim.present.timelapse import TimeLapse
 
 LABEL_WIDTH = "20em"  # the longest label of the course fits (tests/test_widgets.py)
 WIDGET_WIDTH = "40em"
@@ -291,7 +299,8 @@ class RunPanel:
         self.result = None
         self.charts: list = []
         self.button.on_click(self._clicked)
-        self.widget = w.VBox([form.widget, w.HBox([self.button, self.progress]), self.out, self.summary])
+        self.widget = w.VBox([form.widget, w.HBox([self.button, self.progress]), w.HTML(stale_note(button)), self.out,
+                              self.summary])
         if run_now:
             self.run()
 
@@ -334,12 +343,18 @@ class RunPanel:
 def chart_html(chart) -> str:
     """A chart's image with its summary as alt text (the summary itself goes under it, as a line).
 
-    Drawn once, without ``bbox_inches="tight"`` (which draws the figure twice): the course's figures
-    lay themselves out (constrained layout), and a trainee waits for each one.
+    Drawn once, by the Agg canvas: ``savefig`` draws a figure with a layout engine twice (a dry
+    run for the layout, then the picture) and ``bbox_inches="tight"`` more; the course's figures
+    lay themselves out (constrained layout), the canvas's own draw does that and paints in one
+    pass, with the same pixels, and a trainee waits for each one.
     """
     chart = Chart(*chart)
+    chart.figure.set_dpi(DPI)
+    chart.figure.set_facecolor("white")
+    canvas = FigureCanvasAgg(chart.figure)
+    canvas.draw()
     buffer = io.BytesIO()
-    chart.figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    imsave(buffer, np.asarray(canvas.buffer_rgba()), format="png")
     uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img src="{uri}" alt="{escape(chart.summary)}" style="max-width: 100%; height: auto;">'
 
@@ -422,7 +437,13 @@ def hours_calculator() -> w.VBox:
     days.observe(update, names="value")
     hours.observe(update, names="value")
     update()
-    return w.VBox([days, hours, answer])
+    return w.VBox([days, hours, answer, w.HTML(stale_note("the sliders"))])
+
+
+def time_lapse(run: Any) -> w.VBox:
+    """The run's time-lapse (Play and a day slider), with the note for a restarted kernel: its pictures are
+    drawn by Python, so after a restart Play would move the slider over a picture that never changes."""
+    return w.VBox([TimeLapse(run).widget, w.HTML(stale_note("Play"))])
 
 
 class ClientViewer:
@@ -442,7 +463,7 @@ class ClientViewer:
         self.summary = w.HTML()
         self.story = w.HTML()
         self.picker.observe(lambda change: self.show(change["new"]), names="value")
-        self.widget = w.VBox([self.picker, self.out, self.summary, self.story])
+        self.widget = w.VBox([self.picker, w.HTML(stale_note("Client")), self.out, self.summary, self.story])
         if options:
             self.show(options[0][1])
 
