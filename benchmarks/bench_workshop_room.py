@@ -98,14 +98,9 @@ def main() -> int:
         started = time.monotonic()
         server, proc = start_room(Path(tmp), port=free_port(), idle_minutes=args.idle_minutes,
                                   max_sessions=args.max_sessions, warm_pages=args.warm_pages)
-        print(f"Server up in {time.monotonic() - started:.1f} s", flush=True)
+        print(f"Server up, its {args.warm_pages} warm pages ready, in {time.monotonic() - started:.1f} s; {load()}",
+              flush=True)
         try:
-            if args.warm_pages:
-                log = Path(tmp) / "voila.log"
-                while "Kernel pool of team.ipynb is filled" not in log.read_text(errors="replace"):
-                    time.sleep(0.5)  # the room opens during the welcome: teams arrive once its pages are warm
-                print(f"{args.warm_pages} warm pages ready {time.monotonic() - started:.0f} s after the start; "
-                      f"{load()}", flush=True)
             cpu_before, played = cpu_seconds(proc.pid), time.monotonic()
             report = asyncio.run(play_room(server, proc.pid, teams=args.teams, reps=args.reps, arrive_s=args.arrive_s,
                                            wait_s=args.wait_s, browsers=min(args.browsers, args.teams)))

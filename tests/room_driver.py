@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, isolated_env, start_server
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, isolated_env, start_server, stop
 from room_client import TeamPage
 from iopsim.workshop.serve import RoomServer, prepare
 
@@ -59,11 +59,17 @@ class RoomReport:
 
 def start_room(tmp: Path, *, port: int, card: str = "hospital-closes", idle_minutes: float = 10,
                max_sessions: int = 40, warm_pages: int = 0, stories: bool = True):
-    """Prepare a room in ``tmp`` as ``kit.py workshop`` does and start its Voila server on ``port``."""
+    """Prepare a room in ``tmp`` as ``kit.py workshop`` does, start its Voila server on ``port``, wait for its warm pages."""
     server = prepare(card, folder=tmp / "room", port=port, idle_minutes=idle_minutes, max_sessions=max_sessions,
                      warm_pages=warm_pages, stories=stories)
     env = {**server.env, **isolated_env(tmp)}
     proc = start_server(server.command, port, env, tmp / "voila.log", cwd=tmp)
+    deadline = time.monotonic() + 300
+    while warm_pages and "Kernel pool of team.ipynb is filled" not in (tmp / "voila.log").read_text(errors="replace"):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            stop(proc)
+            raise RuntimeError(f"the warm pages never got ready:\n{(tmp / 'voila.log').read_text()[-3000:]}")
+        time.sleep(0.5)  # as in a room: it opens during the welcome, and teams arrive once its pages are warm
     return server, proc
 
 
@@ -269,15 +275,15 @@ async def play_room(server: RoomServer, server_pid: int, *, teams: int, reps: in
     ``room_client.TeamPage``; the facilitator uses Chromium.  ``wait_s``: the longest wait for any one step."""
     from playwright.async_api import async_playwright  # the test extra; only these tests drive a browser
 
-    room, stop = PlayedRoom(server, RoomReport(), wait_s), asyncio.Event()
+    room, done = PlayedRoom(server, RoomReport(), wait_s), asyncio.Event()
     browsers = teams if browsers is None else browsers
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        sampler = asyncio.create_task(sample_memory(server_pid, room.report, stop))
+        sampler = asyncio.create_task(sample_memory(server_pid, room.report, done))
         people = [_later(n * arrive_s, team(room, n, browser if n <= browsers else None))
                   for n in range(1, teams + 1)]
         await asyncio.gather(facilitator(room, browser, teams, reps), *people)
-        stop.set()
+        done.set()
         await sampler
         for page in room.left:
             await page.close()

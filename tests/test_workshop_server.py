@@ -21,13 +21,14 @@ from browser_helpers import ROOT, free_port, need_browser, stop
 from iopsim.workshop import serve
 from iopsim.workshop.facilitator_page import CODE_VARIABLE, code_digest
 from iopsim.workshop.forms import ROOM_VARIABLE
-from iopsim.workshop.room import SUBMITTED, Room
+from iopsim.workshop.room import REFUSED, SUBMITTED, Room
 
 sys.path.insert(0, str(ROOT))
 import kit  # noqa: E402  (the command under test)
 
 linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts kernels in /proc (Linux)")
-TEAMS, IDLE_MINUTES = 2, 0.5
+TEAMS, IDLE_MINUTES, WARM = 2, 0.5, 1
+SESSIONS = TEAMS + 1 + WARM  # the teams, the facilitator and a warm team page: the room is full
 
 
 def get(port: int, path: str) -> tuple[int, str]:
@@ -89,7 +90,7 @@ def room(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("room")
     port = free_port()
-    server, proc = start_room(tmp, port=port, idle_minutes=IDLE_MINUTES, max_sessions=TEAMS + 1)
+    server, proc = start_room(tmp, port=port, idle_minutes=IDLE_MINUTES, max_sessions=SESSIONS, warm_pages=WARM)
     yield server, proc, port
     stop(proc)
 
@@ -104,7 +105,7 @@ def test_without_the_access_code_nothing_opens_and_no_session_starts(room):
         status, body = get(port, path)
         assert status in (302, 403, 404), (path, status)
         assert "ws-form" not in body and server.room.card.title not in body
-    assert kernel_count(proc.pid) == 0
+    assert kernel_count(proc.pid) == WARM  # the warm team page, and nothing started for these requests
 
 
 @linux_only
@@ -117,16 +118,26 @@ def test_two_teams_and_the_facilitator_play_a_whole_workshop(room, capsys):
         print(f"\n  room of {TEAMS} teams: {report.summary()}")
     assert report.errors == []
     assert report.leaderboard_rows == TEAMS + 1  # every plan, and the start
-    assert [s.state for s in server.room.status()] == [SUBMITTED] * TEAMS
+    # the facilitator pressed Close: Team 01's plan sent after it was refused on its page, its earlier plan ran
+    assert "late plan" in dict(report.steps["Team 01"])
+    [first, *others] = server.room.status()
+    assert first.state == REFUSED and "Submissions are closed" in first.why and "earlier plan stands" in first.why
+    assert [s.state for s in others] == [SUBMITTED] * (TEAMS - 1)
+    assert f"{TEAMS} teams: {TEAMS - 1} submitted, 1 refused" in report.facilitator_text
     for name, page in report.handouts.items():
         assert f"Workshop results: {name}" in page.decode("utf-8")
     assert set(report.handouts) == {f"Team {n:02d}" for n in range(1, TEAMS + 1)}
     assert len(zipfile.ZipFile(io.BytesIO(report.zip_bytes)).namelist()) == TEAMS
-    # every page is closed, but the sessions live on until the idle timeout: the room is full
-    assert kernel_count(proc.pid) == TEAMS + 1
-    status, body = get(port, f"/voila/render/team.ipynb?token={server.access_code}")
-    assert status == 503 and "The workshop room is full" in body and kernel_count(proc.pid) == TEAMS + 1
-    culled = wait_for_kernels(proc.pid, 0, IDLE_MINUTES * 60 * 2 + 60)
+    # every page is closed, but the sessions live on until the idle timeout: the room is full but for its warm page
+    assert kernel_count(proc.pid) == SESSIONS
+    team_page = f"/voila/render/team.ipynb?token={server.access_code}"
+    status, body = get(port, team_page)
+    assert status == 200 and "kernelId" in body  # the warm page, taken by a page that never connects
+    status, body = get(port, team_page)
+    assert status == 503 and "The workshop room is full" in body and kernel_count(proc.pid) == SESSIONS
+    culled = wait_for_kernels(proc.pid, WARM, IDLE_MINUTES * 60 * 2 + 60)
     assert culled is not None, "closed pages kept their sessions past the idle timeout"
     with capsys.disabled():
         print(f"  sessions of closed pages culled {culled:.0f} s after the run (idle timeout {IDLE_MINUTES * 60:.0f} s)")
+    status, body = get(port, team_page)  # the sessions given back, a warm page is ready again
+    assert status == 200 and "kernelId" in body
