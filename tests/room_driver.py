@@ -20,6 +20,9 @@ server tree: Voila and its kernels, sampled while the room plays.
 from __future__ import annotations
 
 import asyncio
+import http.client
+import json
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -64,13 +67,35 @@ def start_room(tmp: Path, *, port: int, card: str = "hospital-closes", idle_minu
                      warm_pages=warm_pages, stories=stories)
     env = {**server.env, **isolated_env(tmp)}
     proc = start_server(server.command, port, env, tmp / "voila.log", cwd=tmp)
-    deadline = time.monotonic() + 300
-    while warm_pages and "Kernel pool of team.ipynb is filled" not in (tmp / "voila.log").read_text(errors="replace"):
-        if time.monotonic() > deadline or proc.poll() is not None:
-            stop(proc)
-            raise RuntimeError(f"the warm pages never got ready:\n{(tmp / 'voila.log').read_text()[-3000:]}")
-        time.sleep(0.5)  # as in a room: it opens during the welcome, and teams arrive once its pages are warm
+    if warm_pages and not wait_for_warm_pages(server, tmp / "voila.log", warm_pages, seconds=600):
+        stop(proc)
+        raise RuntimeError(f"the warm pages never got ready:\n{(tmp / 'voila.log').read_text()[-3000:]}")
     return server, proc
+
+
+def wait_for_warm_pages(server: RoomServer, log: Path, count: int, *, seconds: float) -> bool:
+    """Wait until ``count`` sessions have run their page and sit idle, as in a room that opens during the
+    welcome.  (Voila logs its pool "filled" when the kernels have started, before their pages have run.)"""
+    deadline, quiet = time.monotonic() + seconds, 0
+    while quiet < 3:  # idle three polls running: not just between two cells
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(1)
+        ids = re.findall(r"Kernel started: ([0-9a-f-]+)", log.read_text(errors="replace"))
+        idle = len(ids) >= count and all(_state(server, kernel_id) == "idle" for kernel_id in ids)
+        quiet = quiet + 1 if idle else 0
+    return True
+
+
+def _state(server: RoomServer, kernel_id: str) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request("GET", f"/api/kernels/{kernel_id}?token={server.access_code}")
+        return json.loads(connection.getresponse().read()).get("execution_state", "")
+    except (OSError, ValueError):
+        return ""
+    finally:
+        connection.close()
 
 
 # ----------------------------------------------------------------------------- memory

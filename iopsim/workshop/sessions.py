@@ -7,12 +7,14 @@ a new page is refused with a message, so thirty teams refreshing cannot exhaust 
 With Voila's warm pages (``preheat_kernel``: a few team pages run ahead, so a team's page is ready
 when the link is opened, not after the notebook has run), the bound counts the warm kernels too,
 a warm page refused while the room is full is started again when a session ends, and a warm page's
-idle time counts from when a team took it, not from when it was warmed.
+idle time counts from when a team took it, not from when it was warmed.  Idle sessions are checked
+all at once, so thirty of them close within the idle time, not one after another.
 Voila loads it by name (``--VoilaConfiguration.multi_kernel_manager_class``); nothing else imports it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from typing import Any
 
@@ -59,6 +61,15 @@ class CappedKernelManager(AsyncMappingKernelManager):
                 self._warm.discard(kernel_id)
             return
         await super().cull_kernel_if_idle(kernel_id)
+
+    async def cull_kernels(self) -> None:
+        """Check every session at once: one after another, thirty shutdowns outlast the idle timeout."""
+        async def cull(kernel_id: str) -> None:
+            try:
+                await self.cull_kernel_if_idle(kernel_id)
+            except Exception:  # noqa: BLE001  (as jupyter_server's own loop: one session's failure stops no other)
+                self.log.exception("Could not check or close session %s", kernel_id)
+        await asyncio.gather(*(cull(kernel_id) for kernel_id in list(self._kernels)))
 
     async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
         """A session ended: there is room again, so warm pages refused while the room was full start again."""
