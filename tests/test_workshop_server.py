@@ -71,6 +71,19 @@ def test_the_room_listens_on_this_computer_unless_asked_and_keeps_its_codes_off_
     assert len(local.access_code) == 9 and set(local.access_code) <= set(serve.CODE_LETTERS + "-")
 
 
+def test_team_pages_are_made_before_anyone_opens_them_within_the_session_cap(tmp_path):
+    warm = serve.prepare("evening-room", folder=tmp_path / "a", stories=False, warm_pages=30, max_sessions=34)
+    assert {"--VoilaConfiguration.preheat_kernel=True", "--VoilaConfiguration.default_pool_size=30",
+            "--CappedKernelManager.max_kernels=34", "--VoilaKernelManager.preheat_denylist=facilitator.ipynb"} \
+        <= set(warm.command)
+    cold = serve.prepare("evening-room", folder=tmp_path / "b", stories=False, warm_pages=0)
+    assert not [arg for arg in cold.command if "preheat" in arg or "pool_size" in arg]
+    assert serve.parse(["evening-room"]).warm_pages == serve.WARM_PAGES
+    for too_many in (["--warm-pages", "40"], ["--warm-pages", "10", "--max-sessions", "8"], ["--warm-pages", "-1"]):
+        with pytest.raises(SystemExit):
+            serve.parse(["evening-room", *too_many])
+
+
 def test_the_projector_page_shows_the_code_large_with_a_qr_code(tmp_path):
     server = serve.prepare("one-extra-fte", folder=tmp_path, stories=False, code="ABCD-EFGH")
     page = (tmp_path / "projector.html").read_text(encoding="utf-8")

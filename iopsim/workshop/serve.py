@@ -45,7 +45,7 @@ from iopsim.workshop.warmup import client_stories, write_stories
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read off a projector, typed on a phone
 PAGES = {"team.ipynb": "workshop_team.ipynb", "facilitator.ipynb": "workshop_room.ipynb"}
 SESSION_MB = 150  # a team page's kernel, measured (benchmarks/bench_workshop_room.py): for the printed bound
-WARM_PAGES = 6  # team pages kept ready ahead of arrivals: enough for a room arriving over a minute or two
+WARM_PAGES = 6  # team pages made before anyone opens one; a large room sets its number of teams (the guide)
 
 
 @dataclass
@@ -99,6 +99,7 @@ def voila_command(pages: Path, *, ip: str, port: int, idle_minutes: float, max_s
             f"--MappingKernelManager.cull_interval={min(60, max(1, idle // 2))}",
             "--VoilaConfiguration.multi_kernel_manager_class=iopsim.workshop.sessions.CappedKernelManager",
             f"--CappedKernelManager.max_kernels={max_sessions}",
+            "--CappedKernelManager.reserved=facilitator.ipynb",  # the teams never take the facilitator's session
             "--VoilaConfiguration.show_tracebacks=False",
             # a busy laptop may send a page's widgets later than nbclient's 4 s: wait, or the page has no form
             "--VoilaExecutor.iopub_timeout=60",
@@ -188,7 +189,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warm-pages", type=int, default=WARM_PAGES,
                         help=f"team pages kept ready ahead of arrivals, counted in --max-sessions (default {WARM_PAGES}; "
                              "0: each page runs when it is opened)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not 0 <= args.warm_pages < args.max_sessions:
+        parser.error("--warm-pages counts in --max-sessions: give fewer warm pages than sessions, and leave room "
+                     "for the facilitator's page")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

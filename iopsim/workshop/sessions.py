@@ -2,7 +2,8 @@
 
 Voila starts a kernel of about 120-150 MB for every page.  Its idle culling (kit.py's options)
 gives back kernels whose page was closed or left; this class adds the bound: past ``max_kernels``
-a new page is refused with a message, so thirty teams refreshing cannot exhaust the laptop's memory.
+a new page is refused with a message, so thirty teams refreshing cannot exhaust the laptop's memory;
+one kernel is kept free for the ``reserved`` page (the facilitator's).
 
 With Voila's warm pages (``preheat_kernel``: a few team pages run ahead, so a team's page is ready
 when the link is opened, not after the notebook has run), the bound counts the warm kernels too,
@@ -20,7 +21,7 @@ from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.web import HTTPError
-from traitlets import Integer
+from traitlets import Integer, Unicode
 
 FULL = ("The workshop room is full: every session is in use. Close a tab you no longer need, wait a minute "
         "(idle pages are closed), then reload this page.")
@@ -32,16 +33,22 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
     max_kernels = Integer(40, config=True, help="The most kernels (open and warm pages) at once; a page beyond is "
                                                 "refused.")
+    reserved = Unicode("", config=True, help="A page (its file name) for which one kernel is always kept free: "
+                                             "the facilitator's, which thirty teams arriving at once must not crowd out.")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._warm: set[str] = set()   # kernels started warm that no cull round has yet seen taken by a page
         self._closing = False
         self._starting = 0
+        self._reserved_ids: set[str] = set()  # the reserved page's kernels: while one runs, its seat is taken
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
         in_use = len(self.list_kernel_ids()) + self._starting  # kernels still starting are not listed yet
-        if kwargs.get("kernel_id") is None and in_use >= self.max_kernels:
+        url = (kwargs.get("env") or {}).get("VOILA_REQUEST_URL", "")  # the page asked for; a team's for a warm page
+        reserved = bool(self.reserved) and f"/{self.reserved}" in url
+        room = self.max_kernels - (1 if self.reserved and not reserved and not self._reserved_ids else 0)
+        if kwargs.get("kernel_id") is None and in_use >= room:
             self.log.warning("Refused a new session: %d of %d in use", in_use, self.max_kernels)
             raise HTTPError(503, FULL, reason=FULL)  # the reason is what the error page shows
         self._starting += 1
@@ -51,6 +58,8 @@ class CappedKernelManager(AsyncMappingKernelManager):
             self._starting -= 1
         if (kwargs.get("env") or {}).get("VOILA_PREHEAT") == WARM:
             self._warm.add(kernel_id)
+        if reserved:
+            self._reserved_ids.add(kernel_id)
         return kernel_id
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
@@ -74,6 +83,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
     async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
         """A session ended: there is room again, so warm pages refused while the room was full start again."""
         self._warm.discard(kernel_id)
+        self._reserved_ids.discard(kernel_id)
         await super().shutdown_kernel(kernel_id, *args, **kwargs)
         pools = getattr(self, "_pools", None)  # Voila's pools of warm pages, when they are on
         if self._closing or not pools:
