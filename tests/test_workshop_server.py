@@ -1,9 +1,12 @@
 """`kit.py workshop CARD` serves a room: the access code keeps others out, each page has its own
-session, sessions are capped and idle ones culled, and a small room plays a whole workshop.
+session, sessions are capped (warm pages included, one kept for the facilitator) and idle ones
+culled, and a small room plays a whole workshop.
 
-The room is started as the command starts it (``serve.prepare``'s Voila command), with a short idle
-timeout so the culling can be seen, and played by two teams and the facilitator in headless
-Chromium on 127.0.0.1 (``room_driver``; benchmarks/bench_workshop_room.py plays thirty).
+The room is started as the command starts it (``serve.prepare``'s Voila command), with a warm
+team page and a short idle timeout so the culling can be seen, and played by two teams and the
+facilitator in headless Chromium on 127.0.0.1 (``room_driver``): the facilitator presses *Close
+submissions* and a team's late plan is refused on its page.  benchmarks/bench_workshop_room.py
+plays thirty.
 """
 
 from __future__ import annotations
@@ -11,17 +14,21 @@ from __future__ import annotations
 import asyncio
 import http.client
 import io
+import itertools
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.web import HTTPError
 
 from browser_helpers import ROOT, free_port, need_browser, stop
 from iopsim.workshop import serve
 from iopsim.workshop.facilitator_page import CODE_VARIABLE, code_digest
 from iopsim.workshop.forms import ROOM_VARIABLE
 from iopsim.workshop.room import REFUSED, SUBMITTED, Room
+from iopsim.workshop.sessions import FULL, CappedKernelManager
 
 sys.path.insert(0, str(ROOT))
 import kit  # noqa: E402  (the command under test)
@@ -82,6 +89,45 @@ def test_team_pages_are_made_before_anyone_opens_them_within_the_session_cap(tmp
     for too_many in (["--warm-pages", "40"], ["--warm-pages", "10", "--max-sessions", "8"], ["--warm-pages", "-1"]):
         with pytest.raises(SystemExit):
             serve.parse(["evening-room", *too_many])
+
+
+def test_sessions_are_capped_with_one_kept_for_the_facilitators_page(monkeypatch):
+    """The cap counts warm pages; teams (and warm pages made for them) leave one session for the facilitator."""
+    ids = itertools.count()
+
+    async def start(self, *args, **kwargs):  # a kernel without a process: only the count matters here
+        kernel_id = f"k{next(ids)}"
+        self._kernels[kernel_id] = object()
+        return kernel_id
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", start)
+
+    def page(name):
+        return {"env": {"VOILA_REQUEST_URL": f"http://127.0.0.1:8866/voila/render/{name}?token=X"}}
+    warm, team, facilitator = {"env": {"VOILA_PREHEAT": "True"}}, page("team.ipynb"), page("facilitator.ipynb")
+
+    async def refused(manager, kind):
+        with pytest.raises(HTTPError) as error:
+            await manager.start_kernel(**kind)
+        assert error.value.status_code == 503 and error.value.reason == FULL
+
+    async def teams_first():
+        manager = CappedKernelManager(max_kernels=3, reserved="facilitator.ipynb")
+        await manager.start_kernel(**warm)
+        await manager.start_kernel(**team)
+        await refused(manager, team)
+        await refused(manager, warm)
+        await manager.start_kernel(**facilitator)  # the seat kept for the facilitator
+        await refused(manager, facilitator)
+        return manager
+
+    async def facilitator_first():
+        manager = CappedKernelManager(max_kernels=3, reserved="facilitator.ipynb")
+        await manager.start_kernel(**facilitator)
+        for _ in range(2):
+            await manager.start_kernel(**team)  # the facilitator has a session: the teams may fill the rest
+        await refused(manager, team)
+        return manager
+    assert asyncio.run(teams_first())._warm == {"k0"} and len(asyncio.run(facilitator_first()).list_kernel_ids()) == 3
 
 
 def test_the_projector_page_shows_the_code_large_with_a_qr_code(tmp_path):
