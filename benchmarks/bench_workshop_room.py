@@ -1,7 +1,8 @@
 """Workshop room benchmark: thirty participants on one laptop, through `kit.py workshop`'s server.
 
-    python benchmarks/bench_workshop_room.py [--teams 30] [--browsers 4] [--arrive-s 2] [--warm-pages 6]
-                                             [--idle-minutes 1] [--reps 10] [--wait-s 300] [--log FILE]
+    python benchmarks/bench_workshop_room.py [--teams 30] [--browsers 4] [--arrive-s 2] [--warm-pages TEAMS]
+                                             [--max-sessions WARM+4] [--idle-minutes 1] [--reps 10]
+                                             [--wait-s 300] [--log FILE]
 
 A report, not a test: it prints the machine, the figures and each target with PASS or MISS, and
 exits 0 whatever they are.  Everything runs on 127.0.0.1, in a temporary folder, and stops at the
@@ -85,13 +86,15 @@ def main() -> int:
     parser.add_argument("--teams", type=int, default=30)
     parser.add_argument("--browsers", type=int, default=4, help="teams played in headless Chromium (the first ones)")
     parser.add_argument("--arrive-s", type=float, default=2.0)
-    parser.add_argument("--warm-pages", type=int, default=6)
-    parser.add_argument("--max-sessions", type=int, default=40)
+    parser.add_argument("--warm-pages", type=int, help="default: one per team, as the guide advises")
+    parser.add_argument("--max-sessions", type=int, help="default: four more than the warm pages")
     parser.add_argument("--idle-minutes", type=float, default=1.0)
     parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--wait-s", type=float, default=300, help="the longest wait for any one step")
     parser.add_argument("--log", type=Path, help="write each person's timed steps to this file")
     args = parser.parse_args()
+    args.warm_pages = args.teams if args.warm_pages is None else args.warm_pages
+    args.max_sessions = args.warm_pages + 4 if args.max_sessions is None else args.max_sessions
     print(f"Machine: {machine()}; {load()} at start", flush=True)
     with tempfile.TemporaryDirectory(prefix="iopsim-room-bench-") as tmp:
         os.environ.setdefault("MPLBACKEND", "Agg")
