@@ -8,12 +8,13 @@ pages do: ``Room`` directly, the team form and the facilitator's panel, without 
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
 from hostile import deep_nesting, huge_list
 from iopsim.workshop import facilitator_page, forms, handouts
-from iopsim.workshop.cards import load_card
+from iopsim.workshop.cards import Card, load_card
 from iopsim.workshop.room import NOT_YET, REFUSED, SUBMITTED, Room, RoomError
 from iopsim.workshop.submissions import NAME_MAX, team_key, team_name, write_submission
 
@@ -38,7 +39,8 @@ def test_teams_get_unique_ids_and_names_are_display_text(room):
 
 @pytest.mark.parametrize("first, second", [("Team Red", "team red!"), ("Team Red", "TEAM-RED"),
                                            ("Team Red", " team  red "), ("Ｔｅａｍ Ｒｅｄ", "Team Red"),
-                                           ("Café", "Cafe\u0301")])
+                                           ("Café", "Cafe\u0301"), ("Team A", "Теаm А"), ("Pax", "Рах"),
+                                           ("Team Ocean", "Team Οcеan")])  # Cyrillic and Greek look-alikes
 def test_a_name_written_differently_is_refused_with_a_message(room, first, second):
     room.sign_in(first)
     with pytest.raises(RoomError, match="is taken.*Choose another name"):
@@ -181,3 +183,48 @@ def test_the_facilitator_runs_the_room_and_each_team_downloads_its_own_handout(r
     assert forms_by_team["Team Over"].fetch_handout() is None
     assert len(handouts.handouts_zip({"Team α": room.handout(amber.team_id),
                                       "Team β": room.handout(forms_by_team["Team Blue"].team_id)})) > 0
+
+
+def test_a_plan_arriving_as_the_facilitator_closes_submissions_is_in_the_run_or_refused(room, monkeypatch):
+    """Closing waits for a plan being kept; a plan checked while the room closed is refused, never kept unseen."""
+    from iopsim.workshop import room as room_module
+
+    writing, write = threading.Event(), room_module.write_submission
+
+    def slow_write(*args, **kwargs):
+        writing.set()
+        time.sleep(0.3)  # the facilitator presses Close while this plan is being kept
+        return write(*args, **kwargs)
+    monkeypatch.setattr(room_module, "write_submission", slow_write)
+    early, late = room.sign_in("Team Early"), room.sign_in("Team Late")
+    outcomes = {}
+
+    def submit(team):
+        try:
+            outcomes[team.name] = room.submit(team.id, VALID)
+        except RoomError as err:
+            outcomes[team.name] = err
+    first = threading.Thread(target=submit, args=(early,))
+    first.start()
+    assert writing.wait(10)
+    room.lock()
+    in_the_run = sorted(p.name for p in room.plans.iterdir())  # what run_room reads once the room is closed
+    first.join()
+    submit(late)
+    assert in_the_run == [f"{early.id}.yaml"] and outcomes["Team Early"] == room.plans / f"{early.id}.yaml"
+    assert isinstance(outcomes["Team Late"], RoomError) and "Submissions are closed" in str(outcomes["Team Late"])
+    assert sorted(p.name for p in room.plans.iterdir()) == in_the_run
+    assert {s.team.name: s.state for s in room.status()} == {"Team Early": SUBMITTED, "Team Late": REFUSED}
+    assert not (room.folder / "writing.lock").exists()
+
+
+def test_a_plan_checked_while_the_room_closed_is_refused(room, monkeypatch):
+    team, check = room.sign_in("Team Slow"), Card.check
+
+    def close_during_check(card, scenario):
+        room.lock()  # the facilitator closes while this team's plan is being checked
+        return check(card, scenario)
+    monkeypatch.setattr(Card, "check", close_during_check)
+    with pytest.raises(RoomError, match="Submissions are closed"):
+        room.submit(team.id, VALID)
+    assert list(room.plans.iterdir()) == [] and room.status()[0].state == REFUSED

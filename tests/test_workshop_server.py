@@ -1,9 +1,12 @@
 """`kit.py workshop CARD` serves a room: the access code keeps others out, each page has its own
-session, sessions are capped and idle ones culled, and a small room plays a whole workshop.
+session, sessions are capped (warm pages included, one kept for the facilitator) and idle ones
+culled, and a small room plays a whole workshop.
 
-The room is started as the command starts it (``serve.prepare``'s Voila command), with a short idle
-timeout so the culling can be seen, and played by two teams and the facilitator in headless
-Chromium on 127.0.0.1 (``room_driver``; benchmarks/bench_workshop_room.py plays thirty).
+The room is started as the command starts it (``serve.prepare``'s Voila command), with a warm
+team page and a short idle timeout so the culling can be seen, and played by two teams and the
+facilitator in headless Chromium on 127.0.0.1 (``room_driver``): the facilitator presses *Close
+submissions* and a team's late plan is refused on its page.  benchmarks/bench_workshop_room.py
+plays thirty.
 """
 
 from __future__ import annotations
@@ -11,23 +14,28 @@ from __future__ import annotations
 import asyncio
 import http.client
 import io
+import itertools
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.web import HTTPError
 
 from browser_helpers import ROOT, free_port, need_browser, stop
 from iopsim.workshop import serve
 from iopsim.workshop.facilitator_page import CODE_VARIABLE, code_digest
 from iopsim.workshop.forms import ROOM_VARIABLE
-from iopsim.workshop.room import SUBMITTED, Room
+from iopsim.workshop.room import REFUSED, SUBMITTED, Room
+from iopsim.workshop.sessions import FULL, CappedKernelManager
 
 sys.path.insert(0, str(ROOT))
 import kit  # noqa: E402  (the command under test)
 
 linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts kernels in /proc (Linux)")
-TEAMS, IDLE_MINUTES = 2, 0.5
+TEAMS, IDLE_MINUTES, WARM = 2, 0.5, 1
+SESSIONS = TEAMS + 1 + WARM  # the teams, the facilitator and a warm team page: the room is full
 
 
 def get(port: int, path: str) -> tuple[int, str]:
@@ -70,6 +78,58 @@ def test_the_room_listens_on_this_computer_unless_asked_and_keeps_its_codes_off_
     assert len(local.access_code) == 9 and set(local.access_code) <= set(serve.CODE_LETTERS + "-")
 
 
+def test_team_pages_are_made_before_anyone_opens_them_within_the_session_cap(tmp_path):
+    warm = serve.prepare("evening-room", folder=tmp_path / "a", stories=False, warm_pages=30, max_sessions=34)
+    assert {"--VoilaConfiguration.preheat_kernel=True", "--VoilaConfiguration.default_pool_size=30",
+            "--CappedKernelManager.max_kernels=34", "--VoilaKernelManager.preheat_denylist=facilitator.ipynb"} \
+        <= set(warm.command)
+    cold = serve.prepare("evening-room", folder=tmp_path / "b", stories=False, warm_pages=0)
+    assert not [arg for arg in cold.command if "preheat" in arg or "pool_size" in arg]
+    assert serve.parse(["evening-room"]).warm_pages == serve.WARM_PAGES
+    for too_many in (["--warm-pages", "40"], ["--warm-pages", "10", "--max-sessions", "8"], ["--warm-pages", "-1"]):
+        with pytest.raises(SystemExit):
+            serve.parse(["evening-room", *too_many])
+
+
+def test_sessions_are_capped_with_one_kept_for_the_facilitators_page(monkeypatch):
+    """The cap counts warm pages; teams (and warm pages made for them) leave one session for the facilitator."""
+    ids = itertools.count()
+
+    async def start(self, *args, **kwargs):  # a kernel without a process: only the count matters here
+        kernel_id = f"k{next(ids)}"
+        self._kernels[kernel_id] = object()
+        return kernel_id
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", start)
+
+    def page(name):
+        return {"env": {"VOILA_REQUEST_URL": f"http://127.0.0.1:8866/voila/render/{name}?token=X"}}
+    warm, team, facilitator = {"env": {"VOILA_PREHEAT": "True"}}, page("team.ipynb"), page("facilitator.ipynb")
+
+    async def refused(manager, kind):
+        with pytest.raises(HTTPError) as error:
+            await manager.start_kernel(**kind)
+        assert error.value.status_code == 503 and error.value.reason == FULL
+
+    async def teams_first():
+        manager = CappedKernelManager(max_kernels=3, reserved="facilitator.ipynb")
+        await manager.start_kernel(**warm)
+        await manager.start_kernel(**team)
+        await refused(manager, team)
+        await refused(manager, warm)
+        await manager.start_kernel(**facilitator)  # the seat kept for the facilitator
+        await refused(manager, facilitator)
+        return manager
+
+    async def facilitator_first():
+        manager = CappedKernelManager(max_kernels=3, reserved="facilitator.ipynb")
+        await manager.start_kernel(**facilitator)
+        for _ in range(2):
+            await manager.start_kernel(**team)  # the facilitator has a session: the teams may fill the rest
+        await refused(manager, team)
+        return manager
+    assert asyncio.run(teams_first())._warm == {"k0"} and len(asyncio.run(facilitator_first()).list_kernel_ids()) == 3
+
+
 def test_the_projector_page_shows_the_code_large_with_a_qr_code(tmp_path):
     server = serve.prepare("one-extra-fte", folder=tmp_path, stories=False, code="ABCD-EFGH")
     page = (tmp_path / "projector.html").read_text(encoding="utf-8")
@@ -89,7 +149,7 @@ def room(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("room")
     port = free_port()
-    server, proc = start_room(tmp, port=port, idle_minutes=IDLE_MINUTES, max_sessions=TEAMS + 1)
+    server, proc = start_room(tmp, port=port, idle_minutes=IDLE_MINUTES, max_sessions=SESSIONS, warm_pages=WARM)
     yield server, proc, port
     stop(proc)
 
@@ -104,7 +164,7 @@ def test_without_the_access_code_nothing_opens_and_no_session_starts(room):
         status, body = get(port, path)
         assert status in (302, 403, 404), (path, status)
         assert "ws-form" not in body and server.room.card.title not in body
-    assert kernel_count(proc.pid) == 0
+    assert kernel_count(proc.pid) == WARM  # the warm team page, and nothing started for these requests
 
 
 @linux_only
@@ -117,16 +177,26 @@ def test_two_teams_and_the_facilitator_play_a_whole_workshop(room, capsys):
         print(f"\n  room of {TEAMS} teams: {report.summary()}")
     assert report.errors == []
     assert report.leaderboard_rows == TEAMS + 1  # every plan, and the start
-    assert [s.state for s in server.room.status()] == [SUBMITTED] * TEAMS
+    # the facilitator pressed Close: Team 01's plan sent after it was refused on its page, its earlier plan ran
+    assert "late plan" in dict(report.steps["Team 01"])
+    [first, *others] = server.room.status()
+    assert first.state == REFUSED and "Submissions are closed" in first.why and "earlier plan stands" in first.why
+    assert [s.state for s in others] == [SUBMITTED] * (TEAMS - 1)
+    assert f"{TEAMS} teams: {TEAMS - 1} submitted, 1 refused" in report.facilitator_text
     for name, page in report.handouts.items():
         assert f"Workshop results: {name}" in page.decode("utf-8")
     assert set(report.handouts) == {f"Team {n:02d}" for n in range(1, TEAMS + 1)}
     assert len(zipfile.ZipFile(io.BytesIO(report.zip_bytes)).namelist()) == TEAMS
-    # every page is closed, but the sessions live on until the idle timeout: the room is full
-    assert kernel_count(proc.pid) == TEAMS + 1
-    status, body = get(port, f"/voila/render/team.ipynb?token={server.access_code}")
-    assert status == 503 and "The workshop room is full" in body and kernel_count(proc.pid) == TEAMS + 1
-    culled = wait_for_kernels(proc.pid, 0, IDLE_MINUTES * 60 * 2 + 60)
+    # every page is closed, but the sessions live on until the idle timeout: the room is full but for its warm page
+    assert kernel_count(proc.pid) == SESSIONS
+    team_page = f"/voila/render/team.ipynb?token={server.access_code}"
+    status, body = get(port, team_page)
+    assert status == 200 and "kernelId" in body  # the warm page, taken by a page that never connects
+    status, body = get(port, team_page)
+    assert status == 503 and "The workshop room is full" in body and kernel_count(proc.pid) == SESSIONS
+    culled = wait_for_kernels(proc.pid, WARM, IDLE_MINUTES * 60 * 2 + 60)
     assert culled is not None, "closed pages kept their sessions past the idle timeout"
     with capsys.disabled():
         print(f"  sessions of closed pages culled {culled:.0f} s after the run (idle timeout {IDLE_MINUTES * 60:.0f} s)")
+    status, body = get(port, team_page)  # the sessions given back, a warm page is ready again
+    assert status == 200 and "kernelId" in body

@@ -4,6 +4,7 @@ Every team page and the facilitator's page run in their own kernel (a process), 
 in a folder they all share, and every write is one atomic file:
 
     room.json           the card (set once, by the facilitator) and whether submissions are closed
+    writing.lock        held while a plan is kept or submissions are closed: one at a time
     names/<key>.json    one team: its id and name; created exclusively, so a name is taken once
     plans/<id>.yaml     the team's last valid plan (``submissions.write_submission``)
     refused/<id>.json   why the team's last submission was refused
@@ -25,7 +26,9 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ from iopsim.workshop.cards import Card, load_card
 from iopsim.workshop.submissions import NAME_MAX, load_submissions, team_key, team_name, write_submission
 
 SUBMITTED, REFUSED, NOT_YET = "submitted", "refused", "not yet"
+STALE_LOCK_S = 30.0  # a writing.lock this old was left by a page killed while holding it (holding takes milliseconds)
 
 
 class RoomError(ValueError):
@@ -88,8 +92,12 @@ class Room:
         return bool(self._settings().get("locked"))
 
     def lock(self, locked: bool = True) -> None:
-        """Close (or reopen) submissions: a closed room refuses plans, with a message to the team."""
-        self._write_settings({**self._settings(), "locked": locked})
+        """Close (or reopen) submissions: a closed room refuses plans, with a message to the team.
+
+        Once it returns, every plan accepted is in ``plans`` and no later one is accepted: a plan
+        arriving as the facilitator presses Run is either in the run or refused, never lost."""
+        with self._writing():
+            self._write_settings({**self._settings(), "locked": locked})
 
     # -- the teams
     def sign_in(self, name: Any) -> Team:
@@ -133,8 +141,7 @@ class Room:
         team = self.team(team_id)
         refused = self.folder / "refused" / f"{team.id}.json"
         try:
-            if self.locked:
-                raise RoomError("Submissions are closed: the facilitator is running the workshop.")
+            self._refuse_if_closed()
             card = self.card
             try:
                 scenario = card.scenario_for(dict(plan), team.name, program)
@@ -143,11 +150,13 @@ class Room:
             check = card.check(scenario, program)
             if not check.ok:
                 raise RoomError("Not submitted: " + "; ".join(check.problems))
+            with self._writing():  # closed while the plan was checked? Then it is refused, not kept unseen
+                self._refuse_if_closed()
+                path = write_submission(self.plans, team.name, card, scenario, stem=team.id, program=program)
+                refused.unlink(missing_ok=True)
         except RoomError as err:
             write_atomic(refused, json.dumps({"why": str(err)}))
             raise
-        path = write_submission(self.plans, team.name, card, scenario, stem=team.id, program=program)
-        refused.unlink(missing_ok=True)
         return path
 
     def status(self) -> list[TeamStatus]:
@@ -190,6 +199,30 @@ class Room:
         return path if path.exists() else None
 
     # -- files
+    def _refuse_if_closed(self) -> None:
+        if self.locked:
+            raise RoomError("Submissions are closed: the facilitator is running the workshop.")
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time across the pages' processes: an exclusively created file, removed after."""
+        flag = self.folder / "writing.lock"
+        while True:
+            try:
+                os.close(os.open(flag, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+                break
+            except FileExistsError:
+                try:
+                    if time.time() - flag.stat().st_mtime > STALE_LOCK_S:
+                        flag.unlink(missing_ok=True)
+                except OSError:
+                    pass  # removed by its holder meanwhile: try again
+                time.sleep(0.01)
+        try:
+            yield
+        finally:
+            flag.unlink(missing_ok=True)
+
     def _settings(self) -> dict[str, Any]:
         try:
             data = json.loads((self.folder / "room.json").read_text(encoding="utf-8"))

@@ -8,6 +8,8 @@ pages, never their code, and lets a page's kernel receive widget messages only, 
 - **one kernel (session) per open page**, so each team has its own; an idle page's kernel is shut
   down after ``--idle-minutes``, and at most ``--max-sessions`` run at once (``sessions``), which
   bounds the memory (about 150 MB each);
+- **warm pages**: ``--warm-pages`` team pages run ahead (Voila's pre-heated kernels), so a team's
+  page is ready as soon as its link is opened instead of after the notebook has run;
 - it listens on **127.0.0.1** unless the facilitator asks for the local network (``--lan``);
 - the **team page** (``team.ipynb``: warm-up, sign-in, the plan form limited to the card, submit,
   the team's own handout) and the **facilitator's page** (``facilitator.ipynb``, behind a second
@@ -43,6 +45,7 @@ from iopsim.workshop.warmup import client_stories, write_stories
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read off a projector, typed on a phone
 PAGES = {"team.ipynb": "workshop_team.ipynb", "facilitator.ipynb": "workshop_room.ipynb"}
 SESSION_MB = 150  # a team page's kernel, measured (benchmarks/bench_workshop_room.py): for the printed bound
+WARM_PAGES = 6  # team pages made before anyone opens one; a large room sets its number of teams (the guide)
 
 
 @dataclass
@@ -82,10 +85,13 @@ def lan_address() -> str:
             return "127.0.0.1"
 
 
-def voila_command(pages: Path, *, ip: str, port: int, idle_minutes: float, max_sessions: int,
+def voila_command(pages: Path, *, ip: str, port: int, idle_minutes: float, max_sessions: int, warm_pages: int = 0,
                   python: str = sys.executable) -> list[str]:
-    """Voila serving the room's pages: token required, idle sessions culled, sessions capped."""
+    """Voila serving the room's pages: token required, idle sessions culled, sessions capped, team pages warm."""
     idle = max(1, round(idle_minutes * 60))
+    warm = ["--VoilaConfiguration.preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={warm_pages}",
+            # one facilitator: their page runs when opened, and no session waits for them all day
+            "--VoilaKernelManager.preheat_denylist=facilitator.ipynb"] if warm_pages > 0 else []
     return [python, "-m", "voila", str(pages), "--no-browser", f"--Voila.ip={ip}", f"--port={port}",
             "--token",  # the access code, from JUPYTER_TOKEN in the environment (not on the command line)
             "--Voila.port_retries=0",  # the port in the printed link, or a clear error, never another port
@@ -93,15 +99,17 @@ def voila_command(pages: Path, *, ip: str, port: int, idle_minutes: float, max_s
             f"--MappingKernelManager.cull_interval={min(60, max(1, idle // 2))}",
             "--VoilaConfiguration.multi_kernel_manager_class=iopsim.workshop.sessions.CappedKernelManager",
             f"--CappedKernelManager.max_kernels={max_sessions}",
+            "--CappedKernelManager.reserved=facilitator.ipynb",  # the teams never take the facilitator's session
             "--VoilaConfiguration.show_tracebacks=False",
             # a busy laptop may send a page's widgets later than nbclient's 4 s: wait, or the page has no form
             "--VoilaExecutor.iopub_timeout=60",
             # Voila bundles an older JupyterLab front end, in which the jupytext extension fails
-            "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext"]
+            "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext", *warm]
 
 
 def prepare(card: str, *, folder: Path | None = None, port: int = 8866, lan: bool = False, idle_minutes: float = 10,
-            max_sessions: int = 40, stories: bool = True, code: str | None = None) -> RoomServer:
+            max_sessions: int = 40, warm_pages: int = WARM_PAGES, stories: bool = True,
+            code: str | None = None) -> RoomServer:
     """Open the room (its card set for everyone), copy the pages, write the warm-up and the projector page."""
     chosen = load_card(card)
     folder = folder or cards_folder().parent / "rooms" / f"{datetime.now():%Y-%m-%d-%H%M}-{chosen.id}"
@@ -116,7 +124,7 @@ def prepare(card: str, *, folder: Path | None = None, port: int = 8866, lan: boo
     server = RoomServer(room, lan_address() if lan else "127.0.0.1", port, code or access_code(),
                         secrets.token_urlsafe(9))
     server.command = voila_command(pages, ip="0.0.0.0" if lan else "127.0.0.1", port=port,
-                                   idle_minutes=idle_minutes, max_sessions=max_sessions)
+                                   idle_minutes=idle_minutes, max_sessions=max_sessions, warm_pages=warm_pages)
     server.env = {**os.environ, "JUPYTER_TOKEN": server.access_code, ROOM_VARIABLE: str(room.folder.resolve()),
                   CODE_VARIABLE: code_digest(server.facilitator_code), "MPLBACKEND": "Agg"}
     write_atomic(room.folder / "projector.html", projector_page(server))
@@ -141,7 +149,7 @@ img {{ height: 80vh; image-rendering: pixelated; }}</style></head>
 """
 
 
-def banner(server: RoomServer, *, lan: bool, max_sessions: int, idle_minutes: float) -> str:
+def banner(server: RoomServer, *, lan: bool, max_sessions: int, idle_minutes: float, warm_pages: int = 0) -> str:
     """What the facilitator's terminal shows: the room, the codes, the links, what is exposed."""
     qr = segno.make(server.team_link, error="m")
     lines = [
@@ -153,8 +161,9 @@ def banner(server: RoomServer, *, lan: bool, max_sessions: int, idle_minutes: fl
         f"  YOUR page (keep it off the projector): {server.facilitator_link}",
         f"  Facilitator's code for it: {server.facilitator_code}", "",
         f"  Room folder: {server.room.folder}",
-        f"  At most {max_sessions} pages open at once (about {max_sessions * SESSION_MB / 1000:.1f} GB); a page left "
-        f"alone for {idle_minutes:g} minutes is closed.",
+        f"  At most {max_sessions} pages open at once (about {max_sessions * SESSION_MB / 1000:.1f} GB), "
+        f"{warm_pages} of them kept ready for the next teams to arrive; a page left alone for {idle_minutes:g} minutes "
+        "is closed.",
         ("  Listening on the local network (--lan): anyone on it who has the access code can open the pages."
          if lan else "  Listening on this computer only (127.0.0.1): add --lan to let the room's laptops in."),
         "  Ctrl-C stops the room; its folder keeps every plan and handout.", ""]
@@ -177,7 +186,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
                                                   "give an existing one to carry on after a restart")
     parser.add_argument("--max-sessions", type=int, default=40, help="pages open at once (default 40)")
     parser.add_argument("--idle-minutes", type=float, default=10, help="close a page left alone this long")
-    return parser.parse_args(argv)
+    parser.add_argument("--warm-pages", type=int, default=WARM_PAGES,
+                        help=f"team pages kept ready ahead of arrivals, counted in --max-sessions (default {WARM_PAGES}; "
+                             "0: each page runs when it is opened)")
+    args = parser.parse_args(argv)
+    if not 0 <= args.warm_pages < args.max_sessions:
+        parser.error("--warm-pages counts in --max-sessions: give fewer warm pages than sessions, and leave room "
+                     "for the facilitator's page")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,11 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     print("Opening the room: checking the card and writing the warm-up stories...", flush=True)
     try:
         server = prepare(args.card, folder=args.room, port=args.port, lan=args.lan, idle_minutes=args.idle_minutes,
-                         max_sessions=args.max_sessions)
+                         max_sessions=args.max_sessions, warm_pages=args.warm_pages)
     except CardError as err:
         print(err, file=sys.stderr)
         return 2
-    print(banner(server, lan=args.lan, max_sessions=args.max_sessions, idle_minutes=args.idle_minutes), flush=True)
+    print(banner(server, lan=args.lan, max_sessions=args.max_sessions, idle_minutes=args.idle_minutes,
+                 warm_pages=args.warm_pages), flush=True)
     if os.name == "posix":
         os.execve(server.command[0], server.command, server.env)  # become the server: Ctrl-C reaches it
     return os.spawnve(os.P_WAIT, server.command[0], server.command, server.env)

@@ -28,6 +28,7 @@ from iopsim.core.formatting import show_value
 from iopsim.core.scenario import Scenario
 from iopsim.core.scenario_file import read_scenario_file
 from iopsim.workshop.cards import START, Card, cards_folder, other_start_name
+from iopsim.workshop.lookalikes import LATIN
 from iopsim.workshop.values import same
 
 
@@ -62,9 +63,10 @@ NAME_MAX = 40
 def team_key(name: str) -> str:
     """What makes two team names the same: letters and digits only, compatibility-normalised, case folded.
 
-    "Team Red", "team red!" and "TEAM-RED" share a key; "Team α" and "Team β" do not.
+    "Team Red", "team red!" and "TEAM-RED" share a key, as do "Team A" and "Теаm А" (Cyrillic letters that
+    look Latin, ``lookalikes``); "Team α" and "Team β" do not.
     """
-    text = unicodedata.normalize("NFKC", name).casefold()
+    text = unicodedata.normalize("NFKC", name).translate(LATIN).casefold()  # look-alike letters as Latin ones
     return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
 
 
