@@ -221,9 +221,9 @@ def test_a_plan_arriving_as_the_facilitator_closes_submissions_is_in_the_run_or_
 def test_a_plan_checked_while_the_room_closed_is_refused(room, monkeypatch):
     team, check = room.sign_in("Team Slow"), Card.check
 
-    def close_during_check(card, scenario):
+    def close_during_check(card, scenario, program=None):
         room.lock()  # the facilitator closes while this team's plan is being checked
-        return check(card, scenario)
+        return check(card, scenario, program)
     monkeypatch.setattr(Card, "check", close_during_check)
     with pytest.raises(RoomError, match="Submissions are closed"):
         room.submit(team.id, VALID)

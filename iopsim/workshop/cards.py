@@ -384,13 +384,18 @@ def load_card(card: Any) -> Card:
     if path.suffix.lower() not in (".yaml", ".yml") and not path.exists():
         path = cards_folder() / f"{card}.yaml"
         if not path.exists():
-            known = ", ".join(c.stem for c in sorted(cards_folder().glob("*.yaml")))
+            known = ", ".join(card_ids())
             raise CardError([("(file)", str(card), f"a card id or file; cards in {cards_folder()}: {known}")])
     try:
         data = read_scenario_file(path)
     except ScenarioError as err:
         raise CardError([tuple(p) for p in err.problems], str(path)) from None
     return Card.from_dict(data, path.parent, str(path))
+
+
+def card_ids() -> list[str]:
+    """The ids of the built-in cards, in file-name order."""
+    return [p.stem for p in sorted(cards_folder().glob("*.yaml"))]
 
 
 def load_cards(folder: Any = None) -> dict[str, Card]:

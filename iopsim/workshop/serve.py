@@ -36,7 +36,7 @@ from pathlib import Path
 import segno
 
 from iopsim.core.files import write_atomic
-from iopsim.workshop.cards import CardError, cards_folder, load_card
+from iopsim.workshop.cards import CardError, card_ids, cards_folder, load_card
 from iopsim.workshop.facilitator_page import CODE_VARIABLE, code_digest
 from iopsim.workshop.forms import ROOM_VARIABLE
 from iopsim.workshop.room import Room
@@ -178,8 +178,8 @@ def _terminal_qr(qr: segno.QRCode) -> str:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="kit.py workshop", description=__doc__.split("\n\n")[0])
-    parser.add_argument("card", help="the challenge card every team plays: an id (hospital-closes, one-extra-fte, "
-                                     "evening-room, drug-wave) or a card file")
+    parser.add_argument("card", help="the challenge card every team plays: an id (" + ", ".join(card_ids())
+                        + ") or a card file")
     parser.add_argument("--lan", action="store_true", help="listen on the local network, not only on this computer")
     parser.add_argument("--port", type=int, default=8866)
     parser.add_argument("--room", type=Path, help="the room's folder (default: workshop/rooms/<date>-<card>); "
