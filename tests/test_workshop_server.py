@@ -179,9 +179,10 @@ def test_two_teams_and_the_facilitator_play_a_whole_workshop(room, capsys):
     assert report.leaderboard_rows == TEAMS + 1  # every plan, and the start
     # the facilitator pressed Close: Team 01's plan sent after it was refused on its page, its earlier plan ran
     assert "late plan" in dict(report.steps["Team 01"])
-    [first, *others] = server.room.status()
+    status = {s.team.name: s for s in server.room.status()}  # teams sign in in any order
+    first = status.pop("Team 01")
     assert first.state == REFUSED and "Submissions are closed" in first.why and "earlier plan stands" in first.why
-    assert [s.state for s in others] == [SUBMITTED] * (TEAMS - 1)
+    assert [s.state for s in status.values()] == [SUBMITTED] * (TEAMS - 1)
     assert f"{TEAMS} teams: {TEAMS - 1} submitted, 1 refused" in report.facilitator_text
     for name, page in report.handouts.items():
         assert f"Workshop results: {name}" in page.decode("utf-8")
