@@ -72,19 +72,24 @@ def shrink(notebook: Path, values: dict) -> None:
     notebook.write_text(json.dumps(data))
 
 
-@pytest.fixture(scope="module")
-def course_02(tmp_path_factory):
-    """Notebook 02 served by Voila from a temporary copy, with small runs."""
+def serve_notebook(tmp_path_factory, notebook: str, settings: dict):
+    """One course notebook served by Voila from a temporary copy with `settings` shrunk in; yields its URL."""
     need_browser()
     tmp = tmp_path_factory.mktemp("voila-course")
     folder = copy_course(tmp / "notebooks")
-    shrink(folder / "02_capacity_and_waiting.ipynb", SMALL)
+    shrink(folder / notebook, settings)
     port = free_port()
-    cmd = [sys.executable, "-m", "voila", folder / "02_capacity_and_waiting.ipynb", "--no-browser", f"--port={port}",
+    cmd = [sys.executable, "-m", "voila", folder / notebook, "--no-browser", f"--port={port}",
            "--Voila.ip=127.0.0.1", "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext"]
     server = start_server(cmd, port, isolated_env(tmp), tmp / "voila.log", cwd=folder)
     yield f"http://127.0.0.1:{port}/"
     stop(server)
+
+
+@pytest.fixture(scope="module")
+def course_02(tmp_path_factory):
+    """Notebook 02, with small runs."""
+    yield from serve_notebook(tmp_path_factory, "02_capacity_and_waiting.ipynb", SMALL)
 
 
 def focus_by_tab(page, test: str, limit: int = 80) -> int:
@@ -155,17 +160,8 @@ def test_notebook_02_by_keyboard_only_with_named_controls(browser, course_02):
 
 @pytest.fixture(scope="module")
 def course_01(tmp_path_factory):
-    """Notebook 01 served by Voila from a temporary copy, with a short year (fewer days to lay out)."""
-    need_browser()
-    tmp = tmp_path_factory.mktemp("voila-course-01")
-    folder = copy_course(tmp / "notebooks")
-    shrink(folder / "01_follow_one_client.ipynb", {"HORIZON_DAYS": 60})
-    port = free_port()
-    cmd = [sys.executable, "-m", "voila", folder / "01_follow_one_client.ipynb", "--no-browser", f"--port={port}",
-           "--Voila.ip=127.0.0.1", "--VoilaConfiguration.extension_denylist=jupyterlab-jupytext"]
-    server = start_server(cmd, port, isolated_env(tmp), tmp / "voila.log", cwd=folder)
-    yield f"http://127.0.0.1:{port}/"
-    stop(server)
+    """Notebook 01, with a short year (fewer days to lay out)."""
+    yield from serve_notebook(tmp_path_factory, "01_follow_one_client.ipynb", {"HORIZON_DAYS": 60})
 
 
 TIME_LAPSE_DAY = """() => {

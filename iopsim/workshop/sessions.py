@@ -65,7 +65,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         """Voila has already passed over the warm pages still waiting; a warm one seen here was taken by a page."""
         if kernel_id in self._warm:
-            self._kernels[kernel_id].last_activity = datetime.now(timezone.utc)  # idle from when it was taken
+            self.get_kernel(kernel_id).last_activity = datetime.now(timezone.utc)  # idle from when it was taken
             if not any(not task.done() for task in self._pool_tasks()):  # none still warming: this one was taken
                 self._warm.discard(kernel_id)
             return
@@ -78,7 +78,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
                 await self.cull_kernel_if_idle(kernel_id)
             except Exception:  # noqa: BLE001  (as jupyter_server's own loop: one session's failure stops no other)
                 self.log.exception("Could not check or close session %s", kernel_id)
-        await asyncio.gather(*(cull(kernel_id) for kernel_id in list(self._kernels)))
+        await asyncio.gather(*(cull(kernel_id) for kernel_id in self.list_kernel_ids()))
 
     async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
         """A session ended: there is room again, so warm pages refused while the room was full start again."""
