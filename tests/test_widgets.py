@@ -193,6 +193,30 @@ def test_run_panel_shows_a_refused_scenario_instead_of_failing():
     assert not panel.button.disabled
 
 
+def test_run_panel_shows_a_fault_of_the_kit_with_its_traceback():
+    def compute(scenario, progress):
+        raise ZeroDivisionError("a fault in the kit")
+
+    panel = widgets.RunPanel(widgets.dose_form(), compute, fake_chart)
+    assert "Traceback" in panel.out.value and "ZeroDivisionError: a fault in the kit" in panel.out.value
+    assert panel.progress.bar_style == "danger" and not panel.button.disabled
+
+
+def outputs_in(widget) -> list:
+    children = getattr(widget, "children", ())
+    return ([widget] if isinstance(widget, ipw.Output) else []) + [o for c in children for o in outputs_in(c)]
+
+
+def test_panels_drawn_when_a_page_loads_hold_their_charts_as_html_not_captured_output(short_run):
+    """Voila runs the page's cells itself; output captured into an Output widget makes it send updates to
+    the kernel while it waits for the cell to end, and now and then the page then never finishes loading."""
+    panel = widgets.RunPanel(widgets.dose_form(), lambda s, p: "one chart", fake_chart)
+    viewer = widgets.ClientViewer(short_run)
+    for widget in (panel.widget, viewer.widget):
+        assert not outputs_in(widget)
+    assert panel.out.value.count("<img") == 1 and viewer.out.value.count("<img") == 1
+
+
 def texts(widget) -> str:
     """Every HTML value in a widget tree, joined: what the page shows in words."""
     children = getattr(widget, "children", ())

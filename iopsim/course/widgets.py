@@ -30,13 +30,13 @@ from __future__ import annotations
 import base64
 import io
 import math
+import traceback
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Callable, Iterator, Sequence
 
 import ipywidgets as w
 import numpy as np
-from IPython.display import HTML, display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imsave
 
@@ -273,7 +273,7 @@ FORMS: dict[str, Callable[[Scenario | None], Form]] = {
 
 # ------------------------------------------------------------------------------------ run panel
 class RunPanel:
-    """A form, a Run button with a progress bar, one Output for the charts and a summary line.
+    """A form, a Run button with a progress bar, the charts and a summary line.
 
     ``compute(scenario, progress)`` does the work (``progress(done, total)`` moves the bar) and
     returns a result, or yields better and better ones (a first estimate, then the refined
@@ -284,6 +284,10 @@ class RunPanel:
     shows a chart before anyone touches a widget; without it (a panel that compares the trainee's
     settings with the built-in ones has nothing to show before a change) the summary line says
     what to do.
+
+    The charts are the value of an HTML widget, not output captured into an ``Output``: capturing makes
+    a server that runs the page (Voila) send widget updates to the kernel while it waits for the cell to
+    finish, which now and then loses the cell's reply, and the page never finishes loading.
     """
 
     IDLE = "Change a setting above, then press <b>{button}</b>."
@@ -294,7 +298,7 @@ class RunPanel:
         self.button = w.Button(description=button, button_style="primary", icon="play",
                                tooltip="simulate with the values above")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="20em"))
-        self.out = w.Output()
+        self.out = w.HTML()
         self.summary = w.HTML("" if run_now else self.IDLE.format(button=escape(button)))
         self.result = None
         self.charts: list = []
@@ -308,32 +312,29 @@ class RunPanel:
         self.run()
 
     def run(self) -> None:
-        """Build the scenario, compute, redraw; errors are shown in the Output, never lost."""
-
-        @self.out.capture(clear_output=True, wait=True)
-        def go():
-            self.button.disabled = True
-            self.summary.value = "<i>Running…</i>"
-            self.progress.value, self.progress.bar_style = 0, ""
-            try:
-                scenario = self.form.scenario()
-                answer = self.compute(scenario, self._step)
-                answers = answer if isinstance(answer, Iterator) else iter([answer])
-                for self.result in answers:
-                    drawn = self.draw(self.result)
-                    self.charts = list(drawn) if isinstance(drawn, list) else [drawn]
-                    self.out.clear_output(wait=True)
-                    show_charts(self.charts)
-                    self.summary.value = REFINING + summary_html(self.charts)
-                self.progress.value, self.progress.bar_style = self.progress.max, "success"
-                self.summary.value = summary_html(self.charts)
-            except ProblemsError as err:  # a setting the model refuses: its own sentence, never a traceback
-                self.summary.value = f"<b>Cannot run:</b> {escape(str(err))}"
-                self.progress.bar_style = "danger"
-            finally:
-                self.button.disabled = False
-
-        go()
+        """Build the scenario, compute, redraw; errors are shown under the button, never lost."""
+        self.button.disabled = True
+        self.summary.value = "<i>Running…</i>"
+        self.progress.value, self.progress.bar_style = 0, ""
+        try:
+            scenario = self.form.scenario()
+            answer = self.compute(scenario, self._step)
+            answers = answer if isinstance(answer, Iterator) else iter([answer])
+            for self.result in answers:
+                drawn = self.draw(self.result)
+                self.charts = list(drawn) if isinstance(drawn, list) else [drawn]
+                self.out.value = charts_html(self.charts)
+                self.summary.value = REFINING + summary_html(self.charts)
+            self.progress.value, self.progress.bar_style = self.progress.max, "success"
+            self.summary.value = summary_html(self.charts)
+        except ProblemsError as err:  # a setting the model refuses: its own sentence, never a traceback
+            self.summary.value = f"<b>Cannot run:</b> {escape(str(err))}"
+            self.progress.bar_style = "danger"
+        except Exception as err:  # a fault in the kit: the full traceback, which a callback's error would hide
+            self.out.value, self.summary.value = fault_html(err), ""
+            self.progress.bar_style = "danger"
+        finally:
+            self.button.disabled = False
 
     def _step(self, done: int, total: int) -> None:
         self.progress.max = max(total, 1)
@@ -363,10 +364,15 @@ def summary_html(charts: Sequence) -> str:
     return "".join(f'<p style="font-size: 13pt; margin: 0.2em 0;">{escape(c[1])}</p>' for c in charts)
 
 
-def show_charts(charts: Sequence) -> None:
-    """Display charts as images (inside an Output when called from its capture)."""
-    for chart in charts:
-        display(HTML(chart_html(chart)))
+def charts_html(charts: Sequence) -> str:
+    """Charts as images, one under another."""
+    return "".join(chart_html(chart) for chart in charts)
+
+
+def fault_html(error: BaseException) -> str:
+    """A fault in the kit (not a refused setting), with its traceback: someone will need it."""
+    trace = "".join(traceback.format_exception(error))
+    return f"<pre style='white-space: pre-wrap; color: #D55E00'>{escape(trace)}</pre>"
 
 
 def show(chart) -> w.VBox:
@@ -459,7 +465,7 @@ class ClientViewer:
         options = [(f"client {c}: {episodes[c]} episode{'s' if episodes[c] > 1 else ''}; "
                     f"{codes.get(c, 'still in IOP')}", int(c)) for c in sorted(admitted)]
         self.picker = w.Dropdown(options=options, description="Client", **_style())
-        self.out = w.Output()
+        self.out = w.HTML()  # not an Output, for the reason RunPanel gives
         self.summary = w.HTML()
         self.story = w.HTML()
         self.picker.observe(lambda change: self.show(change["new"]), names="value")
@@ -468,12 +474,11 @@ class ClientViewer:
             self.show(options[0][1])
 
     def show(self, client: int) -> None:
-        @self.out.capture(clear_output=True, wait=True)
-        def draw():
+        try:
             chart = journey(self.run.events, client)
-            show_charts([chart])
+            self.out.value = chart_html(chart)
             self.story.value = ("<pre style='font-size: 12pt; white-space: pre-wrap'>"
                                 f"{escape(self.run.story(client))}</pre>")
             self.summary.value = summary_html([chart])
-
-        draw()
+        except Exception as err:  # a fault in the kit: shown, since a callback's error would be hidden
+            self.out.value = fault_html(err)
