@@ -6,7 +6,7 @@
                                           # parameters.replace(form.base, {path: value, ...})
 
     panel = widgets.RunPanel(form, compute, draw)   # the form, a Run button, a progress bar,
-    panel.widget                                    # one Output for the charts, a summary line
+    panel.widget                                    # the charts, a summary line
 
 A control takes its limits, step, starting value and unit from the Scenario field it sets
 (``parameters.info``), so it cannot offer a value the model refuses; a narrower range may be
