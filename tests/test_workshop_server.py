@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import io
-import itertools
 import sys
 import zipfile
 from pathlib import Path
@@ -92,12 +91,14 @@ def test_team_pages_are_made_before_anyone_opens_them_within_the_session_cap(tmp
 
 
 def test_sessions_are_capped_with_one_kept_for_the_facilitators_page(monkeypatch):
-    """The cap counts warm pages; teams (and warm pages made for them) leave one session for the facilitator."""
-    ids = itertools.count()
+    """The cap counts warm pages; teams (and warm pages made for them) leave one session for the facilitator.
+    A kernel is listed a moment before its start returns (as jupyter_server's are): it counts once."""
+    held = asyncio.Event()  # a warm page's start waits for it, once listed
 
-    async def start(self, *args, **kwargs):  # a kernel without a process: only the count matters here
-        kernel_id = f"k{next(ids)}"
+    async def start(self, *args, kernel_id=None, **kwargs):  # a kernel without a process: only the count matters
         self._kernels[kernel_id] = object()
+        if kwargs["env"].get("VOILA_PREHEAT") and not held.is_set():
+            await held.wait()
         return kernel_id
     monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", start)
 
@@ -127,7 +128,22 @@ def test_sessions_are_capped_with_one_kept_for_the_facilitators_page(monkeypatch
             await manager.start_kernel(**team)  # the facilitator has a session: the teams may fill the rest
         await refused(manager, team)
         return manager
-    assert asyncio.run(teams_first())._warm == {"k0"} and len(asyncio.run(facilitator_first()).list_kernel_ids()) == 3
+
+    async def facilitator_while_a_warm_page_starts():
+        held.clear()
+        manager = CappedKernelManager(max_kernels=3, reserved="facilitator.ipynb")
+        await manager.start_kernel(**team)
+        warming = asyncio.create_task(manager.start_kernel(**warm))
+        await asyncio.sleep(0)  # the warm page's kernel is listed; its start has not returned
+        assert len(manager.list_kernel_ids()) == 2
+        await manager.start_kernel(**facilitator)  # 2 of 3 in use, not 3: the facilitator gets the seat
+        held.set()
+        await warming
+        return manager
+
+    held.set()
+    assert len(asyncio.run(teams_first())._warm) == 1 and len(asyncio.run(facilitator_first()).list_kernel_ids()) == 3
+    assert len(asyncio.run(facilitator_while_a_warm_page_starts()).list_kernel_ids()) == 3
 
 
 def test_the_projector_page_shows_the_code_large_with_a_qr_code(tmp_path):

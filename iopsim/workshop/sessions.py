@@ -16,6 +16,7 @@ Voila loads it by name (``--VoilaConfiguration.multi_kernel_manager_class``); no
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -40,22 +41,28 @@ class CappedKernelManager(AsyncMappingKernelManager):
         super().__init__(**kwargs)
         self._warm: set[str] = set()   # kernels started warm that no cull round has yet seen taken by a page
         self._closing = False
-        self._starting = 0
+        self._starting: set[str] = set()  # kernels being started, by id
         self._reserved_ids: set[str] = set()  # the reserved page's kernels: while one runs, its seat is taken
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
-        in_use = len(self.list_kernel_ids()) + self._starting  # kernels still starting are not listed yet
+        if kwargs.get("kernel_id") is not None:  # a kernel already counted (Voila restarts one in place)
+            return await super().start_kernel(*args, **kwargs)
+        kwargs.pop("kernel_id", None)
+        # Kernels still starting are counted by the id given them here: a kernel is listed a moment before
+        # its start returns, and counting it twice refused the facilitator's page in a full room.
+        in_use = len(set(self.list_kernel_ids()) | self._starting)
         url = (kwargs.get("env") or {}).get("VOILA_REQUEST_URL", "")  # the page asked for; a team's for a warm page
         reserved = bool(self.reserved) and f"/{self.reserved}" in url
         room = self.max_kernels - (1 if self.reserved and not reserved and not self._reserved_ids else 0)
-        if kwargs.get("kernel_id") is None and in_use >= room:
+        if in_use >= room:
             self.log.warning("Refused a new session: %d of %d in use", in_use, self.max_kernels)
             raise HTTPError(503, FULL, reason=FULL)  # the reason is what the error page shows
-        self._starting += 1
+        kernel_id = str(uuid.uuid4())
+        self._starting.add(kernel_id)
         try:
-            kernel_id = await super().start_kernel(*args, **kwargs)
+            await super().start_kernel(*args, kernel_id=kernel_id, **kwargs)
         finally:
-            self._starting -= 1
+            self._starting.discard(kernel_id)
         if (kwargs.get("env") or {}).get("VOILA_PREHEAT") == WARM:
             self._warm.add(kernel_id)
         if reserved:
