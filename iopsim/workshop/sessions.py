@@ -45,9 +45,9 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self._reserved_ids: set[str] = set()  # the reserved page's kernels: while one runs, its seat is taken
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
-        if kwargs.get("kernel_id") is not None:  # a kernel already counted (Voila restarts one in place)
-            return await super().start_kernel(*args, **kwargs)
-        kwargs.pop("kernel_id", None)
+        given = kwargs.pop("kernel_id", None)
+        if given is not None:  # a kernel already counted (Voila restarts one in place)
+            return await super().start_kernel(*args, kernel_id=given, **kwargs)
         # Kernels still starting are counted by the id given them here: a kernel is listed a moment before
         # its start returns, and counting it twice refused the facilitator's page in a full room.
         in_use = len(set(self.list_kernel_ids()) | self._starting)
