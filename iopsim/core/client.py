@@ -33,17 +33,39 @@ SERVICES = ("family", "medication", "testing", "crisis")
 STANDARD_NORMAL = NormalDist()
 
 
+class OneOffDraws:
+    """The one-off draws of every client of a run, one episode number at a time: a row per client
+    (in referral order) from a stream of that episode number's own, taken for all clients at once.
+    A client's row is theirs whatever other clients do, and a block of numpy draws costs far less
+    than seeding a generator for each client (most episodes end at intake and need nothing more)."""
+
+    def __init__(self, streams, clients: int) -> None:
+        self.streams, self.clients, self.rows = streams, clients, {}
+
+    def row(self, client: int, episode: int) -> list[float]:
+        rows = self.rows.get(episode)
+        if rows is None:
+            generator = self.streams[f"one-off draws, episode {episode}"].generator
+            rows = self.rows[episode] = generator.random((self.clients, len(ONE_OFF))).tolist()
+        return rows[client - 1]
+
+
 class EpisodeDraws:
     """One episode's random numbers: the one-off draws by name, then a sequence for the rest
-    (sessions attended, relapses in treatment, reviews) in the order the client meets them."""
+    (sessions attended, relapses in treatment, reviews) in the order the client meets them,
+    from a generator seeded with the episode's seed when the first of them is needed."""
 
-    __slots__ = ("one_off", "random", "seed", "_services")
+    __slots__ = ("one_off", "random", "seed", "_rng", "_services")
 
-    def __init__(self, seed: int) -> None:
-        rng = random.Random(seed)
-        self.random = rng.random
-        self.one_off = [rng.random() for _ in ONE_OFF]
-        self.seed, self._services = seed, {}
+    def __init__(self, one_off: list[float], seed: int) -> None:
+        self.one_off, self.seed, self._rng, self._services = one_off, seed, None, {}
+        self.random = self._first_random  # replaced by the generator's own method at the first draw
+
+    def _first_random(self) -> float:
+        if self._rng is None:  # also reached through a copy of .random taken before the first draw
+            self._rng = random.Random(self.seed)
+            self.random = self._rng.random
+        return self._rng.random()
 
     def service(self, name: str):
         """The uniform draws of one service (client.SERVICES) for this episode: its first draw
@@ -77,9 +99,9 @@ class Client:
     attendance: float  # the chance of coming to each scheduled session
     prior_episodes: int  # treatment episodes elsewhere before this program first saw them
     state: str  # USING or ABSTINENT when referred
+    substance: str  # primary substance (opioid, alcohol, other)
     episode: int = 1
     draws: EpisodeDraws | None = None
-    substance: str = ""  # primary substance (opioid, alcohol, other), drawn when first placed in IOP
     history: list[str] = field(default_factory=list)  # how each episode here ended
 
     @property
@@ -88,10 +110,8 @@ class Client:
         return self.prior_episodes + self.episode - 1
 
 
-def primary_substance(client_seed: int, medication) -> str:
-    """A client's primary substance ("opioid", "alcohol" or "other"), by the shares of
-    scenario.services.medication, from a draw of the client's own kept for every episode."""
-    u = random.Random(f"substance:{client_seed}").random()
-    if u < medication.opioid_share:
-        return "opioid"
-    return "alcohol" if u < medication.opioid_share + medication.alcohol_share else "other"
+def primary_substances(u, medication) -> list[str]:
+    """Each client's primary substance ("opioid", "alcohol" or "other") by the shares of
+    scenario.services.medication, one uniform draw per client (kept for every episode)."""
+    opioid, alcohol = medication.opioid_share, medication.opioid_share + medication.alcohol_share
+    return ["opioid" if x < opioid else "alcohol" if x < alcohol else "other" for x in u]

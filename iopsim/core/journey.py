@@ -22,7 +22,7 @@ from typing import Generator
 
 import simpy
 
-from iopsim.core.client import ABSTINENT, IN_TREATMENT, USING, Client, EpisodeDraws, primary_substance
+from iopsim.core.client import ABSTINENT, IN_TREATMENT, USING, Client, EpisodeDraws, OneOffDraws
 from iopsim.core.intake import FrontDesk
 from iopsim.core.relapse import RelapseClock
 from iopsim.core.seats import Waiter
@@ -38,10 +38,11 @@ class Journey:
         self.note, self.in_system = world.note, world.in_system
         self.desk = FrontDesk(self.env, self.s, self.streams, world.log.rows, self.in_system, world.assessors,
                               self.placed)
+        self.one_offs: OneOffDraws | None = None  # set when the run's referrals are known (program.py)
 
     def begin(self, c: Client) -> None:
         """A new episode: the client's own random numbers for it, then the front desk."""
-        c.draws = EpisodeDraws(self.streams.episode_seed(c.id, c.episode))
+        c.draws = EpisodeDraws(self.one_offs.row(c.id, c.episode), self.streams.episode_seed(c.id, c.episode))
         self.desk.refer(c)
 
     def placed(self, c: Client, placement: str) -> None:
@@ -74,8 +75,6 @@ class Journey:
         from a higher level of care they finished, on the curve of a client who finished with no
         IOP days.  The same clock runs on if they give up waiting.
         """
-        if not c.substance:  # drawn only for clients who may need it in IOP: one seeding less for the rest
-            c.substance = primary_substance(self.streams.episode_seed(c.id, 0), self.s.services.medication)
         self.in_system["waitlist"] += 1
         self.note(c, "waitlist_join", "waitlist", resource="evening" if c.evening_only else "day")
         patience = c.draws.exp1("patience") * self.s.tracks.patience_mean_days

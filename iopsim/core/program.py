@@ -12,7 +12,7 @@ from typing import Generator
 
 import numpy as np
 
-from iopsim.core.client import ABSTINENT, USING, Client
+from iopsim.core.client import ABSTINENT, USING, Client, OneOffDraws, primary_substances
 from iopsim.core.journey import Journey
 from iopsim.core.scenario import Scenario
 from iopsim.core.streams import cumulative
@@ -63,9 +63,12 @@ class Program(World):
         prior = np.where(u[4] < r.prior_episode_share, attributes.geometric(0.5, len(times)), 0).tolist()
         abstinent = (attributes.random(len(times)) < r.abstinent_share).tolist()
         attendance = self.attendance.sample_many(self.streams["attendance_level"], len(times)).tolist()
+        substance = primary_substances(self.streams["substance"].generator.random(len(times)).tolist(),
+                                       self.s.services.medication)
         clients = [Client(k + 1, source, severity, evening[k], co_occurring[k], attendance[k], prior[k],
-                          ABSTINENT if abstinent[k] or source == "step_down" else USING)
+                          ABSTINENT if abstinent[k] or source == "step_down" else USING, substance[k])
                    for k, (source, severity) in enumerate(zip(sources, severities))]
+        self.journeys.one_offs = OneOffDraws(self.streams, len(clients))
         env, arrive = self.env, self.arrive
         k = 0
         # wake every few days and line up the arrivals until the next wake: about ten at a time,
