@@ -23,13 +23,14 @@ USING, ABSTINENT, IN_TREATMENT = "using", "abstinent", "in_treatment"
 ONE_OFF = (
     "show_1", "show_2", "rebook", "placement", "patience", "plan", "relapse_waiting", "relapse_after",
     "dropout", "other", "relapse_in_treatment", "medication", "higher_level", "higher_level_stay",
-    "step_down", "aftercare", "request", "request_delay",
+    "step_down", "aftercare", "request", "request_delay", "family_sessions", "addiction_medication",
 )
 SLOT = {name: k for k, name in enumerate(ONE_OFF)}
-# the services (scenario.services) draw from random numbers of their own, one sequence per service
-# seeded from the episode's seed and the service's name, so that turning a service on or changing
-# how often it is held leaves every draw above, and every other service's, as it was
-SERVICES = ("family", "medication", "testing", "crisis")
+# whether a client has a service is a one-off draw above; what the services then need comes from
+# random numbers of their own, one sequence per service seeded from the episode's seed and the
+# service's name, so that turning a service on or changing how often it is held leaves every draw
+# above, and every other service's, as it was
+SERVICES = ("family", "testing", "crisis")  # the services that draw more than once
 STANDARD_NORMAL = NormalDist()
 
 
@@ -43,11 +44,14 @@ class OneOffDraws:
         self.streams, self.clients, self.rows = streams, clients, {}
 
     def row(self, client: int, episode: int) -> list[float]:
+        """As Python floats (quicker to read one at a time): every client's first episode at once,
+        later episodes (which few clients have) one client at a time."""
         rows = self.rows.get(episode)
         if rows is None:
             generator = self.streams[f"one-off draws, episode {episode}"].generator
-            rows = self.rows[episode] = generator.random((self.clients, len(ONE_OFF))).tolist()
-        return rows[client - 1]
+            rows = generator.random((self.clients, len(ONE_OFF)))
+            rows = self.rows[episode] = rows.tolist() if episode == 1 else rows
+        return rows[client - 1] if episode == 1 else rows[client - 1].tolist()
 
 
 class EpisodeDraws:
@@ -68,8 +72,8 @@ class EpisodeDraws:
         return self._rng.random()
 
     def service(self, name: str):
-        """The uniform draws of one service (client.SERVICES) for this episode: its first draw
-        decides whether the client has it, the rest follow in the order the service needs them."""
+        """The next uniform draw of one service (client.SERVICES) for this episode, in the order
+        the service needs them."""
         draw = self._services.get(name)
         if draw is None:
             draw = self._services[name] = random.Random(f"{name}:{self.seed}").random

@@ -54,7 +54,7 @@ class Program(World):
         rates = [max(per_day * weights[d % 7] * (1 + r.trend_per_year * d / 365), 0.0) for d in range(days)]
         gen = self.streams["referrals"].generator
         counts = gen.poisson(rates)
-        times = sorted((d + u for d, n in enumerate(counts) for u in gen.random(n)))
+        times = np.sort(np.repeat(np.arange(days), counts) + gen.random(int(counts.sum()))).tolist()
         attributes = self.streams["attributes"].generator
         u = attributes.random((len(times), 5)).T
         sources = pick_many(cumulative(r.source_shares), u[0])
@@ -69,7 +69,7 @@ class Program(World):
                           ABSTINENT if abstinent[k] or source == "step_down" else USING, substance[k])
                    for k, (source, severity) in enumerate(zip(sources, severities))]
         self.journeys.one_offs = OneOffDraws(self.streams, len(clients))
-        env, arrive = self.env, self.arrive
+        env, arrive = self.env, self.journeys.arrive
         k = 0
         # wake every few days and line up the arrivals until the next wake: about ten at a time,
         # so that few wakes are spent and the event queue stays short
@@ -79,10 +79,6 @@ class Program(World):
             while k < len(times) and times[k] < wake + step:
                 env.timeout(times[k] - wake, clients[k]).callbacks.append(arrive)
                 k += 1
-
-    def arrive(self, arrival) -> None:
-        """A client arrives (the timeout's value): the front desk takes the referral."""
-        self.journeys.begin(arrival.value)
 
 
 def pick_many(options_and_cumulative: tuple[tuple, tuple[float, ...]], u: np.ndarray) -> list:

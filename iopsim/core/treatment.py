@@ -45,8 +45,7 @@ def first_strike(now: float, until: float, left: tuple[float, ...], weekly: tupl
     the client's Exp(1) draw for it; (until, -1) when none strikes in time.
     """
     when, which = until, -1
-    for k in range(len(left)):
-        hazard = weekly[k]
+    for k, hazard in enumerate(weekly):
         if hazard > 0:
             at = now + WEEK * left[k] / hazard
             if at < when:
@@ -111,14 +110,14 @@ class Stay:
         self.crisis_hazard = 0.0
 
     def enrol(self, services, tests_start: float) -> None:
-        """The services this client has in this stay, from the service draws (client.SERVICES):
-        family sessions, medication for an opioid or alcohol use disorder, tests, the crisis risk."""
+        """The services this client has in this stay (one-off draws decide family sessions and
+        medication for an opioid or alcohol use disorder), tests, and the crisis risk."""
         draws, admitted = self.client.draws, self.admitted
         family, med, testing, crisis = services.family, services.medication, services.testing, services.crisis
-        if family.share and draws.service("family") < family.share:
+        if family.share and draws["family_sessions"] < family.share:
             self.family, self.next_family, self.family_effect = True, admitted + 1.0, family.dropout_multiplier
         uptake = {"opioid": med.opioid_uptake, "alcohol": med.alcohol_uptake}.get(self.client.substance, 0.0)
-        if uptake and draws.service("medication") < uptake:
+        if uptake and draws["addiction_medication"] < uptake:
             self.medication = self.client.substance
             self.medication_effect = ((med.opioid_dropout_multiplier, med.opioid_relapse_multiplier)
                                       if self.medication == "opioid" else
