@@ -45,13 +45,17 @@ class OneOffDraws:
 
     def row(self, client: int, episode: int) -> list[float]:
         """As Python floats (quicker to read one at a time): every client's first episode at once,
-        later episodes (which few clients have) one client at a time."""
+        later episodes (which few clients have) one client at a time.  An episode begins once, so
+        its row is handed over and not kept here: it goes when the episode does."""
         rows = self.rows.get(episode)
         if rows is None:
             generator = self.streams[f"one-off draws, episode {episode}"].generator
             rows = generator.random((self.clients, len(ONE_OFF)))
             rows = self.rows[episode] = rows.tolist() if episode == 1 else rows
-        return rows[client - 1] if episode == 1 else rows[client - 1].tolist()
+        if episode > 1:
+            return rows[client - 1].tolist()
+        row, rows[client - 1] = rows[client - 1], None
+        return row
 
 
 class EpisodeDraws:
@@ -59,17 +63,16 @@ class EpisodeDraws:
     (sessions attended, relapses in treatment, reviews) in the order the client meets them,
     from a generator seeded with the episode's seed when the first of them is needed."""
 
-    __slots__ = ("one_off", "random", "seed", "_rng", "_services")
-
     def __init__(self, one_off: list[float], seed: int) -> None:
-        self.one_off, self.seed, self._rng, self._services = one_off, seed, None, {}
-        self.random = self._first_random  # replaced by the generator's own method at the first draw
+        self.one_off, self.seed, self._services = one_off, seed, {}
 
-    def _first_random(self) -> float:
-        if self._rng is None:  # also reached through a copy of .random taken before the first draw
-            self._rng = random.Random(self.seed)
-            self.random = self._rng.random
-        return self._rng.random()
+    def random(self) -> float:
+        """The next draw of the sequence.  The first call seeds the generator and puts its own
+        method in this one's place on the instance (no reference back to the instance, so an
+        episode's numbers are freed with it); a copy of this method taken earlier still works."""
+        if "random" not in self.__dict__:
+            self.random = random.Random(self.seed).random
+        return self.random()
 
     def service(self, name: str):
         """The next uniform draw of one service (client.SERVICES) for this episode, in the order
