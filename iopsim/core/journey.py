@@ -40,10 +40,6 @@ class Journey:
                               self.placed)
         self.one_offs: OneOffDraws | None = None  # set when the run's referrals are known (program.py)
 
-    def arrive(self, arrival: simpy.Event) -> None:
-        """A new client arrives (the value of the timeout that brings them)."""
-        self.begin(arrival.value)
-
     def begin(self, c: Client) -> None:
         """A new episode: the client's own random numbers for it, then the front desk."""
         c.draws = EpisodeDraws(self.one_offs.row(c.id, c.episode), self.streams.episode_seed(c.id, c.episode))

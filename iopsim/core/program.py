@@ -1,7 +1,7 @@
 """One replication: referrals arrive in the world and each client's journey runs to the end.
 
-Plain SimPy: each referral's arrival is a timeout whose callback hands the client to the
-front desk at that time.
+Plain SimPy: the referral process waits for each arrival in turn and hands the client to the
+front desk.
 """
 
 from __future__ import annotations
@@ -69,16 +69,10 @@ class Program(World):
                           ABSTINENT if abstinent[k] or source == "step_down" else USING, substance[k])
                    for k, (source, severity) in enumerate(zip(sources, severities))]
         self.journeys.one_offs = OneOffDraws(self.streams, len(clients))
-        env, arrive = self.env, self.journeys.arrive
-        k = 0
-        # wake every few days and line up the arrivals until the next wake: about ten at a time,
-        # so that few wakes are spent and the event queue stays short
-        step = max(1, min(7, int(70 // max(r.per_week, 1e-9))))
-        for wake in range(0, days, step):
-            yield env.timeout(wake - env.now)
-            while k < len(times) and times[k] < wake + step:
-                env.timeout(times[k] - wake, clients[k]).callbacks.append(arrive)
-                k += 1
+        env, begin = self.env, self.journeys.begin
+        for when, client in zip(times, clients):  # one timeout per arrival: the cheapest way in SimPy
+            yield env.timeout(when - env.now)
+            begin(client)
 
 
 def pick_many(options_and_cumulative: tuple[tuple, tuple[float, ...]], u: np.ndarray) -> list:

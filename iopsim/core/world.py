@@ -34,6 +34,7 @@ class World:
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.log = EventLog()
+        self.log_row = self.log.rows.append
         self.end = scenario.run.warm_up_days + scenario.run.horizon_days
         self.calendar = Calendar(scenario.calendar.holidays)
         intake, staff, treat = scenario.intake, scenario.staff, scenario.treatment
@@ -58,8 +59,7 @@ class World:
     def note(self, c, event: str, stage: str, resource: str = "", detail: str = "", value: float = math.nan,
              at: float | None = None) -> None:
         """Log an event of client `c`, now (or `at`, for one that has happened)."""
-        self.log.rows.append((c.id, c.episode, self.env.now if at is None else at, event, stage, resource, detail,
-                              value))
+        self.log_row((c.id, c.episode, self.env.now if at is None else at, event, stage, resource, detail, value))
 
 
 def plain(model):
