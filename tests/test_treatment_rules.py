@@ -144,6 +144,7 @@ def test_nothing_is_logged_ahead_of_the_clock():
             super().append(row)
 
     program.log.rows = Watched()
+    program.log_row = program.log.rows.append
     program.timetable.log = program.log.rows.append
     program.journeys.log = program.log.rows.append
     program.journeys.desk.log = program.log.rows.append

@@ -11,6 +11,7 @@ shows; a no-show may rebook once.  When the intake is over the desk hands the cl
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Callable
 
 import simpy
@@ -67,18 +68,18 @@ class FrontDesk:
         delay = start - now
         shows = self.walk_in or show < show_probability(self.intake.show_curve, delay)
         self.log((c.id, c.episode, now, "assessment_booked", "assessment", "", label, delay))
+        # the timeout's callback gets the event as its last argument; partial keeps no cells in this frame
         if shows:  # recorded when the assessment ends, with the time it began
-            done = self.env.timeout(delay + duration)
-            done.callbacks.append(lambda _: self.assessed(c, start, who, label, duration))
+            self.env.timeout(delay + duration).callbacks.append(partial(self.assessed, c, start, who, label, duration))
         else:
-            self.env.timeout(delay).callbacks.append(lambda _: self.no_show(c, who, attempt, duration))
+            self.env.timeout(delay).callbacks.append(partial(self.no_show, c, who, attempt, duration))
 
-    def assessed(self, c, start: float, who: int, label: str, duration: float) -> None:
+    def assessed(self, c, start: float, who: int, label: str, duration: float, _done=None) -> None:
         self.log((c.id, c.episode, start, "assessed", "assessment", self.assessor_names[who], label, duration / HOUR))
         self.in_system["assessment"] -= 1
         self.placed(c, self.place(c))
 
-    def no_show(self, c, who: int, attempt: int, duration: float) -> None:
+    def no_show(self, c, who: int, attempt: int, duration: float, _due=None) -> None:
         self.log((c.id, c.episode, self.env.now, "no_show", "assessment", self.assessor_names[who], ATTEMPTS[attempt],
                   duration / HOUR))
         self.missed(c, attempt)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 import simpy
@@ -113,10 +114,10 @@ class Seats:
         bisect.insort(self.waiting, waiter, key=lambda w: (w.priority, w.since))
         self.joined.ring()
         if self.env.now + patience < self.end:
-            self.env.timeout(patience).callbacks.append(lambda _: self._give_up(waiter))
+            self.env.timeout(patience).callbacks.append(partial(self._give_up, waiter))
         return waiter
 
-    def _give_up(self, waiter: Waiter) -> None:
+    def _give_up(self, waiter: Waiter, _patience=None) -> None:
         if waiter.waiting:
             self.withdraw(waiter)
             waiter.decided(None)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from functools import partial
 
 import simpy
 
@@ -158,9 +159,9 @@ class Timetable:
             stay.strike = None
             return
         timer = stay.strike = self.env.timeout(when - self.env.now)
-        timer.callbacks.append(lambda _: self.strike(stay, timer, RISKS[which]))
+        timer.callbacks.append(partial(self.strike, stay, timer, RISKS[which]))  # called with the timer again
 
-    def strike(self, stay: Stay, timer: simpy.Event, risk: str) -> None:
+    def strike(self, stay: Stay, timer: simpy.Event, risk: str, _timer=None) -> None:
         """A risk strikes: dropout and other exits end the stay; after a relapse the client may stay
         (the plan extended, the rest of the week going on), step up, or drop out; a crisis brings
         a crisis session or a step-up."""
