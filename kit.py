@@ -72,8 +72,24 @@ def setup(extra):
     pip += ["install", "--disable-pip-version-check", "--quiet", "--no-compile"]
     if call(pip + ["--editable", f".[{','.join(extras)}]"]):
         sys.exit("pip install failed (see above): fix the cause, or delete .venv, and retry.")
+    drop_bundled_tests()
     STAMP.write_text(json.dumps({"pyproject": wanted, "extras": extras}) + "\n")
     print(".venv is ready.", flush=True)
+
+
+# NumPy, SciPy, pandas and Matplotlib ship their own test suites inside the package (47 MB, a
+# tenth of a trainee's .venv); nothing here runs them, and pip cannot leave them out
+BUNDLED_TESTS = ("numpy", "scipy", "pandas", "matplotlib")
+
+
+def drop_bundled_tests():
+    """Delete the `tests` folders of BUNDLED_TESTS from .venv (their code never imports them)."""
+    site = subprocess.run([PY, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    for package in BUNDLED_TESTS:
+        for folder in sorted((Path(site) / package).rglob("tests"), reverse=True):
+            if folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 LAB_SETTINGS = ROOT / ".lab-settings"  # JupyterLab's settings overrides for the kit (written at each start)
