@@ -27,7 +27,7 @@ from iopsim.core.formatting import format_interval, format_value, show_value
 
 DOC = Path(__file__).resolve().parent / "model.md"
 README = DOC.parent.parent / "README.md"
-REPS = 16
+REPS = 32
 SEED = 0
 
 

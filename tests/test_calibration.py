@@ -23,7 +23,9 @@ SHAPE_ROW = "relapse curve flattens"
 
 @pytest.fixture(scope="module")
 def table():
-    return calibration.check(reps=16, seed=int(os.environ.get("IOPSIM_TEST_SEED", "0")))
+    # 32 replications: C5 sits near its upper bound (about 0.58 of 0.6), and 16 left it outside on
+    # one seed in five with a standard error of 0.01
+    return calibration.check(reps=32, seed=int(os.environ.get("IOPSIM_TEST_SEED", "0")))
 
 
 def test_table_has_every_target_code(table):

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from iopsim.core.scenario import Scenario
+from iopsim.fitting.estimate import share
 from iopsim.fitting.fit import ESTIMATORS, Fit, fit
 from iopsim.fitting.treatment import discharge_mix, stay_by_outcome
 from iopsim.records.episodes import Records
@@ -68,12 +69,13 @@ def test_seed():
 @pytest.mark.statistical
 @pytest.mark.parametrize("offset", [0, 1])
 def test_a_teds_extract_gives_the_discharge_mix_and_stays(test_seed, long_run, offset):
-    """Stated tolerances for a two-year extract: each discharge share within 0.08 of the program's
+    """Stated tolerances for a two-year extract: each discharge share within 0.10 of the program's
     long-run share, and each median stay within 30% of it (60% for a reason with fewer than 50
-    discharges in the extract)."""
+    discharges in the extract).  Program-years differ more than by chance: over 24 two-year
+    extracts (seeds 0-23) the shares lay within 0.06 of the long run but for one, 0.094 away."""
     extract = simulated_records(EXAMPLE, "teds", seed=test_seed * 10 + offset)
     for got, expected in zip(discharge_mix(extract), discharge_mix(long_run)):
-        assert abs(got.value - expected.value) <= 0.08, (got, expected)
+        assert abs(got.value - expected.value) <= 0.10, (got, expected)
     medians = {e.parameter: e.value for e in stay_by_outcome(long_run)}
     for got in stay_by_outcome(extract):
         tolerance = 0.30 if got.used >= 50 else 0.60
@@ -108,3 +110,11 @@ def test_every_estimator_reads_a_teds_extract_without_dates():
     records = read_records(TEDS_FILE)
     for estimator in ESTIMATORS:
         estimator(records, Scenario())
+
+
+@pytest.mark.parametrize("n", [1, 7, 30, 59, 100, 163, 1000, 2203])
+def test_a_share_of_none_or_all_has_its_exact_end_in_the_interval(n):
+    """Wilson's bound at 0 of n is exactly 0 (at n of n exactly 1); rounding once left it at 1e-18,
+    so the interval missed a true share of 0."""
+    assert share(0, n)[1] == 0.0 and share(n, n)[2] == 1.0
+    assert share(0, n)[2] > 0.0 and share(n, n)[1] < 1.0

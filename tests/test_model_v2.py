@@ -81,7 +81,8 @@ def test_the_binding_limit_is_named_and_only_relieving_it_releases_anything(test
 def test_when_counsellor_hours_run_short_individual_sessions_give_first_then_groups(test_seed):
     def run(hours):
         s = Scenario().replace(**SHORT, **{"staff.counsellor_hours_per_week": hours})
-        return iopsim.replicate(s, reps=6, seed=test_seed, workers=1, progress=False).per_rep
+        # the share of individual sessions cancelled varies a lot between replications (sd about 0.09)
+        return iopsim.replicate(s, reps=12, seed=test_seed, workers=1, progress=False).per_rep
     enough, short, shorter = run(32.0), run(20.0), run(9.0)
     assert enough.individual_sessions_cancelled_share.max() == 0 and enough.group_sessions_cancelled_share.max() == 0
     individual, groups = short.individual_sessions_cancelled_share.mean(), short.group_sessions_cancelled_share.mean()

@@ -157,8 +157,11 @@ def test_crises_bring_same_day_sessions_and_step_ups_by_the_share(test_seed):
     all_up = short(**CRISES, **{"services.crisis.step_up_share": 1.0})
     ev = iopsim.simulate(all_up, seed=test_seed).events
     assert set(ev[ev.event == "crisis"].detail.astype(str)) == {"step_up"}
+    # with no step-ups by the share, a crisis steps the client up only when no counsellor is free
+    # at that moment (all in sessions or out of hours): seldom, with hours to spare
     none_up = iopsim.simulate(short(**CRISES, **{"services.crisis.step_up_share": 0.0}), seed=test_seed).events
-    assert set(none_up[none_up.event == "crisis"].detail.astype(str)) == {"session"}
+    details = none_up[none_up.event == "crisis"].detail.astype(str)
+    assert len(details) > 50 and (details == "session").mean() >= 0.95, details.value_counts()
 
 
 def test_a_crisis_with_no_counsellor_free_ends_in_a_step_up():

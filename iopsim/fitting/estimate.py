@@ -56,7 +56,9 @@ def share(k: float, n: float) -> tuple[float, float, float]:
     p = k / n
     centre = (p + Z95 ** 2 / (2 * n)) / (1 + Z95 ** 2 / n)
     half = Z95 / (1 + Z95 ** 2 / n) * math.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n * n))
-    return p, max(centre - half, 0.0), min(centre + half, 1.0)
+    # at k = 0 (k = n) the bound is exactly 0 (1): the sum above can miss it by a rounding error,
+    # and an interval from 1e-18 would not cover a true share of 0
+    return p, 0.0 if k == 0 else max(centre - half, 0.0), 1.0 if k == n else min(centre + half, 1.0)
 
 
 def mle(nll: Callable[[np.ndarray], float], start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
