@@ -46,7 +46,7 @@ class FrontDesk:
         clients go straight to the IOP waitlist (already assessed by the referring program), the
         others are booked for an assessment."""
         self.log((c.id, c.episode, self.env.now, "referral", "referral", c.source, c.severity,
-                  float(c.prior_episodes + c.episode - 1)))  # c.earlier_episodes, without a property call
+                  float(c.earlier_episodes)))
         if c.source == "step_down":
             self.placed(c, "iop")
         else:
