@@ -87,8 +87,8 @@ def drop_bundled_tests():
     site = subprocess.run([PY, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                           capture_output=True, text=True, check=True).stdout.strip()
     for package in BUNDLED_TESTS:
-        for folder in sorted((Path(site) / package).rglob("tests"), reverse=True):
-            if folder.is_dir():
+        for folder in list((Path(site) / package).rglob("tests")):
+            if folder.is_dir():  # not already gone with a folder above it
                 shutil.rmtree(folder, ignore_errors=True)
 
 
