@@ -24,13 +24,11 @@ import numpy as np
 import simpy
 
 from iopsim import Scenario
-from iopsim.core.eventlog import COLUMNS
 from iopsim.core.program import Program
 from iopsim.analysis.queueing import erlang_c_wait, mmc_scenario
 from iopsim.analysis.run import SimulationRun
 
 MMC = {"arrivals_per_day": 20.0, "mean_service_hours": 4.0, "servers": 4}  # utilisation 0.83
-TIME, EVENT, VALUE = (COLUMNS.index(c) for c in ("time", "event", "value"))
 
 
 def cpu_name() -> str:
@@ -63,7 +61,7 @@ def default_replication(reps: int) -> dict:
     for seed in range(1, reps + 1):
         seconds, program = clock(lambda: Program(scenario, seed).run())
         times.append(seconds)
-        rows.append(len(program.log.rows))
+        rows.append(len(program.log))
     frames, kpis = [], []
     for seed in range(1, min(reps, 5) + 1):
         run = SimulationRun(scenario, seed, Program(scenario, seed).run())
@@ -116,10 +114,11 @@ def plain_simpy_mmc(lam: float, mu: float, c: int, end: float, warm_up: float, s
 
 def model_mmc(scenario: Scenario, seed: int) -> tuple[list, int]:
     """iopsim configured as M/M/c: assessment waits booked after warm-up, and customers referred."""
-    rows = Program(scenario, seed).run().log.rows
-    warm_up = scenario.run.warm_up_days
-    waits = [r[VALUE] for r in rows if r[EVENT] == "assessment_booked" and r[TIME] >= warm_up]
-    return waits, sum(1 for r in rows if r[EVENT] == "referral")
+    log = Program(scenario, seed).run().log
+    warm_up, event = scenario.run.warm_up_days, log.column("event")
+    waits = [value for time, e, value in zip(log.column("time"), event, log.column("value"))
+             if e == "assessment_booked" and time >= warm_up]
+    return waits, event.count("referral")
 
 
 def mmc_comparison(reps: int, days: float, warm_up: float = 30.0) -> dict:

@@ -105,7 +105,7 @@ def warmup_curve(scenario: Scenario | None = None, *, reps: int = 5, seed: Any =
     edges = np.arange(n_bins + 1) * float(bin_days)
     totals = {name: np.zeros(n_bins) for name in SERIES}
     for i in range(reps):
-        log = Columns.from_rows(simulate(run_scenario, seed=replication_seed(seed, i)).rows)
+        log = Columns.from_log(simulate(run_scenario, seed=replication_seed(seed, i)).log)
         step = levels(log)
         totals["waitlist"] += _binned(step["waitlist"], edges)
         totals["census"] += _binned(step["census"], edges)

@@ -2,8 +2,8 @@
 
 Its events, their types and stages are named in ``iopsim.core.vocabulary``.
 
-Rows are kept as tuples while the model runs (cheap) and become a pandas DataFrame only when
-asked for (``iopsim.analysis.run.events_frame``).  Column names overlap vidigi's (`time`,
+Rows are kept flat while the model runs (cheap) and become numpy columns for the KPIs, or a
+pandas DataFrame, only when asked for (``iopsim.analysis.run.events_frame``).  Column names overlap vidigi's (`time`,
 `event`, `event_type`, `run`) so its animations can read the log once `client` is renamed
 `patient`.
 """
@@ -19,10 +19,33 @@ EPISODES = 1 << 16  # episodes per client that an integer episode key can tell a
 
 
 class EventLog:
-    """Append-only rows in COLUMNS order; `value` is a number (hours, days) or NaN."""
+    """Append-only rows in COLUMNS order; `value` is a number (hours, days) or NaN.
+
+    The rows are kept as one flat list of values, len(COLUMNS) per row: a list of plain values is
+    nothing for the garbage collector to walk, where a tuple per row cost it a pass over every
+    row after each run (a twentieth of the run's time).  `write(row)` adds one row.
+    """
 
     def __init__(self) -> None:
-        self.rows: list[tuple] = []
+        self.values: list = []
+        self.write = self.values.extend
+
+    def __len__(self) -> int:
+        return len(self.values) // len(COLUMNS)
+
+    @property
+    def rows(self) -> list[tuple]:
+        """The rows as tuples, made anew on each call (for reading a log row by row)."""
+        values = iter(self.values)
+        return list(zip(*[values] * len(COLUMNS)))
+
+    def column(self, name: str) -> list:
+        """One column's values, in the order the rows were written."""
+        return self.values[COLUMNS.index(name)::len(COLUMNS)]
+
+    def columns(self) -> list[list]:
+        """Every column, in COLUMNS order."""
+        return [self.values[k::len(COLUMNS)] for k in range(len(COLUMNS))]
 
 
 class Lookup:
@@ -73,11 +96,16 @@ class Columns:
         self._rows = {name: order[bounds[c]:bounds[c + 1]] for name, c in names.items()}
 
     @classmethod
+    def from_log(cls, log: EventLog) -> "Columns":
+        return cls.from_columns(*log.columns())
+
+    @classmethod
     def from_rows(cls, rows: list[tuple]) -> "Columns":
-        if not rows:
-            return cls(*(np.array([], dtype=d) for d in (np.int64, np.int64, float, object, object, object,
-                                                         object, float)))
-        client, episode, time, event, stage, resource, detail, value = zip(*rows)
+        return cls.from_columns(*(zip(*rows) if rows else [()] * len(COLUMNS)))
+
+    @classmethod
+    def from_columns(cls, client, episode, time, event, stage, resource, detail, value) -> "Columns":
+        """From the log's columns in the order written: sorted by time, ties kept in that order."""
         time = np.array(time, dtype=float)
         order = np.argsort(time, kind="stable")
         return cls(np.array(client, dtype=np.int64)[order], np.array(episode, dtype=np.int64)[order], time[order],

@@ -18,6 +18,7 @@ import simpy
 
 from iopsim.core.calendar import HOUR
 from iopsim.core.clinic import Clinic
+from iopsim.core.eventlog import EventLog
 from iopsim.core.streams import Exponential, Fixed, Streams
 
 ATTEMPTS = ("attempt 1", "attempt 2")  # an assessment may be rebooked once
@@ -27,9 +28,9 @@ SHOW = ("show_1", "show_2")  # the client's own draw for each attempt
 class FrontDesk:
     """Takes referrals, books and holds assessments, and places the clients assessed."""
 
-    def __init__(self, env: simpy.Environment, scenario, streams: Streams, log: list, in_system: dict,
+    def __init__(self, env: simpy.Environment, scenario, streams: Streams, log: EventLog, in_system: dict,
                  assessors: Clinic, placed: Callable) -> None:
-        self.env, self.log, self.in_system, self.assessors, self.placed = env, log.append, in_system, assessors, placed
+        self.env, self.log, self.in_system, self.assessors, self.placed = env, log.write, in_system, assessors, placed
         self.intake = intake = scenario.intake
         p = scenario.placement
         self.walk_in = intake.mode == "walk_in"

@@ -36,7 +36,7 @@ class Journey:
     def __init__(self, world: World) -> None:
         self.w, self.env, self.s, self.streams = world, world.env, world.s, world.streams
         self.note, self.in_system = world.note, world.in_system
-        self.desk = FrontDesk(self.env, self.s, self.streams, world.log.rows, self.in_system, world.assessors,
+        self.desk = FrontDesk(self.env, self.s, self.streams, world.log, self.in_system, world.assessors,
                               self.placed)
         self.one_offs: OneOffDraws | None = None  # set when the run's referrals are known (program.py)
 

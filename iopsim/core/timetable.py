@@ -39,7 +39,7 @@ class Timetable:
 
     def __init__(self, env: simpy.Environment, scenario, seats: Seats, log: EventLog,
                  prescribers: AppointmentBook, counselling_slots: list[float]) -> None:
-        self.env, self.t, self.seats, self.log = env, scenario.treatment, seats, log.rows.append
+        self.env, self.t, self.seats, self.log = env, scenario.treatment, seats, log.write
         self.services = scenario.services
         self.counsellors: Counsellors = seats.counsellors
         self.counsellor_names = [f"counsellor {k + 1}" for k in range(len(self.counsellors.caseload))]

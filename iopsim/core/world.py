@@ -34,7 +34,7 @@ class World:
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.log = EventLog()
-        self.log_row = self.log.rows.append
+        self.log_row = self.log.write
         self.end = scenario.run.warm_up_days + scenario.run.horizon_days
         self.calendar = Calendar(scenario.calendar.holidays)
         intake, staff, treat = scenario.intake, scenario.staff, scenario.treatment
