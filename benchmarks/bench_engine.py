@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import platform
 import pstats
@@ -47,7 +48,9 @@ def machine() -> list[tuple[str, str]]:
 
 
 def clock(fn) -> tuple[float, object]:
-    """Wall time of one call (perf_counter) and its result."""
+    """Wall time of one call (perf_counter) and its result.  Garbage left by earlier calls is
+    collected first, so that no call pays for the one before it."""
+    gc.collect()
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result
@@ -125,11 +128,17 @@ def mmc_comparison(reps: int, days: float, warm_up: float = 30.0) -> dict:
     """Same λ, μ, c and horizon in both, so the ratio is the cost of iopsim's machinery per customer."""
     lam, mu, c = MMC["arrivals_per_day"], 24.0 / MMC["mean_service_hours"], MMC["servers"]
     scenario = mmc_scenario(**MMC, days=days, warm_up_days=warm_up)
-    out = {}
-    for name, fn in (("iopsim M/M/c", lambda s: model_mmc(scenario, s)),
-                     ("plain SimPy M/M/c", lambda s: plain_simpy_mmc(lam, mu, c, warm_up + days, warm_up, s))):
+    both = {"iopsim M/M/c": lambda s: model_mmc(scenario, s),
+            "plain SimPy M/M/c": lambda s: plain_simpy_mmc(lam, mu, c, warm_up + days, warm_up, s)}
+    for fn in both.values():
         fn(0)  # warm-up
-        runs = [clock(lambda: fn(seed)) for seed in range(1, reps + 1)]
+    # the two take turns, seed by seed, so that a machine slowing down for a while slows both
+    timed = {name: [] for name in both}
+    for seed in range(1, reps + 1):
+        for name, fn in both.items():
+            timed[name].append(clock(lambda: fn(seed)))
+    out = {}
+    for name, runs in timed.items():
         seconds = statistics.median(t for t, _ in runs)
         customers = statistics.median(n for _, (_, n) in runs)
         wait = statistics.fmean(statistics.fmean(w) for _, (w, _) in runs)  # mean of the runs' means
