@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import subprocess
@@ -16,6 +17,7 @@ from iopsim.analysis import runner as runner_module
 from iopsim.analysis.comparison import grid
 from iopsim.analysis.experiment import Experiment, replicate
 from iopsim.analysis.catalogue import NAMES
+from iopsim.core.program import Program
 from iopsim.core.scenario import Scenario
 from iopsim.analysis.stats import SUMMARY_COLUMNS
 from iopsim.analysis.warmup import settled_from, suggested_warm_up, warmup_curve, welch_moving_average
@@ -226,3 +228,12 @@ def test_an_edited_replication_file_is_run_again_not_trusted(tmp_path, counted):
     with pytest.warns(UserWarning, match="rep-00001.csv is unreadable .its checksum does not match"):
         again = replicate(SHORT, reps=3, seed=4, workers=1, out=out, progress=False)
     assert counted == [(4, 1)] and frames_equal(again.per_rep, reference.per_rep)
+
+
+def test_a_finished_run_leaves_no_world_behind_for_the_garbage_collector():
+    """A run's world (SimPy processes, timers, the clinic) is a cycle only the garbage collector
+    frees; simulate collects it at once, so replications in a row do not pile up dead worlds."""
+    gc.collect()  # worlds other tests left behind
+    runs = [iopsim.simulate(SHORT, seed=seed) for seed in range(3)]
+    assert all(len(r.log) > 100 for r in runs)  # the log is kept: it belongs to the result
+    assert not [o for o in gc.get_objects() if isinstance(o, Program)]
