@@ -27,8 +27,9 @@ class Program(World):
         self.journeys = Journey(self)
 
     def run(self) -> "Program":
-        """Run to the end.  The log's tuples would set off the cyclic garbage collector every few
-        hundred rows, each pass walking the whole growing log: it waits until the run is over."""
+        """Run to the end.  The clients, timers and callbacks made on the way would set off the
+        cyclic garbage collector every few hundred objects, each pass walking the live world: it
+        waits until the run is over (2-3% of a run)."""
         self.env.process(self.referrals())
         collecting = gc.isenabled()
         gc.disable()
