@@ -115,10 +115,3 @@ class Client:
     def earlier_episodes(self) -> int:
         """Treatment episodes before this one, here or elsewhere."""
         return self.prior_episodes + self.episode - 1
-
-
-def primary_substances(u, medication) -> list[str]:
-    """Each client's primary substance ("opioid", "alcohol" or "other") by the shares of
-    scenario.services.medication, one uniform draw per client (kept for every episode)."""
-    opioid, alcohol = medication.opioid_share, medication.opioid_share + medication.alcohol_share
-    return ["opioid" if x < opioid else "alcohol" if x < alcohol else "other" for x in u]

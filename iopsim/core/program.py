@@ -12,7 +12,7 @@ from typing import Generator
 
 import numpy as np
 
-from iopsim.core.client import ABSTINENT, USING, Client, OneOffDraws, primary_substances
+from iopsim.core.client import ABSTINENT, USING, Client, OneOffDraws
 from iopsim.core.journey import Journey
 from iopsim.core.scenario import Scenario
 from iopsim.core.streams import cumulative
@@ -64,8 +64,10 @@ class Program(World):
         prior = np.where(u[4] < r.prior_episode_share, attributes.geometric(0.5, len(times)), 0).tolist()
         abstinent = (attributes.random(len(times)) < r.abstinent_share).tolist()
         attendance = self.attendance.sample_many(self.streams["attendance_level"], len(times)).tolist()
-        substance = primary_substances(self.streams["substance"].generator.random(len(times)).tolist(),
-                                       self.s.services.medication)
+        med = self.s.services.medication  # each client's primary substance, kept for every episode
+        substance = pick_many(cumulative({"opioid": med.opioid_share, "alcohol": med.alcohol_share,
+                                          "other": 1.0 - med.opioid_share - med.alcohol_share}),
+                              self.streams["substance"].generator.random(len(times)))
         clients = [Client(k + 1, source, severity, evening[k], co_occurring[k], attendance[k], prior[k],
                           ABSTINENT if abstinent[k] or source == "step_down" else USING, substance[k])
                    for k, (source, severity) in enumerate(zip(sources, severities))]
