@@ -30,7 +30,6 @@ SLOT = {name: k for k, name in enumerate(ONE_OFF)}
 # random numbers of their own, one sequence per service seeded from the episode's seed and the
 # service's name, so that turning a service on or changing how often it is held leaves every draw
 # above, and every other service's, as it was
-SERVICES = ("family", "testing", "crisis")  # the services that draw more than once
 STANDARD_NORMAL = NormalDist()
 
 
@@ -75,8 +74,8 @@ class EpisodeDraws:
         return self.random()
 
     def service(self, name: str):
-        """The next uniform draw of one service (client.SERVICES) for this episode, in the order
-        the service needs them."""
+        """The next uniform draw of one service ("family", "testing" or "crisis") for this episode,
+        in the order the service needs them."""
         draw = self._services.get(name)
         if draw is None:
             draw = self._services[name] = random.Random(f"{name}:{self.seed}").random

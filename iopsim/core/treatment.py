@@ -20,7 +20,7 @@ RELAPSE = "relapse"  # in treatment: not a discharge by itself (the client may s
 CRISIS = "crisis"  # in treatment: a crisis session or a step-up (scenario.services.crisis)
 RISKS = (OTHER, DROPPED_OUT, RELAPSE, CRISIS)  # competing risks, in the order that wins a tie
 RISK_DRAWS = ("other", "dropout", "relapse_in_treatment")  # the client's own draw for each (client.ONE_OFF);
-# the crisis draw comes from the crisis service's own numbers (client.SERVICES)
+# the crisis draw comes from the crisis service's own numbers (EpisodeDraws.service)
 
 
 def dropout_hazard(t, week: int, missed_last_week: int, waited_weeks: float = 0.0) -> float:
