@@ -47,7 +47,8 @@ class Timetable:
         self.prescribers, self.counselling_slots = prescribers, counselling_slots
         self.after_relapse = cumulative(self.t.relapse_outcome_shares)
         self.review_weeks = review_interval_weeks(self.t)
-        self.members: dict[str, list[Stay]] = {track.name: [] for track in seats.tracks}
+        self.members: dict[str, list[Stay]] = {track.name: [] for track in seats.tracks}  # in admission order
+        self.groups: dict[str, list[list[Stay]]] = {track.name: [[] for _ in track.members] for track in seats.tracks}
         self.in_iop: list[Stay] = []
         self.admitted = Doorbell(env)
         for track in seats.tracks:
@@ -72,13 +73,13 @@ class Timetable:
                 i = bisect.bisect_left(slots, env.now, lo=i)
                 continue
             yield env.timeout(slots[i] - env.now)
-            now = env.now
-            for stay in [s for s in members if s.week_end <= now + EPS]:
+            until = env.now + EPS
+            for stay in [s for s in members if s.week_end <= until]:
                 self.end_week(stay)
             if track.admits[i] and seats.waiting:
                 self.admit(track)
             if track.held[i] and members:
-                self.hold_sessions(track, list(members))
+                self.hold_sessions(track)
             i += 1
 
     def admit(self, track: TrackState) -> list[Stay]:
@@ -93,6 +94,7 @@ class Timetable:
             self.log((c.id, c.episode, now, "admitted", "iop", track.group_names[group],
                       self.counsellor_names[counsellor], math.nan))
             self.members[track.name].append(stay)
+            self.groups[track.name][group].append(stay)
             self.in_iop.append(stay)
             waiter.decided(stay)
             stay.begin_week(t)
@@ -101,24 +103,24 @@ class Timetable:
         self.admitted.ring()
         return stays
 
-    def hold_sessions(self, track: TrackState, members: list[Stay]) -> None:
+    def hold_sessions(self, track: TrackState) -> None:
         """Each group of the track meets if it has its facilitator(s): one, or two when more come
         than co_facilitation_above; otherwise the session is cancelled for all its members."""
-        groups: dict[int, list[Stay]] = {}
-        for stay in members:
-            groups.setdefault(stay.group, []).append(stay)
-        now, hours = self.env.now, track.hours
-        for group in sorted(groups):
-            stays = groups[group]
+        now, hours, log = self.env.now, track.hours, self.log
+        for group, stays in enumerate(self.groups[track.name]):
+            if not stays:
+                continue
+            stays = list(stays)  # as they are now: a discharge during the session removes from the group
             came = [stay.client.draws.random() < stay.client.attendance for stay in stays]
             attendees = sum(came)
             needed = 2 if attendees > self.co_facilitation_above else 1
             if attendees and self.counsellors.facilitators(now, hours, needed) is None:
+                name = track.group_names[group]
                 for stay in stays:
                     c = stay.client
-                    self.log((c.id, c.episode, now, "group_cancelled", "iop", track.group_names[group], "", hours))
+                    log((c.id, c.episode, now, "group_cancelled", "iop", name, "", hours))
                 continue
-            self.take_attendance(track.hours, track.group_names[group], stays, came)
+            self.take_attendance(hours, track.group_names[group], stays, came)
 
     def take_attendance(self, hours: float, group_name: str, members: list[Stay], came: list[bool]) -> None:
         """The group meets: who came is logged; a run of absences ends in termination."""
@@ -214,6 +216,7 @@ class Timetable:
         """The client leaves IOP now: seat and counsellor free, the booked prescriber slot given back."""
         stay.outcome, stay.strike = outcome, None
         self.members[stay.track.name].remove(stay)
+        self.groups[stay.track.name][stay.group].remove(stay)
         self.in_iop.remove(stay)
         self.seats.release(stay.track, stay.group, stay.counsellor)
         if stay.review_booked != math.inf:
