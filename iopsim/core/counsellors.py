@@ -56,7 +56,7 @@ class Counsellors:
         free = self._free(now, hours)
         if len(free) < needed:
             return None
-        chosen = sorted(free, key=lambda k: -self.left[k])[:needed]
+        chosen = sorted(free, key=self.left.__getitem__, reverse=True)[:needed]  # stable: ties by number
         self._book(chosen, now, hours)
         return chosen
 
@@ -73,7 +73,8 @@ class Counsellors:
     def _free(self, now: float, hours: float) -> list[int]:
         """Counsellors not in a session now who have `hours` left this week."""
         self.roll_week(now)
-        return [k for k in range(len(self.left)) if self.busy_until[k] <= now + 1e-9 and self.left[k] >= hours - 1e-9]
+        until, enough = now + 1e-9, hours - 1e-9
+        return [k for k, (busy, left) in enumerate(zip(self.busy_until, self.left)) if busy <= until and left >= enough]
 
     def _book(self, chosen: list[int], now: float, hours: float) -> None:
         for k in chosen:

@@ -307,10 +307,10 @@ class Timetable:
     def group_hours_to_come(self, now: float) -> float:
         """Facilitator hours the groups that have members still need this week: two facilitators
         for a group with more members than the co-facilitation threshold, one otherwise."""
-        week_end = (now // WEEK + 1) * WEEK
+        week_end, above = (now // WEEK + 1) * WEEK, self.co_facilitation_above
         total = 0.0
         for track in self.seats.tracks:
-            facilitators = sum(2 if n > self.co_facilitation_above else 1 for n in track.members if n)
+            facilitators = sum([2 if n > above else 1 for n in track.members if n])
             if facilitators:
                 first, last = bisect.bisect_right(track.slots, now), bisect.bisect_left(track.slots, week_end)
                 total += facilitators * track.hours * sum(track.held[first:last])
