@@ -131,18 +131,14 @@ class Stay:
             self.crisis_hazard = crisis.weekly_hazard
             self.left[3] = exp1(draws.service("crisis"))
 
-    def hazard_multipliers(self) -> tuple[float, float]:
-        """x dropout and x relapse hazard from the services: family taking part, medication started."""
-        dropout, relapse = self.medication_effect if self.on_medication else (1.0, 1.0)
-        return dropout * self.family_effect, relapse
-
     def begin_week(self, t) -> None:
-        """Next week's hazards, from the week gone by (and the services: `hazard_multipliers`)."""
-        self.week += 1
-        self.week_end = self.admitted + WEEK * (self.week + 1)
-        dropout, relapse = self.hazard_multipliers()
+        """Next week's hazards, from the week gone by, times what the services do to them: x dropout
+        while the family takes part, x dropout and x relapse once medication has started."""
+        week = self.week = self.week + 1
+        self.week_end = self.admitted + WEEK * (week + 1)
+        dropout, relapse = self.medication_effect if self.on_medication else (1.0, 1.0)
         self.weekly = (t.other_weekly_hazard,
-                       dropout * dropout_hazard(t, self.week, self.missed_last_week, self.waited_weeks),
+                       dropout * self.family_effect * dropout_hazard(t, week, self.missed_last_week, self.waited_weeks),
                        relapse * relapse_hazard(t, self.hours), self.crisis_hazard)
 
     def use_hazards(self, now: float) -> None:
