@@ -7,7 +7,7 @@ and exits 0 whatever they are.  --quick cuts the work for a smoke run (the memor
 uses 20 replications instead of 100).
 
 Figures
-  * replications per second of the default scenario (one year after a 13-week warm-up),
+  * replications per second of the default scenario (one year after its two-year warm-up),
     sequential (workers=1, in this process) and parallel (every core, a fresh process pool per
     call, its start-up included), and parallel efficiency = speed-up / cores;
   * the wall time of ``replicate(reps=10)`` plus ``.summary`` on every core (median of 5, in
@@ -231,8 +231,7 @@ def main() -> int:
     print(f"\nLoad average (1 min) at the end: {load_after:.2f}.  Other work on the machine slows the parallel "
           "figures first: with a load near the core count, compare the CPU seconds per replication instead "
           "(parallel overhead shows there, contention does not).")
-    print("Notes: KPI computation per replication is being sped up separately; rates move with it. "
-          "Parallel figures include forking the worker pool (each replicate call starts one).")
+    print("Note: parallel figures include forking the worker pool (each replicate call starts one).")
     return 0
 
 
