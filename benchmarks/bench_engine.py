@@ -74,6 +74,15 @@ def default_replication(reps: int) -> dict:
             "kpis": statistics.median(kpis), "simpy_events": count_simpy_events(scenario, 1), "run": scenario.run}
 
 
+def steady_year(reps: int, one_year_times: list[float]) -> float:
+    """Seconds one simulated year takes once the program is at steady state: runs reporting five
+    years less the default's one-year runs (same warm-up, same seeds 1..reps), per extra year.
+    The floor under the figure per reported year: a warm start could save the warm-up, not this."""
+    five = Scenario().replace(**{"run.horizon_days": 5 * 365.0})
+    five_year_times = [clock(lambda: Program(five, seed).run())[0] for seed in range(1, reps + 1)]
+    return (statistics.median(five_year_times) - statistics.median(one_year_times)) / 4
+
+
 def count_simpy_events(scenario: Scenario, seed: int) -> int:
     """SimPy events processed in one run, by wrapping env.step (a separate, untimed run)."""
     program = Program(scenario, seed)
@@ -208,6 +217,7 @@ def main() -> int:
                                                  f"max {ms(max(d['times']))})"),
         (f"per simulated year ({years:.2f} years, warm-up included)", f"median {ms(per_year)}"),
         (f"per reported year ({reported:.2f} years after the warm-up)", f"median {ms(per_reported_year)}"),
+        ("per year at steady state (5 reported years less 1, per year)", ms(steady_year(reps, d["times"]))),
         ("building .events (DataFrame)", f"median {ms(d['events'])}"),
         ("computing .kpis (after .events)", f"median {ms(d['kpis'])}"),
         ("event-log rows per run (median)", f"{d['rows']:,.0f}"),
