@@ -34,7 +34,7 @@ def kpis_by_year(s: Scenario, reps: int, seed: int, years: int) -> list[pd.DataF
     warm = s.run.warm_up_days
     out: list[list[dict]] = [[] for _ in range(years)]
     for rep in range(reps):
-        log = Columns.from_rows(iopsim.simulate(long, seed=replication_seed(seed, rep)).rows)
+        log = Columns.from_log(iopsim.simulate(long, seed=replication_seed(seed, rep)).log)
         for y in range(years):
             out[y].append(compute(log, long.replace(**{"run.warm_up_days": warm + y * YEAR,
                                                        "run.horizon_days": YEAR})))

@@ -57,7 +57,7 @@ def test_littles_law_holds_with_the_programs_own_numbers():
     """Census = admissions per day x mean stay in IOP, over a long run."""
     s = BASE.replace(**{"run.horizon_days": 4 * 365.0})
     r = iopsim.simulate(s, seed=3)
-    log = Columns.from_rows(r.rows)
+    log = Columns.from_log(r.log)
     start, end = s.run.warm_up_days, r.end
     admitted, discharged = log.rows_of("admitted"), log.rows_of("iop_discharge")
     stays = log.time[discharged] - log.first_time("admitted").at(log.key[discharged])
